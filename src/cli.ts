@@ -1,0 +1,75 @@
+// The `satscope` command. Parses the command line and the configuration, starts a role, and
+// turns SIGTERM/SIGINT into a graceful shutdown.
+import { loadConfig, type Config } from './config.ts';
+import { isSatscopeError, describeError } from './errors.ts';
+import { createLogger } from './log.ts';
+import { startRuntime, type Role } from './main.ts';
+import { runCheck } from './check.ts';
+
+const USAGE = `usage: satscope <command>
+  start    everything in one process: scheduler, jobs and web server (npm start)
+  web      HTTP API and pages only
+  worker   the job scheduler only
+  check    validate the configuration and probe every configured source`;
+
+function configOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (isSatscopeError(err, 'CONFIG_INVALID')) {
+      process.stderr.write(`satscope: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const command = argv[0] ?? 'start';
+  if (command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (!['start', 'web', 'worker', 'check'].includes(command)) {
+    process.stderr.write(`satscope: unknown command ${command}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  const config = configOrExit();
+  if (command === 'check') {
+    process.exitCode = await runCheck(config, (line) => process.stdout.write(`${line}\n`));
+    return;
+  }
+  const log = createLogger({ level: config.logLevel, secrets: config.secrets });
+  process.on('unhandledRejection', (err) => log.error('unhandled rejection', { err: describeError(err) }));
+  let runtime;
+  try {
+    runtime = await startRuntime({ role: command as Role, config, log });
+  } catch (err) {
+    log.error('satscope could not start', { err: describeError(err) });
+    process.exit(1);
+  }
+  const rt = runtime;
+  let signals = 0;
+  const onSignal = (signal: string) => {
+    signals++;
+    if (signals > 1) {
+      log.warn('second signal: exiting now', { signal });
+      process.exit(1);
+    }
+    log.info('signal received', { signal });
+    rt.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error('shutdown failed', { err: describeError(err) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  process.stderr.write(`satscope: ${describeError(err)}\n`);
+  process.exit(1);
+});

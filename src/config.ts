@@ -1,0 +1,228 @@
+// The only reader of process.env. One table of variables, parsed once; every problem is reported
+// together, with the variable's name, and the result is frozen.
+import { readFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { SatscopeError } from './errors.ts';
+
+export const ENV_FILES = ['env/.env.api', 'env/.env.main', 'env/.env.node2', 'env/.env.node3'] as const;
+
+export const PUBLIC_SOURCES = ['mempool', 'coingecko', 'coinbase', 'blockchain', 'bitnodes', 'forkmonitor', 'ocean'] as const;
+export type PublicSourceName = (typeof PUBLIC_SOURCES)[number];
+export const NODE_IDS = ['main', 'node2', 'node3'] as const;
+export type NodeId = (typeof NODE_IDS)[number];
+/** Every name SOURCES_DISABLED accepts. */
+export const SOURCE_NAMES = [...PUBLIC_SOURCES, ...NODE_IDS, 'electrum'] as const;
+
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const httpUrl = z.string().url().refine((u) => /^https?:\/\//.test(u), 'must start with http:// or https://');
+const urlWithScheme = (schemes: string[]) =>
+  z.string().url().refine((u) => schemes.some((s) => u.startsWith(`${s}://`)), `must start with ${schemes.map((s) => `${s}://`).join(' or ')}`);
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+interface VarSpec {
+  schema: z.ZodTypeAny;
+  default?: string;
+  secret?: boolean;
+  doc: string;
+}
+
+/** Every variable Satscope reads. The README's configuration table is written from this. */
+export const VARIABLES = {
+  PORT: { schema: port, default: '8080', doc: 'HTTP port' },
+  HOST: { schema: z.string().min(1), default: '0.0.0.0', doc: 'HTTP listen address' },
+  DATA_DIR: { schema: z.string().min(1), default: './data', doc: 'folder of the embedded stores (SQLite file, lake)' },
+  LOG_LEVEL: { schema: z.enum(['debug', 'info', 'warn', 'error']), default: 'info', doc: 'debug, info, warn or error' },
+  REDIS_URL: { schema: urlWithScheme(['redis', 'rediss']), secret: true, doc: 'Redis for state, locks, counters and events (default: in-process memory)' },
+  DATABASE_URL: { schema: urlWithScheme(['postgres', 'postgresql']), secret: true, doc: 'PostgreSQL for history (default: SQLite in DATA_DIR)' },
+  ADMIN_TOKEN: { schema: z.string().min(16, 'must be at least 16 characters'), secret: true, doc: 'bearer token for /api/admin/*; without it admin endpoints are off' },
+  RATE_LIMIT_PER_MIN: { schema: positiveInt, default: '600', doc: 'requests per minute per client IP' },
+  TRUST_PROXY: { schema: bool, default: 'false', doc: 'take the client IP from X-Forwarded-For (only behind your own proxy)' },
+  BITCOIN_RPC_URL: { schema: httpUrl, secret: true, doc: 'main node: http://user:pass@host:8332' },
+  BITCOIN_RPC_COOKIE: { schema: z.string().min(1), doc: 'main node cookie file (instead of user:pass)' },
+  NODE2_RPC_URL: { schema: httpUrl, secret: true, doc: 'second node' },
+  NODE2_RPC_COOKIE: { schema: z.string().min(1), doc: 'second node cookie file' },
+  NODE3_RPC_URL: { schema: httpUrl, secret: true, doc: 'third node' },
+  NODE3_RPC_COOKIE: { schema: z.string().min(1), doc: 'third node cookie file' },
+  ELECTRUM_URL: { schema: urlWithScheme(['tcp', 'ssl']), doc: 'Electrum server: tcp://host:50001 or ssl://host:50002' },
+  MEMPOOL_API_URL: { schema: httpUrl, default: 'https://mempool.space/api', doc: 'mempool.space REST base (or your own instance)' },
+  COINGECKO_API_URL: { schema: httpUrl, default: 'https://api.coingecko.com/api/v3', doc: 'CoinGecko base (pro: https://pro-api.coingecko.com/api/v3)' },
+  COINGECKO_API_KEY: { schema: z.string().min(1), secret: true, doc: 'CoinGecko demo or pro key' },
+  COINGECKO_API_PLAN: { schema: z.enum(['demo', 'pro']), default: 'demo', doc: 'which header the key goes in' },
+  COINBASE_API_URL: { schema: httpUrl, default: 'https://api.exchange.coinbase.com', doc: 'Coinbase Exchange base' },
+  BLOCKCHAIN_API_URL: { schema: httpUrl, default: 'https://api.blockchain.info', doc: 'Blockchain.com stats and charts base' },
+  BLOCKCHAIN_QUERY_API_URL: { schema: httpUrl, default: 'https://blockchain.info', doc: 'Blockchain.com plain-text /q/ base' },
+  BITNODES_API_URL: { schema: httpUrl, default: 'https://bitnodes.io/api/v1', doc: 'Bitnodes base' },
+  FORKMONITOR_API_URL: { schema: httpUrl, default: 'https://forkmonitor.info/api/v1', doc: 'ForkMonitor base' },
+  OCEAN_API_URL: { schema: httpUrl, default: 'https://api.ocean.xyz/v1', doc: 'OCEAN base' },
+  OCEAN_ADDRESS: { schema: z.string().regex(/^[a-zA-Z0-9]{14,90}$/, 'must be a Bitcoin address'), doc: 'your OCEAN payout address; enables the mining pages' },
+  SOURCES_DISABLED: {
+    schema: z
+      .string()
+      .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+      .pipe(z.array(z.enum(SOURCE_NAMES))),
+    default: '',
+    doc: `comma-separated sources to switch off: ${SOURCE_NAMES.join(', ')}`,
+  },
+} as const satisfies Record<string, VarSpec>;
+
+export type VariableName = keyof typeof VARIABLES;
+
+export interface NodeConfig {
+  readonly id: NodeId;
+  readonly rpcUrl: string | undefined;
+  readonly cookieFile: string | undefined;
+}
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  readonly redisUrl: string | undefined;
+  readonly databaseUrl: string | undefined;
+  readonly adminToken: string | undefined;
+  readonly rateLimitPerMin: number;
+  readonly trustProxy: boolean;
+  readonly nodes: readonly NodeConfig[];
+  readonly electrumUrl: string | undefined;
+  readonly apiUrls: Readonly<Record<PublicSourceName | 'blockchainQuery', string>>;
+  readonly coingecko: { readonly apiKey: string | undefined; readonly plan: 'demo' | 'pro' };
+  readonly oceanAddress: string | undefined;
+  readonly sourcesDisabled: readonly string[];
+  /** Values that must never reach a log, a page or an endpoint. */
+  readonly secrets: readonly string[];
+}
+
+export interface ConfigProblem {
+  readonly variable: string;
+  readonly message: string;
+}
+
+/** Minimal dotenv: KEY=VALUE lines, # comments, optional `export`, single or double quotes. */
+export function parseEnvFile(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+    if (!m) continue;
+    let value = m[2] ?? '';
+    const quoted = /^(['"])(.*)\1$/.exec(value);
+    if (quoted) value = quoted[2] ?? '';
+    else value = value.replace(/\s+#.*$/, '');
+    out[m[1] as string] = value;
+  }
+  return out;
+}
+
+/** The environment as Satscope sees it: the env files in order, then the real environment on top. */
+export function readEnvironment(cwd: string = process.cwd(), env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
+  const merged: Record<string, string | undefined> = {};
+  for (const file of ENV_FILES) {
+    const path = join(cwd, file);
+    if (existsSync(path)) Object.assign(merged, parseEnvFile(readFileSync(path, 'utf8')));
+  }
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) merged[k] = v;
+  return merged;
+}
+
+function secretsOf(values: Record<string, unknown>): string[] {
+  const secrets: string[] = [];
+  for (const [name, spec] of Object.entries(VARIABLES) as [VariableName, VarSpec][]) {
+    const v = values[name];
+    if (!spec.secret || typeof v !== 'string' || !v) continue;
+    if (/^[a-z]+:\/\//.test(v)) {
+      // A URL is a secret for its credentials; the host alone may be shown.
+      try {
+        const u = new URL(v);
+        if (u.password) secrets.push(decodeURIComponent(u.password), u.password);
+        if (u.username && u.password) secrets.push(`${u.username}:${u.password}`);
+      } catch {
+        secrets.push(v);
+      }
+    } else {
+      secrets.push(v);
+    }
+  }
+  return [...new Set(secrets.filter((s) => s.length >= 3))];
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Parse the environment. Throws one CONFIG_INVALID error listing every problem (details: ConfigProblem[]). */
+export function loadConfig(env: Record<string, string | undefined> = readEnvironment()): Config {
+  const problems: ConfigProblem[] = [];
+  const values: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(VARIABLES) as [VariableName, VarSpec][]) {
+    const raw = env[name];
+    const input = raw === undefined || raw === '' ? spec.default : raw;
+    if (input === undefined) continue;
+    const parsed = spec.schema.safeParse(input);
+    if (parsed.success) values[name] = parsed.data;
+    else problems.push({ variable: name, message: parsed.error.issues.map((i) => i.message).join('; ') });
+  }
+  for (const id of NODE_IDS) {
+    const prefix = id === 'main' ? 'BITCOIN' : id.toUpperCase();
+    if (values[`${prefix}_RPC_COOKIE`] !== undefined && values[`${prefix}_RPC_URL`] === undefined) {
+      problems.push({ variable: `${prefix}_RPC_URL`, message: `is required when ${prefix}_RPC_COOKIE is set (the cookie gives only the credentials)` });
+    }
+  }
+  if (problems.length > 0) {
+    throw new SatscopeError('CONFIG_INVALID', `Invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`, {
+      details: problems,
+    });
+  }
+  const str = (n: VariableName) => values[n] as string | undefined;
+  const config: Config = {
+    port: values.PORT as number,
+    host: values.HOST as string,
+    dataDir: resolve(values.DATA_DIR as string),
+    logLevel: values.LOG_LEVEL as Config['logLevel'],
+    redisUrl: str('REDIS_URL'),
+    databaseUrl: str('DATABASE_URL'),
+    adminToken: str('ADMIN_TOKEN'),
+    rateLimitPerMin: values.RATE_LIMIT_PER_MIN as number,
+    trustProxy: values.TRUST_PROXY as boolean,
+    nodes: NODE_IDS.map((id) => {
+      const prefix = id === 'main' ? 'BITCOIN' : id.toUpperCase();
+      return { id, rpcUrl: str(`${prefix}_RPC_URL` as VariableName), cookieFile: str(`${prefix}_RPC_COOKIE` as VariableName) };
+    }),
+    electrumUrl: str('ELECTRUM_URL'),
+    apiUrls: {
+      mempool: str('MEMPOOL_API_URL') as string,
+      coingecko: str('COINGECKO_API_URL') as string,
+      coinbase: str('COINBASE_API_URL') as string,
+      blockchain: str('BLOCKCHAIN_API_URL') as string,
+      blockchainQuery: str('BLOCKCHAIN_QUERY_API_URL') as string,
+      bitnodes: str('BITNODES_API_URL') as string,
+      forkmonitor: str('FORKMONITOR_API_URL') as string,
+      ocean: str('OCEAN_API_URL') as string,
+    },
+    coingecko: { apiKey: str('COINGECKO_API_KEY'), plan: values.COINGECKO_API_PLAN as 'demo' | 'pro' },
+    oceanAddress: str('OCEAN_ADDRESS'),
+    sourcesDisabled: values.SOURCES_DISABLED as string[],
+    secrets: secretsOf(values),
+  };
+  return deepFreeze(config);
+}
+
+/** A URL with its credentials masked, for logs and pages. */
+export function redactUrl(url: string | undefined): string | undefined {
+  if (!url) return url;
+  try {
+    const u = new URL(url);
+    if (u.username) u.username = '***';
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '***';
+  }
+}

@@ -1,0 +1,111 @@
+// Composition root: builds every stateful object for a role and passes it down; owns shutdown.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config.ts';
+import { jobTable } from './jobs/index.ts';
+import type { JobDefinition, JobDeps } from './jobs/types.ts';
+import { createLogger, type Logger } from './log.ts';
+import { createMetrics } from './metrics.ts';
+import { Scheduler } from './scheduler.ts';
+import { buildApp } from './server/app.ts';
+import { VERSION } from './server/routes/health.ts';
+import { buildSourceCatalog } from './sources/catalog.ts';
+import { openHistory, type History } from './store/history/history.ts';
+import { MemoryStore } from './store/memory-store.ts';
+import { RedisStore } from './store/redis-store.ts';
+import type { Store } from './store/types.ts';
+
+export type Role = 'start' | 'web' | 'worker';
+
+export interface RuntimeOptions {
+  role: Role;
+  config: Config;
+  log?: Logger;
+  /** The job table; tests pass their own. */
+  jobs?: (deps: JobDeps) => JobDefinition[];
+  schedulerTickMs?: number;
+}
+
+export interface Runtime {
+  url: string | undefined;
+  store: Store;
+  history: History;
+  scheduler: Scheduler | undefined;
+  close(): Promise<void>;
+}
+
+export async function openStore(config: Config, log: Logger): Promise<Store> {
+  if (!config.redisUrl) return new MemoryStore();
+  const store = new RedisStore({ url: config.redisUrl, log: log.child({ component: 'redis' }) });
+  await store.start();
+  return store;
+}
+
+export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
+  const { config, role } = opts;
+  const log = opts.log ?? createLogger({ level: config.logLevel, secrets: config.secrets });
+  const startedAtMs = Date.now();
+  const store = await openStore(config, log);
+  let history: History;
+  try {
+    history = await openHistory({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const metrics = createMetrics();
+  metrics.buildInfo.set({ version: VERSION, store: store.kind, history: history.kind }, 1);
+  const sources = buildSourceCatalog(config, { store, metrics, log: log.child({ component: 'sources' }) });
+  const deps: JobDeps = { config, store, history, sources, log: log.child({ component: 'jobs' }) };
+  const jobs = (opts.jobs ?? jobTable)(deps);
+
+  const scheduler =
+    role === 'web' ? undefined : new Scheduler({ jobs, store, history, metrics, log: log.child({ component: 'scheduler' }), tickMs: opts.schedulerTickMs });
+  scheduler?.start();
+
+  let server: Server | undefined;
+  let url: string | undefined;
+  const app = role === 'worker' ? undefined : buildApp({ config, store, history, metrics, log: log.child({ component: 'http' }), sources, jobs, scheduler, role, startedAtMs });
+  if (app) {
+    const srv = createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 120_000 }, app.handle);
+    server = srv;
+    await new Promise<void>((resolve, reject) => {
+      srv.once('error', reject);
+      srv.listen(config.port, config.host, () => {
+        srv.off('error', reject);
+        resolve();
+      });
+    });
+    const addr = srv.address() as AddressInfo;
+    url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  }
+  if (role === 'web' && store.kind === 'memory') log.warn('web role with the memory store sees no worker state: set REDIS_URL to share state between processes');
+  log.info('satscope started', {
+    role,
+    version: VERSION,
+    url,
+    store: store.kind,
+    history: history.kind,
+    jobs: scheduler ? jobs.map((j) => j.name).join(',') : 'none',
+    sourcesOff: sources.trackers.filter((t) => !t.def.enabled).map((t) => t.def.name).join(',') || 'none',
+  });
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      log.info('shutting down');
+      app?.setDraining();
+      // Stop accepting, then wait for running jobs (aborted, each within its timeout) and requests.
+      const serverClosed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+      server?.closeIdleConnections();
+      await scheduler?.stop();
+      const drainTimer = setTimeout(() => server?.closeAllConnections(), 5_000);
+      await serverClosed;
+      clearTimeout(drainTimer);
+      await store.close().catch((err: unknown) => log.warn('store close failed', { err }));
+      await history.close().catch((err: unknown) => log.warn('history close failed', { err }));
+      log.info('stopped cleanly');
+    })());
+
+  return { url, store, history, scheduler, close };
+}

@@ -1,0 +1,106 @@
+// Each source's health as this process sees it, mirrored to the store so that every web process
+// (and /api/v1/sources, /health) shows the same picture.
+import { describeError, isSatscopeError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import { keys, type SourceStatus } from '../store/keys.ts';
+import type { Store } from '../store/types.ts';
+import type { BreakerState, CircuitBreaker } from './http/circuit-breaker.ts';
+import type { TokenBucket } from './http/token-bucket.ts';
+
+export interface SourceDefinition {
+  name: string;
+  kind: 'http' | 'rpc' | 'electrum';
+  enabled: boolean;
+  disabledReason: string | null;
+  /** Where it points, with credentials masked. */
+  target: string | null;
+}
+
+const BREAKER_GAUGE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
+
+export class SourceTracker {
+  private readonly status: SourceStatus;
+  private breaker: CircuitBreaker | undefined;
+  private bucket: TokenBucket | undefined;
+
+  constructor(
+    readonly def: SourceDefinition,
+    private readonly deps: { store: Store; metrics: Metrics; log: Logger; now?: () => number },
+  ) {
+    this.status = {
+      name: def.name,
+      enabled: def.enabled,
+      disabledReason: def.disabledReason,
+      state: def.enabled ? 'idle' : 'disabled',
+      lastOkAtMs: null,
+      lastErrorAtMs: null,
+      lastError: null,
+      breaker: 'closed',
+      counts: {},
+      rateLimit: null,
+    };
+  }
+
+  attach(breaker: CircuitBreaker, bucket: TokenBucket): void {
+    this.breaker = breaker;
+    this.bucket = bucket;
+  }
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)();
+  }
+
+  /** Counts one call's outcome ('ok' or an error code) and publishes the new status. */
+  record(outcome: 'ok' | { error: unknown }): void {
+    const label = outcome === 'ok' ? 'ok' : isSatscopeError(outcome.error) ? outcome.error.code.toLowerCase() : 'internal';
+    this.status.counts[label] = (this.status.counts[label] ?? 0) + 1;
+    this.deps.metrics.upstreamRequests.inc({ source: this.def.name, outcome: label });
+    const t = this.now();
+    if (outcome === 'ok') {
+      this.status.lastOkAtMs = t;
+    } else {
+      this.status.lastErrorAtMs = t;
+      const code = isSatscopeError(outcome.error) ? outcome.error.code : 'INTERNAL';
+      this.status.lastError = { code, message: describeError(outcome.error) };
+    }
+    this.refresh();
+    this.persist();
+  }
+
+  private refresh(): void {
+    const breaker = this.breaker?.state ?? 'closed';
+    this.status.breaker = breaker;
+    this.status.rateLimit = this.bucket?.state() ?? null;
+    this.deps.metrics.breakerState.set({ source: this.def.name }, BREAKER_GAUGE[breaker]);
+    if (!this.def.enabled) this.status.state = 'disabled';
+    else if (breaker === 'open') this.status.state = 'down';
+    else if (this.status.lastErrorAtMs !== null && (this.status.lastOkAtMs === null || this.status.lastErrorAtMs > this.status.lastOkAtMs)) this.status.state = 'degraded';
+    else if (this.status.lastOkAtMs !== null) this.status.state = 'ok';
+    else this.status.state = 'idle';
+  }
+
+  private persist(): void {
+    this.deps.store.set(keys.sourceStatus(this.def.name), this.status).catch((err: unknown) => {
+      this.deps.log.debug('source status not persisted', { source: this.def.name, err });
+    });
+  }
+
+  snapshot(): SourceStatus {
+    this.refresh();
+    return structuredClone(this.status);
+  }
+}
+
+/** Every source's status: the shared one from the store where a process recorded it, else this process's own. */
+export async function readSourceStatuses(store: Store, trackers: readonly SourceTracker[]): Promise<SourceStatus[]> {
+  return Promise.all(
+    trackers.map(async (t) => {
+      const local = t.snapshot();
+      if (!t.def.enabled) return local;
+      const shared = await store.get(keys.sourceStatus(t.def.name)).catch(() => undefined);
+      if (!shared) return local;
+      return (shared.lastOkAtMs ?? 0) + (shared.lastErrorAtMs ?? 0) >= (local.lastOkAtMs ?? 0) + (local.lastErrorAtMs ?? 0) ? shared : local;
+    }),
+  );
+}

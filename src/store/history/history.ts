@@ -1,0 +1,123 @@
+// History: time series, settings and job runs over SQLite (default) or PostgreSQL, through one
+// query layer. test/integration/history-contract.test.ts runs the same suite against both.
+import { join } from 'node:path';
+import type { z } from 'zod';
+import { SatscopeError } from '../../errors.ts';
+import type { Logger } from '../../log.ts';
+import type { SqlDriver } from './driver.ts';
+import { migrate } from './migrate.ts';
+import { PostgresDriver } from './postgres-driver.ts';
+import { compactPoints, DEFAULT_RETENTION, type CompactionResult, type RetentionPolicy } from './queries/compaction.ts';
+import { deleteJobRunsBefore, insertJobRun, selectJobRuns, type JobRun } from './queries/job-runs.ts';
+import { selectAggregates, selectLatestPoint, selectRawPoints, upsertPoints, type AggregatePoint, type Point } from './queries/points.ts';
+import { selectSetting, upsertSetting } from './queries/settings.ts';
+import { SqliteDriver } from './sqlite-driver.ts';
+
+export type { AggregatePoint, CompactionResult, JobRun, Point, RetentionPolicy };
+
+const MAX_ROWS = 100_000;
+
+export class History {
+  constructor(readonly db: SqlDriver) {}
+
+  get kind(): 'sqlite' | 'postgres' {
+    return this.db.dialect;
+  }
+
+  private async guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof SatscopeError) throw err;
+      throw new SatscopeError('HISTORY_UNAVAILABLE', `history ${what} failed`, { cause: err });
+    }
+  }
+
+  migrate(): Promise<number[]> {
+    return this.guard('migrate', () => migrate(this.db));
+  }
+
+  upsertPoints(points: readonly Point[]): Promise<void> {
+    for (const p of points) {
+      if (!Number.isFinite(p.value) || !Number.isInteger(p.tsSec)) {
+        throw new SatscopeError('BAD_REQUEST', `point ${p.series}@${p.tsSec} is not a finite value at an integer second`);
+      }
+    }
+    return this.guard('upsert points', () => this.db.transaction((tx) => upsertPoints(tx, points)));
+  }
+
+  rawPoints(series: string, fromSec: number, toSec: number): Promise<Point[]> {
+    return this.guard('read points', () => selectRawPoints(this.db, series, fromSec, toSec, MAX_ROWS));
+  }
+
+  aggregates(resolution: 'hour' | 'day', series: string, fromSec: number, toSec: number): Promise<AggregatePoint[]> {
+    return this.guard('read aggregates', () => selectAggregates(this.db, resolution, series, fromSec, toSec, MAX_ROWS));
+  }
+
+  latestPoint(series: string): Promise<Point | undefined> {
+    return this.guard('read latest point', () => selectLatestPoint(this.db, series));
+  }
+
+  async getSetting<T>(key: string, schema: z.ZodType<T>): Promise<T | undefined> {
+    const raw = await this.guard('read setting', () => selectSetting(this.db, key));
+    if (raw === undefined) return undefined;
+    const parsed = schema.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : undefined;
+  }
+
+  setSetting(key: string, value: unknown, nowSec = Math.floor(Date.now() / 1000)): Promise<void> {
+    return this.guard('write setting', () => upsertSetting(this.db, key, JSON.stringify(value), nowSec));
+  }
+
+  recordJobRun(run: JobRun): Promise<void> {
+    return this.guard('record job run', () => insertJobRun(this.db, run));
+  }
+
+  jobRuns(job?: string, limit = 50): Promise<JobRun[]> {
+    return this.guard('read job runs', () => selectJobRuns(this.db, job, limit));
+  }
+
+  /** Roll up and expire points; job runs are kept for the raw-point window too. */
+  compact(nowSec: number, policy: RetentionPolicy = DEFAULT_RETENTION): Promise<CompactionResult & { jobRunsDeleted: number }> {
+    return this.guard('compact', () =>
+      this.db.transaction(async (tx) => {
+        const r = await compactPoints(tx, nowSec, policy);
+        const jobRunsDeleted = await deleteJobRunsBefore(tx, (nowSec - policy.rawSec) * 1000);
+        return { ...r, jobRunsDeleted };
+      }),
+    );
+  }
+
+  async ping(): Promise<void> {
+    await this.guard('ping', () => this.db.all('SELECT 1 AS ok'));
+  }
+
+  /** SQLite's integrity check; PostgreSQL reports 'ok' (it has no equivalent cheap check). */
+  async integrityCheck(): Promise<string> {
+    return this.db instanceof SqliteDriver ? this.db.integrityCheck() : 'ok';
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+}
+
+export function sqliteFile(dataDir: string): string {
+  return join(dataDir, 'satscope.db');
+}
+
+/** Opens the configured database and applies pending migrations. */
+export async function openHistory(opts: { databaseUrl: string | undefined; dataDir: string; log: Logger }): Promise<History> {
+  const driver: SqlDriver = opts.databaseUrl
+    ? new PostgresDriver(opts.databaseUrl, (err) => opts.log.warn('postgres idle client error', { err }))
+    : new SqliteDriver(sqliteFile(opts.dataDir));
+  const history = new History(driver);
+  try {
+    const applied = await history.migrate();
+    if (applied.length > 0) opts.log.info('history migrated', { kind: history.kind, applied: applied.join(',') });
+  } catch (err) {
+    await history.close().catch(() => undefined);
+    throw err;
+  }
+  return history;
+}

@@ -1,0 +1,99 @@
+// The key registry: every state key, cache key, lock, counter and event channel Satscope uses,
+// with its TTL and value type, in one place. No other file spells a key.
+import { z } from 'zod';
+
+export const KEY_PREFIX = 'satscope:v1:';
+/** Prefix of the shared cache tier; an admin cache flush removes exactly these keys. */
+export const CACHE_PREFIX = `${KEY_PREFIX}cache:`;
+
+export interface JsonKey<T> {
+  readonly kind: 'json';
+  readonly name: string;
+  readonly ttlMs: number | undefined;
+  readonly schema: z.ZodType<T>;
+}
+export interface LockKey {
+  readonly kind: 'lock';
+  readonly name: string;
+}
+export interface CounterKey {
+  readonly kind: 'counter';
+  readonly name: string;
+  readonly ttlMs: number;
+}
+export interface Channel<T> {
+  readonly kind: 'channel';
+  readonly name: string;
+  readonly schema: z.ZodType<T>;
+}
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+const jsonKey = <T>(name: string, ttlMs: number | undefined, schema: z.ZodType<T>): JsonKey<T> => ({ kind: 'json', name: KEY_PREFIX + name, ttlMs, schema });
+
+export const jobStatusSchema = z.object({
+  name: z.string(),
+  intervalMs: z.number(),
+  timeoutMs: z.number(),
+  running: z.boolean(),
+  lockHolder: z.string().nullable(),
+  lastStartedAtMs: z.number().nullable(),
+  lastFinishedAtMs: z.number().nullable(),
+  lastDurationMs: z.number().nullable(),
+  lastOutcome: z.enum(['ok', 'error', 'timeout']).nullable(),
+  lastError: z.string().nullable(),
+  consecutiveFailures: z.number().int(),
+  nextRunAtMs: z.number(),
+  runs: z.number().int(),
+  progress: z.object({ done: z.number(), total: z.number().nullable(), note: z.string().optional() }).nullable().optional(),
+});
+export type JobStatus = z.infer<typeof jobStatusSchema>;
+
+export const busEventSchema = z.object({
+  type: z.string(),
+  id: z.string(),
+  tsMs: z.number(),
+  data: z.unknown(),
+});
+export type BusEvent = z.infer<typeof busEventSchema>;
+
+export const sourceStatusSchema = z.object({
+  name: z.string(),
+  enabled: z.boolean(),
+  disabledReason: z.string().nullable(),
+  state: z.enum(['idle', 'ok', 'degraded', 'down', 'disabled']),
+  lastOkAtMs: z.number().nullable(),
+  lastErrorAtMs: z.number().nullable(),
+  lastError: z.object({ code: z.string(), message: z.string() }).nullable(),
+  breaker: z.enum(['closed', 'open', 'half-open']),
+  counts: z.record(z.number()),
+  rateLimit: z.object({ tokens: z.number(), capacity: z.number(), blockedUntilMs: z.number().nullable() }).nullable(),
+});
+export type SourceStatus = z.infer<typeof sourceStatusSchema>;
+
+/** The registry. Functions for parameterised keys; every entry states its TTL. */
+export const keys = {
+  /** Job status written by whichever process ran the job last; read by every web process. */
+  jobStatus: (job: string) => jsonKey(`job:${job}:status`, 7 * DAY_MS, jobStatusSchema),
+  /** Held while one process runs the job; the scheduler sets its TTL (> the job timeout) per job. */
+  jobLock: (job: string): LockKey => ({ kind: 'lock', name: `${KEY_PREFIX}lock:job:${job}` }),
+  /** Each source's health as last seen by the process that used it. */
+  sourceStatus: (source: string) => jsonKey(`source:${source}:status`, 7 * DAY_MS, sourceStatusSchema),
+  /** Per-client request counter for the fixed window starting at windowStartSec. */
+  rateLimit: (clientId: string, windowStartSec: number): CounterKey => ({ kind: 'counter', name: `${KEY_PREFIX}ratelimit:${clientId}:${windowStartSec}`, ttlMs: 120_000 }),
+  /** Shared cache entries (the store tier of the response cache). */
+  cacheEntry: (name: string) => jsonKey(`cache:${name}`, 10 * 60_000, z.unknown()),
+  /** Typed live events, across processes when Redis is used. */
+  events: { kind: 'channel', name: `${KEY_PREFIX}events`, schema: busEventSchema } as Channel<BusEvent>,
+} as const;
+
+/** Every static key pattern, for the registry test and the docs. */
+export const KEY_PATTERNS = [
+  keys.jobStatus('{job}'),
+  keys.jobLock('{job}'),
+  keys.sourceStatus('{source}'),
+  keys.rateLimit('{client}', 0),
+  keys.cacheEntry('{name}'),
+  keys.events,
+] as const;

@@ -1,0 +1,134 @@
+// The embedded store: one process, no network. Values are kept serialized, like in Redis, so that
+// both implementations behave the same (a stored object is a copy, not a shared reference).
+import { EventEmitter } from 'node:events';
+import type { Channel, CounterKey, JsonKey, LockKey } from './keys.ts';
+import { CACHE_PREFIX } from './keys.ts';
+import type { Store } from './types.ts';
+
+interface Entry {
+  value: string;
+  expiresAtMs: number; // Infinity when the key has no TTL
+}
+
+export class MemoryStore implements Store {
+  readonly kind = 'memory' as const;
+  private readonly entries = new Map<string, Entry>();
+  private readonly bus = new EventEmitter();
+  private readonly sweeper: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(private readonly now: () => number = Date.now) {
+    this.bus.setMaxListeners(0);
+    this.sweeper = setInterval(() => this.sweep(), 30_000);
+    this.sweeper.unref();
+  }
+
+  private live(name: string): Entry | undefined {
+    const e = this.entries.get(name);
+    if (e && e.expiresAtMs <= this.now()) {
+      this.entries.delete(name);
+      return undefined;
+    }
+    return e;
+  }
+
+  private put(name: string, value: string, ttlMs: number | undefined): void {
+    this.entries.set(name, { value, expiresAtMs: ttlMs === undefined ? Infinity : this.now() + ttlMs });
+  }
+
+  private sweep(): void {
+    const t = this.now();
+    for (const [k, e] of this.entries) if (e.expiresAtMs <= t) this.entries.delete(k);
+  }
+
+  async get<T>(key: JsonKey<T>): Promise<T | undefined> {
+    const e = this.live(key.name);
+    if (!e) return undefined;
+    const parsed = key.schema.safeParse(JSON.parse(e.value));
+    return parsed.success ? parsed.data : undefined;
+  }
+
+  async set<T>(key: JsonKey<T>, value: T, ttlMs?: number): Promise<void> {
+    this.put(key.name, JSON.stringify(value), ttlMs ?? key.ttlMs);
+  }
+
+  async delete(key: JsonKey<unknown>): Promise<void> {
+    this.entries.delete(key.name);
+  }
+
+  async acquireLock(key: LockKey, token: string, ttlMs: number): Promise<boolean> {
+    if (this.live(key.name)) return false;
+    this.put(key.name, token, ttlMs);
+    return true;
+  }
+
+  async releaseLock(key: LockKey, token: string): Promise<boolean> {
+    if (this.live(key.name)?.value !== token) return false;
+    this.entries.delete(key.name);
+    return true;
+  }
+
+  async extendLock(key: LockKey, token: string, ttlMs: number): Promise<boolean> {
+    if (this.live(key.name)?.value !== token) return false;
+    this.put(key.name, token, ttlMs);
+    return true;
+  }
+
+  async lockHolder(key: LockKey): Promise<string | undefined> {
+    return this.live(key.name)?.value;
+  }
+
+  /** Synchronous core of increment(), for the per-request rate limiter's hot path. */
+  incrementNow(key: CounterKey, by = 1): number {
+    const e = this.live(key.name);
+    if (e) {
+      const next = Number(e.value) + by;
+      e.value = String(next);
+      return next;
+    }
+    this.put(key.name, String(by), key.ttlMs);
+    return by;
+  }
+
+  async increment(key: CounterKey, by = 1): Promise<number> {
+    return this.incrementNow(key, by);
+  }
+
+  async publish<T>(channel: Channel<T>, message: T): Promise<void> {
+    const wire = JSON.stringify(message);
+    // Delivered asynchronously, as over Redis, so a publisher never runs subscriber code inline.
+    setImmediate(() => this.bus.emit(channel.name, wire));
+  }
+
+  async subscribe<T>(channel: Channel<T>, handler: (message: T) => void): Promise<() => Promise<void>> {
+    const listener = (wire: string) => {
+      const parsed = channel.schema.safeParse(JSON.parse(wire));
+      if (parsed.success) handler(parsed.data);
+    };
+    this.bus.on(channel.name, listener);
+    return async () => {
+      this.bus.off(channel.name, listener);
+    };
+  }
+
+  async flushCache(): Promise<number> {
+    let n = 0;
+    for (const k of [...this.entries.keys()]) {
+      if (k.startsWith(CACHE_PREFIX)) {
+        this.entries.delete(k);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  async ping(): Promise<void> {
+    if (this.closed) throw new Error('memory store is closed');
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.sweeper);
+    this.bus.removeAllListeners();
+  }
+}

@@ -1,0 +1,32 @@
+import type { Channel, CounterKey, JsonKey, LockKey } from './keys.ts';
+
+/**
+ * Latest state, caches, locks, counters and the event bus behind one interface.
+ * Implementations: MemoryStore (one process) and RedisStore (shared by many processes).
+ * test/integration/store-contract.test.ts runs the same suite against both.
+ */
+export interface Store {
+  readonly kind: 'memory' | 'redis';
+  /** The value, or undefined when absent, expired or not of the key's type. */
+  get<T>(key: JsonKey<T>): Promise<T | undefined>;
+  /** Store a value; ttlMs overrides the key's own TTL. */
+  set<T>(key: JsonKey<T>, value: T, ttlMs?: number): Promise<void>;
+  delete(key: JsonKey<unknown>): Promise<void>;
+  /** Set only if absent, with a TTL; true when this call took the lock. */
+  acquireLock(key: LockKey, token: string, ttlMs: number): Promise<boolean>;
+  /** Delete only if the lock still holds this token (compare-and-delete); true when released. */
+  releaseLock(key: LockKey, token: string): Promise<boolean>;
+  /** Extend only if the lock still holds this token. */
+  extendLock(key: LockKey, token: string, ttlMs: number): Promise<boolean>;
+  /** The token currently holding the lock, if any. */
+  lockHolder(key: LockKey): Promise<string | undefined>;
+  /** Add `by` and return the new value; the TTL is set when the counter is created. */
+  increment(key: CounterKey, by?: number): Promise<number>;
+  publish<T>(channel: Channel<T>, message: T): Promise<void>;
+  /** Messages that do not match the channel's schema are dropped. Returns an unsubscribe function. */
+  subscribe<T>(channel: Channel<T>, handler: (message: T) => void): Promise<() => Promise<void>>;
+  /** Delete every shared cache entry (keys.cacheEntry); state, locks and job status stay. */
+  flushCache(): Promise<number>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
