@@ -50,7 +50,6 @@ export type Metrics = ReturnType<typeof createMetrics>;
 function processMetrics(r: client.Registry[]): void {
   const loop = monitorEventLoopDelay({ resolution: 20 });
   loop.enable();
-  loop.unref?.();
   const startSec = Math.floor(Date.now() / 1000 - process.uptime());
   new client.Counter({
     name: 'satscope_process_cpu_seconds_total',

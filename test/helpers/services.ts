@@ -1,0 +1,31 @@
+// A test that needs a service the machine lacks is skipped on a developer's machine and fails
+// in CI (CI=true), so a missing install step can never pass as green.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import type { TestContext } from 'node:test';
+
+export const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
+
+export function which(bin: string): string | undefined {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function pgBinDir(): string | undefined {
+  for (const v of ['17', '16', '15', '14', '13']) {
+    const dir = `/usr/lib/postgresql/${v}/bin`;
+    if (existsSync(`${dir}/initdb`)) return dir;
+  }
+  return undefined;
+}
+
+/** Returns false (and skips t) when the service is missing outside CI; throws in CI. */
+export function requireService(t: TestContext, name: string, available: boolean): boolean {
+  if (available) return true;
+  if (IN_CI) throw new Error(`${name} is required in CI but is not installed (see .ci/run)`);
+  t.skip(`${name} not installed`);
+  return false;
+}

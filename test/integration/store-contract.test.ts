@@ -1,0 +1,157 @@
+// One contract, two stores: the same behaviour from the in-process memory store and a real Redis.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { silentLogger } from '../../src/log.ts';
+import { keys, type BusEvent } from '../../src/store/keys.ts';
+import { MemoryStore } from '../../src/store/memory-store.ts';
+import { RedisStore } from '../../src/store/redis-store.ts';
+import type { Store } from '../../src/store/types.ts';
+import { hasRedis, startRedis, type RedisServer } from '../helpers/redis.ts';
+import { IN_CI } from '../helpers/services.ts';
+import { waitFor } from '../helpers/ports.ts';
+
+function contract(name: string, open: () => Promise<Store>, close: () => Promise<void> = async () => undefined) {
+  describe(`${name} store contract`, () => {
+    let store: Store;
+    before(async () => {
+      store = await open();
+    });
+    after(async () => {
+      await store.close();
+      await close();
+    });
+
+    test('get() returns what set() stored, as a copy, validated by the key schema', async () => {
+      const key = keys.cacheEntry(`t-${name}-copy`);
+      const value = { a: 1, nested: { b: [1, 2] } };
+      await store.set(key, value);
+      value.a = 99;
+      assert.deepEqual(await store.get(key), { a: 1, nested: { b: [1, 2] } });
+      await store.delete(key);
+      assert.equal(await store.get(key), undefined);
+    });
+
+    test('a value written with the wrong shape reads as absent', async () => {
+      const status = keys.jobStatus(`t-${name}-shape`);
+      await store.set(status as never, { not: 'a status' } as never);
+      assert.equal(await store.get(status), undefined);
+    });
+
+    test('set() with a TTL expires the value', async () => {
+      const key = keys.cacheEntry(`t-${name}-ttl`);
+      await store.set(key, 'v', 80);
+      assert.equal(await store.get(key), 'v');
+      await sleep(150);
+      assert.equal(await store.get(key), undefined);
+    });
+
+    test('a lock is exclusive, released only by its token, and expires', async () => {
+      const lock = keys.jobLock(`t-${name}-lock`);
+      assert.equal(await store.acquireLock(lock, 'tok-a', 5000), true);
+      assert.equal(await store.acquireLock(lock, 'tok-b', 5000), false);
+      assert.equal(await store.lockHolder(lock), 'tok-a');
+      assert.equal(await store.releaseLock(lock, 'tok-b'), false, 'another token cannot release it');
+      assert.equal(await store.extendLock(lock, 'tok-b', 5000), false);
+      assert.equal(await store.extendLock(lock, 'tok-a', 100), true);
+      await sleep(180);
+      assert.equal(await store.lockHolder(lock), undefined, 'expired');
+      assert.equal(await store.acquireLock(lock, 'tok-b', 5000), true);
+      assert.equal(await store.releaseLock(lock, 'tok-a'), false, 'the expired holder cannot free the new lock');
+      assert.equal(await store.releaseLock(lock, 'tok-b'), true);
+      assert.equal(await store.lockHolder(lock), undefined);
+    });
+
+    test('concurrent acquireLock() calls give the lock to exactly one', async () => {
+      const lock = keys.jobLock(`t-${name}-race`);
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.acquireLock(lock, `t${i}`, 5000)));
+      assert.equal(results.filter(Boolean).length, 1);
+    });
+
+    test('increment() counts and its window expires', async () => {
+      const counter = { ...keys.rateLimit(`t-${name}`, Date.now()), ttlMs: 100 };
+      assert.equal(await store.increment(counter), 1);
+      assert.equal(await store.increment(counter), 2);
+      assert.equal(await store.increment(counter, 5), 7);
+      await sleep(180);
+      assert.equal(await store.increment(counter), 1);
+    });
+
+    test('published events reach subscribers; a message of the wrong shape is dropped', async () => {
+      const got: BusEvent[] = [];
+      const unsubscribe = await store.subscribe(keys.events, (e) => got.push(e));
+      await store.publish(keys.events, { type: 'block', id: '1', tsMs: 1, data: { height: 952583 } });
+      await store.publish(keys.events as never, { nonsense: true } as never);
+      await store.publish(keys.events, { type: 'fees', id: '2', tsMs: 2, data: null });
+      for (let i = 0; i < 50 && got.length < 2; i++) await sleep(20);
+      assert.deepEqual(
+        got.map((e) => [e.type, e.id]),
+        [
+          ['block', '1'],
+          ['fees', '2'],
+        ],
+      );
+      assert.deepEqual(got[0]?.data, { height: 952583 });
+      await unsubscribe();
+      await store.publish(keys.events, { type: 'late', id: '3', tsMs: 3, data: null });
+      await sleep(100);
+      assert.equal(got.length, 2);
+    });
+
+    test('flushCache() removes cache entries and keeps locks and job status', async () => {
+      await store.set(keys.cacheEntry(`t-${name}-flush`), 1);
+      await store.set(keys.jobStatus(`t-${name}-keep`), {
+        name: 'x', intervalMs: 1, timeoutMs: 1, running: false, lockHolder: null, lastStartedAtMs: null, lastFinishedAtMs: null,
+        lastDurationMs: null, lastOutcome: null, lastError: null, consecutiveFailures: 0, nextRunAtMs: 5, runs: 0, progress: null,
+      });
+      await store.acquireLock(keys.jobLock(`t-${name}-keep`), 'tok', 5000);
+      assert.ok((await store.flushCache()) >= 1);
+      assert.equal(await store.get(keys.cacheEntry(`t-${name}-flush`)), undefined);
+      assert.equal((await store.get(keys.jobStatus(`t-${name}-keep`)))?.nextRunAtMs, 5);
+      assert.equal(await store.lockHolder(keys.jobLock(`t-${name}-keep`)), 'tok');
+    });
+
+    test('ping() answers', async () => {
+      await store.ping();
+    });
+  });
+}
+
+contract('memory', async () => new MemoryStore());
+
+let redis: RedisServer | undefined;
+if (hasRedis() || IN_CI) {
+  contract(
+    'redis',
+    async () => {
+      redis = await startRedis();
+      const s = new RedisStore({ url: redis.url, log: silentLogger });
+      await s.start();
+      return s;
+    },
+    async () => redis?.stop(),
+  );
+
+  test('RedisStore fails fast with STORE_UNAVAILABLE while Redis is down, and recovers', async () => {
+    const server = await startRedis();
+    const store = new RedisStore({ url: server.url, log: silentLogger, commandTimeoutMs: 500 });
+    await store.start();
+    await store.set(keys.cacheEntry('t-down'), 1);
+    await server.stop();
+    const started = Date.now();
+    await assert.rejects(store.get(keys.cacheEntry('t-down')), (e: { code?: string }) => e.code === 'STORE_UNAVAILABLE');
+    assert.ok(Date.now() - started < 2000, 'fails within the command timeout');
+    const again = await startRedis(server.port);
+    try {
+      // The client reconnects by itself (backoff up to 5 s).
+      await waitFor('redis reconnect', async () => ((await store.ping().then(() => true, () => false)) ? true : undefined), 15_000, 200);
+      await store.set(keys.cacheEntry('t-down'), 2);
+      assert.equal(await store.get(keys.cacheEntry('t-down')), 2);
+    } finally {
+      await store.close();
+      await again.stop();
+    }
+  });
+} else {
+  test('redis store contract', (t) => t.skip('redis-server not installed'));
+}
