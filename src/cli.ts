@@ -3,7 +3,7 @@
 import { loadConfig, type Config } from './config.ts';
 import { isSatscopeError, describeError } from './errors.ts';
 import { createLogger } from './log.ts';
-import { startRuntime, type Role } from './main.ts';
+import { exitOnSignals, startRuntime, type Role } from './main.ts';
 import { runCheck } from './check.ts';
 
 const USAGE = `usage: satscope <command>
@@ -48,25 +48,7 @@ async function main(argv: string[]): Promise<void> {
     log.error('satscope could not start', { err: describeError(err) });
     process.exit(1);
   }
-  const rt = runtime;
-  let signals = 0;
-  const onSignal = (signal: string) => {
-    signals++;
-    if (signals > 1) {
-      log.warn('second signal: exiting now', { signal });
-      process.exit(1);
-    }
-    log.info('signal received', { signal });
-    rt.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        log.error('shutdown failed', { err: describeError(err) });
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => onSignal('SIGTERM'));
-  process.on('SIGINT', () => onSignal('SIGINT'));
+  exitOnSignals(runtime, log);
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

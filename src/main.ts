@@ -2,6 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.ts';
+import { describeError } from './errors.ts';
 import { jobTable } from './jobs/index.ts';
 import type { JobDefinition, JobDeps } from './jobs/types.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -108,4 +109,26 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     })());
 
   return { url, store, history, scheduler, close };
+}
+
+/** SIGTERM/SIGINT: a graceful close, then exit 0; a second signal exits at once. */
+export function exitOnSignals(runtime: Runtime, log: Logger): void {
+  let signals = 0;
+  const onSignal = (signal: string) => {
+    signals++;
+    if (signals > 1) {
+      log.warn('second signal: exiting now', { signal });
+      process.exit(1);
+    }
+    log.info('signal received', { signal });
+    runtime.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error('shutdown failed', { err: describeError(err) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
 }

@@ -186,26 +186,39 @@ export class Scheduler {
       },
     };
     let timer: NodeJS.Timeout | undefined;
+    let didTimeOut = false;
     const timedOut = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => {
-        controller.abort(new SatscopeError('JOB_TIMEOUT', `${def.name} exceeded ${def.timeoutMs} ms`));
+        // Marked before aborting: a job that honours the signal may settle inside abort() itself.
+        didTimeOut = true;
         resolve('timeout');
+        controller.abort(new SatscopeError('JOB_TIMEOUT', `${def.name} exceeded ${def.timeoutMs} ms`));
       }, def.timeoutMs);
     });
     let outcome: 'ok' | 'error' | 'timeout' = 'ok';
     let error: string | null = null;
-    const work = def.run(ctx);
+    const work = Promise.resolve().then(() => def.run(ctx));
     try {
       // A job that ignores its signal still ends its turn at the timeout; its lock then expires by TTL.
-      if ((await Promise.race([work, timedOut])) === 'timeout') {
-        outcome = 'timeout';
-        error = `exceeded its timeout of ${def.timeoutMs} ms`;
-      }
+      await Promise.race([work, timedOut]);
     } catch (err) {
       outcome = 'error';
       error = describeError(err);
     } finally {
       clearTimeout(timer);
+    }
+    // After a timeout the lock is released only if the job has really stopped; a job that ignores
+    // its signal keeps the lock until the TTL, so no other process starts a second copy.
+    let stopped = true;
+    if (didTimeOut) {
+      outcome = 'timeout';
+      error = `exceeded its timeout of ${def.timeoutMs} ms`;
+      let grace: NodeJS.Timeout | undefined;
+      stopped = await Promise.race([
+        work.then(() => true, () => true),
+        new Promise<boolean>((r) => (grace = setTimeout(() => r(false), Math.min(1000, def.lockTtlMs - def.timeoutMs)))),
+      ]);
+      clearTimeout(grace);
     }
     const finishedAtMs = this.now();
     status.running = false;
@@ -224,11 +237,11 @@ export class Scheduler {
     else log.warn('job failed', { outcome, error, retryInMs: status.nextRunAtMs - finishedAtMs });
     // Status first, then the lock: whoever takes the lock next sees this run's next-run time.
     await this.o.store.set(keys.jobStatus(def.name), status).catch((err: unknown) => log.warn('job status not saved', { err }));
-    if (outcome !== 'timeout') await this.o.store.releaseLock(keys.jobLock(def.name), token).catch(() => undefined);
+    if (stopped) await this.o.store.releaseLock(keys.jobLock(def.name), token).catch(() => undefined);
     await this.o.history
       ?.recordJobRun({ id: randomUUID(), job: def.name, holder: this.holderId, startedAtMs, finishedAtMs, outcome, error })
       .catch((err: unknown) => log.warn('job run not recorded', { err }));
-    if (outcome === 'timeout') await work.catch(() => undefined);
+    if (!stopped) await work.catch(() => undefined);
   }
 
   /** Stops starting jobs, aborts the running ones and waits for them, at most their timeout. */

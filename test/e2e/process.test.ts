@@ -1,0 +1,113 @@
+// The satscope command as a user runs it: a real process, real signals, real files.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { freePort, waitFor } from '../helpers/ports.ts';
+import { startFixtureServer } from '../helpers/fixture-server.ts';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const BIN = join(ROOT, 'bin/satscope.js');
+
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  // Only what the test means to set: no SATSCOPE-relevant variables leak in from the outer shell.
+  const { PATH, HOME, TMPDIR, LANG } = process.env;
+  return { PATH, HOME, TMPDIR, LANG, ...extra };
+}
+
+function spawnSatscope(args: string[], env: Record<string, string>, cwd = mkdtempSync(join(tmpdir(), 'satscope-cwd-'))): ChildProcess & { output: () => string } {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
+  return Object.assign(child, { output: () => out });
+}
+
+test('satscope start with no configuration answers /health with 200 within 10 s, offline', async () => {
+  const port = await freePort();
+  const started = Date.now();
+  const child = spawnSatscope(['start'], { PORT: String(port), SOURCES_DISABLED: '' });
+  try {
+    const status = await waitFor('health', async () => {
+      const r = await fetch(`http://127.0.0.1:${port}/health`);
+      return r.status === 200 ? r.status : undefined;
+    }, 10_000, 100);
+    assert.equal(status, 200);
+    assert.ok(Date.now() - started < 10_000);
+    const h = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { store: { kind: string }; history: { kind: string } };
+    assert.equal(h.store.kind, 'memory');
+    assert.equal(h.history.kind, 'sqlite');
+  } finally {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  }
+  assert.match(child.output(), /stopped cleanly/);
+});
+
+test('a bad value exits 1 naming every bad variable', () => {
+  const r = spawnSync(process.execPath, [BIN, 'start'], { env: cleanEnv({ REDIS_URL: 'nonsense', PORT: '-1' }), encoding: 'utf8', cwd: tmpdir() });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /REDIS_URL/);
+  assert.match(r.stderr, /PORT/);
+});
+
+test('SIGTERM during a running job ends the process within the job timeout, with the database closed cleanly', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'satscope-term-'));
+  const port = await freePort();
+  const timeoutMs = 4000;
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/helpers/slow-job-process.ts')], {
+    cwd: ROOT,
+    env: cleanEnv({ PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, SLOW_JOB_TIMEOUT_MS: String(timeoutMs) }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
+  await waitFor('job running', async () => {
+    const r = await fetch(`http://127.0.0.1:${port}/api/v1/jobs`);
+    const body = (await r.json()) as { jobs: { running: boolean }[] };
+    return body.jobs[0]?.running ? true : undefined;
+  }, 15_000, 100);
+  await new Promise((r) => setTimeout(r, 300)); // let it write for a while
+  const t0 = Date.now();
+  child.kill('SIGTERM');
+  const [code] = (await once(child, 'exit')) as [number];
+  const elapsed = Date.now() - t0;
+  assert.equal(code, 0, out);
+  assert.ok(elapsed < timeoutMs, `took ${elapsed} ms`);
+  assert.match(out, /stopped cleanly/);
+  const file = join(dataDir, 'satscope.db');
+  // A clean close folds the WAL into the main file.
+  assert.ok(!existsSync(`${file}-wal`) || statSync(`${file}-wal`).size === 0, 'WAL checkpointed');
+  const db = new Database(file);
+  assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+  const row = db.prepare("SELECT COUNT(*) AS n FROM points WHERE series = 'shutdown.probe'").get() as { n: number };
+  assert.ok(row.n > 0, 'the job wrote before the signal');
+  const runs = db.prepare("SELECT outcome FROM job_runs WHERE job = 'slow-writer'").all() as { outcome: string }[];
+  assert.equal(runs.length, 1, 'the interrupted run is recorded');
+  db.close();
+});
+
+test('satscope check prints what answers, and exits 0 with sources down', async () => {
+  const fx = await startFixtureServer();
+  try {
+    const dataDir = mkdtempSync(join(tmpdir(), 'satscope-check-'));
+    const env = { ...fx.env, DATA_DIR: dataDir, FORKMONITOR_API_URL: 'http://127.0.0.1:1/api/v1' };
+    const child = spawnSatscope(['check'], env);
+    const [code] = (await once(child, 'exit')) as [number];
+    const out = child.output();
+    assert.equal(code, 0, out);
+    assert.match(out, /^store\s+ok\s+memory/m);
+    assert.match(out, /^history\s+ok\s+sqlite.*integrity ok/m);
+    assert.match(out, /^mempool\s+ok/m);
+    assert.match(out, /^coingecko\s+FAIL/m, 'the fixture server has no /ping');
+    assert.match(out, /^forkmonitor\s+FAIL\s+UPSTREAM_NETWORK/m);
+    assert.match(out, /^main\s+off\s+set BITCOIN_RPC_URL/m);
+  } finally {
+    await fx.stop();
+  }
+});

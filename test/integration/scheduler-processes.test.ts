@@ -1,0 +1,77 @@
+// Several scheduler processes on one real Redis: never two runs of a job at once, and a lock
+// holder killed with SIGKILL is replaced once its lock's TTL has passed.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { hasRedis, startRedis } from '../helpers/redis.ts';
+import { requireService } from '../helpers/services.ts';
+import { waitFor } from '../helpers/ports.ts';
+
+const WORKER = new URL('../helpers/scheduler-worker.ts', import.meta.url).pathname;
+
+async function worker(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', WORKER], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const [chunk] = (await once(child.stdout!, 'data')) as [Buffer];
+  assert.match(chunk.toString(), /ready/);
+  return child;
+}
+
+function runs(list: string[]) {
+  return list.map((l) => {
+    const [kind, holder, at] = l.split(' ');
+    return { kind, holder, at: Number(at) };
+  });
+}
+
+test('two scheduler processes sharing Redis never run the same job at once', async (t) => {
+  if (!requireService(t, 'redis-server', hasRedis())) return;
+  const redis = await startRedis();
+  const probe = new Redis(redis.url);
+  const env = { REDIS_URL: redis.url, PROBE_PREFIX: 'overlap', JOB_MS: '120', INTERVAL_MS: '50', TIMEOUT_MS: '2000', LOCK_TTL_MS: '3000' };
+  const a = await worker(env);
+  const b = await worker(env);
+  try {
+    await sleep(4000);
+  } finally {
+    a.kill('SIGTERM');
+    b.kill('SIGTERM');
+    await Promise.all([once(a, 'exit'), once(b, 'exit')]);
+  }
+  const overlaps = await probe.lrange('overlap:overlaps', 0, -1);
+  const starts = runs(await probe.lrange('overlap:runs', 0, -1)).filter((r) => r.kind === 'start');
+  probe.disconnect();
+  await redis.stop();
+  assert.deepEqual(overlaps, [], 'overlapping runs');
+  assert.ok(starts.length >= 10, `only ${starts.length} runs`);
+  assert.equal(new Set(starts.map((s) => s.holder)).size, 2, 'both processes took turns');
+});
+
+test('when the lock holder is killed with SIGKILL, another process runs the job after the lock TTL', async (t) => {
+  if (!requireService(t, 'redis-server', hasRedis())) return;
+  const redis = await startRedis();
+  const probe = new Redis(redis.url);
+  const lockTtlMs = 2500;
+  const env = { REDIS_URL: redis.url, PROBE_PREFIX: 'kill', JOB_MS: '60000', INTERVAL_MS: '100', TIMEOUT_MS: '2000', LOCK_TTL_MS: String(lockTtlMs) };
+  const a = await worker(env);
+  const firstStart = await waitFor('first run', async () => runs(await probe.lrange('kill:runs', 0, -1)).find((r) => r.kind === 'start'));
+  const b = await worker(env);
+  try {
+    assert.equal(firstStart.holder, String(a.pid));
+    a.kill('SIGKILL');
+    await once(a, 'exit');
+    const takeover = await waitFor(
+      'takeover',
+      async () => runs(await probe.lrange('kill:runs', 0, -1)).find((r) => r.kind === 'start' && r.holder === String(b.pid)),
+      lockTtlMs + 8000,
+    );
+    assert.ok(takeover.at - firstStart.at >= lockTtlMs - 50, `took over after ${takeover.at - firstStart.at} ms, before the lock TTL`);
+  } finally {
+    b.kill('SIGTERM');
+    await once(b, 'exit');
+    probe.disconnect();
+    await redis.stop();
+  }
+});

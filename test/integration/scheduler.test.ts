@@ -1,0 +1,188 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { JobDefinition } from '../../src/jobs/types.ts';
+import { silentLogger } from '../../src/log.ts';
+import { createMetrics } from '../../src/metrics.ts';
+import { Scheduler, readJobStatuses, requestJobRun } from '../../src/scheduler.ts';
+import { openHistory } from '../../src/store/history/history.ts';
+import { keys } from '../../src/store/keys.ts';
+import { MemoryStore } from '../../src/store/memory-store.ts';
+import type { Store } from '../../src/store/types.ts';
+import { waitFor } from '../helpers/ports.ts';
+
+const job = (over: Partial<JobDefinition> & Pick<JobDefinition, 'run'>): JobDefinition => ({
+  name: 'probe',
+  intervalMs: 100,
+  timeoutMs: 1000,
+  lockTtlMs: 2000,
+  cooldownMs: 0,
+  ...over,
+});
+
+function scheduler(store: Store, jobs: JobDefinition[], extra: Partial<ConstructorParameters<typeof Scheduler>[0]> = {}) {
+  return new Scheduler({ store, jobs, metrics: createMetrics(), log: silentLogger, tickMs: 20, pollMs: 50, ...extra });
+}
+
+test('Scheduler runs a due job, keeps its status in the store and its runs in history', async () => {
+  const store = new MemoryStore();
+  const history = await openHistory({ databaseUrl: undefined, dataDir: mkdtempSync(join(tmpdir(), 'satscope-sch-')), log: silentLogger });
+  let runs = 0;
+  const s = scheduler(store, [job({ run: async () => void runs++ })], { history });
+  s.start();
+  await waitFor('two runs', async () => (runs >= 2 ? true : undefined), 3000);
+  await s.stop();
+  const [status] = await readJobStatuses(store, [{ name: 'probe', intervalMs: 100, timeoutMs: 1000 }]);
+  assert.equal(status?.lastOutcome, 'ok');
+  assert.equal(status?.running, false);
+  assert.ok((status?.runs ?? 0) >= 2);
+  assert.ok((status?.nextRunAtMs ?? 0) > (status?.lastStartedAtMs ?? 0));
+  const recorded = await history.jobRuns('probe');
+  assert.ok(recorded.length >= 2 && recorded.every((r) => r.outcome === 'ok'));
+  assert.equal(await store.lockHolder(keys.jobLock('probe')), undefined, 'the lock is released');
+  await history.close();
+});
+
+test('two schedulers on one store never run the same job at once', async () => {
+  const store = new MemoryStore();
+  let active = 0;
+  let overlaps = 0;
+  let runs = 0;
+  const def = job({
+    intervalMs: 10,
+    run: async () => {
+      if (++active > 1) overlaps++;
+      runs++;
+      await sleep(30);
+      active--;
+    },
+  });
+  const a = scheduler(store, [def]);
+  const b = scheduler(store, [def]);
+  a.start();
+  b.start();
+  await sleep(1000);
+  await Promise.all([a.stop(), b.stop()]);
+  assert.equal(overlaps, 0);
+  assert.ok(runs >= 5, `ran ${runs} times`);
+});
+
+test('a job past its timeout is aborted and recorded as a timeout', async () => {
+  const store = new MemoryStore();
+  let aborted: unknown;
+  const s = scheduler(store, [
+    job({
+      timeoutMs: 100,
+      lockTtlMs: 500,
+      intervalMs: 60_000,
+      run: (ctx) =>
+        new Promise((resolve) => {
+          ctx.signal.addEventListener('abort', () => {
+            aborted = ctx.signal.reason;
+            resolve();
+          });
+        }),
+    }),
+  ]);
+  s.start();
+  const status = await waitFor('timeout', async () => {
+    const st = await store.get(keys.jobStatus('probe'));
+    return st?.lastOutcome ? st : undefined;
+  });
+  await s.stop();
+  assert.equal(status.lastOutcome, 'timeout');
+  assert.equal(status.consecutiveFailures, 1);
+  assert.equal((aborted as { code?: string }).code, 'JOB_TIMEOUT');
+});
+
+test('failures back off exponentially and a success resets the count', async () => {
+  const store = new MemoryStore();
+  let calls = 0;
+  const s = scheduler(store, [
+    job({
+      intervalMs: 20,
+      maxBackoffMs: 10_000,
+      run: async () => {
+        calls++;
+        if (calls <= 3) throw new Error(`failure ${calls}`);
+      },
+    }),
+  ]);
+  s.start();
+  const st = await waitFor('three failures', async () => {
+    const x = await store.get(keys.jobStatus('probe'));
+    return x?.consecutiveFailures === 3 ? x : undefined;
+  });
+  // After the 3rd failure the wait is base(20) * 2^2 = 80 ms, ±10%.
+  const wait = st.nextRunAtMs - (st.lastFinishedAtMs ?? 0);
+  assert.ok(wait >= 72 && wait <= 88, `waited ${wait} ms`);
+  assert.match(st.lastError ?? '', /failure 3/);
+  const ok = await waitFor('recovery', async () => {
+    const x = await store.get(keys.jobStatus('probe'));
+    return x?.lastOutcome === 'ok' ? x : undefined;
+  });
+  await s.stop();
+  assert.equal(ok.consecutiveFailures, 0);
+});
+
+test('the watchdog restarts a scheduler loop that stalled', async () => {
+  const store = new MemoryStore();
+  const realGet = store.get.bind(store);
+  let hung = false;
+  // The first status read never answers: the loop stalls inside its tick.
+  store.get = ((key: Parameters<Store['get']>[0]) => {
+    if (!hung) {
+      hung = true;
+      return new Promise(() => undefined);
+    }
+    return realGet(key);
+  }) as Store['get'];
+  let runs = 0;
+  const s = scheduler(store, [job({ run: async () => void runs++ })], { stallMs: 200 });
+  s.start();
+  await waitFor('a run after the restart', async () => (runs > 0 ? true : undefined), 5000);
+  await s.stop();
+  assert.ok(s.watchdogRestarts >= 1);
+});
+
+test('requestJobRun() from another process makes a waiting job run, after its cooldown', async () => {
+  const store = new MemoryStore();
+  let runs = 0;
+  const def = job({ intervalMs: 3_600_000, cooldownMs: 0, run: async () => void runs++ });
+  const s = scheduler(store, [def]);
+  s.start();
+  await waitFor('first run', async () => (runs === 1 ? true : undefined));
+  await sleep(150);
+  assert.equal(runs, 1, 'an hourly job waits');
+  await requestJobRun(store, [def], 'probe');
+  await waitFor('requested run', async () => (runs === 2 ? true : undefined), 2000);
+  await s.stop();
+  await assert.rejects(requestJobRun(store, [def], 'nope'), (e: { code?: string }) => e.code === 'JOB_UNKNOWN');
+});
+
+test('stop() aborts a running job and waits for it to end', async () => {
+  const store = new MemoryStore();
+  let ended = false;
+  const s = scheduler(store, [
+    job({
+      timeoutMs: 10_000,
+      lockTtlMs: 11_000,
+      run: (ctx) =>
+        new Promise((resolve) =>
+          ctx.signal.addEventListener('abort', () => {
+            ended = true;
+            resolve();
+          }),
+        ),
+    }),
+  ]);
+  s.start();
+  await waitFor('running', async () => ((await store.get(keys.jobStatus('probe')))?.running ? true : undefined));
+  const started = Date.now();
+  await s.stop();
+  assert.ok(ended);
+  assert.ok(Date.now() - started < 1000);
+});
