@@ -8,16 +8,7 @@ export function createMetrics() {
   processMetrics(r);
   return {
     registry,
-    httpRequests: new client.Counter({ name: 'satscope_http_requests_total', help: 'HTTP requests served', labelNames: ['route', 'status'] as const, registers: r }),
-    httpDuration: new client.Histogram({
-      name: 'satscope_http_request_duration_seconds',
-      help: 'HTTP request duration',
-      labelNames: ['route'] as const,
-      buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
-      registers: r,
-    }),
     rateLimited: new client.Counter({ name: 'satscope_http_rate_limited_total', help: 'Requests refused by the per-IP rate limit', registers: r }),
-    cacheRequests: new client.Counter({ name: 'satscope_cache_requests_total', help: 'Cache lookups by tier and result', labelNames: ['tier', 'result'] as const, registers: r }),
     upstreamRequests: new client.Counter({ name: 'satscope_upstream_requests_total', help: 'Upstream calls by source and outcome', labelNames: ['source', 'outcome'] as const, registers: r }),
     upstreamDuration: new client.Histogram({
       name: 'satscope_upstream_request_duration_seconds',

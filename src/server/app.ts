@@ -13,10 +13,11 @@ import type { Scheduler } from '../scheduler.ts';
 import type { SourceCatalog } from '../sources/catalog.ts';
 import type { History } from '../store/history/history.ts';
 import type { Store } from '../store/types.ts';
+import { HttpStats } from './http-stats.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { CacheStats, ResponseCache } from './response-cache.ts';
 import { errorEnvelope, sendError, sendJson } from './responses.ts';
-import { Router, type RequestContext, type RouteDefinition } from './route.ts';
+import { Router, type RouteDefinition } from './route.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
@@ -46,26 +47,17 @@ export interface App {
 const MAX_BODY_BYTES = 64 * 1024;
 
 export function buildApp(deps: AppDeps): App {
-  const cacheStats = new CacheStats(deps.metrics);
+  const cacheStats = new CacheStats();
   const cache = new ResponseCache(cacheStats);
   const limiter = new RateLimiter(deps.store, deps.config.rateLimitPerMin, deps.log);
   const router = new Router();
-  const shared = { ...deps, cache, cacheStats };
+  const httpStats = new HttpStats();
+  const shared = { ...deps, cache, cacheStats, httpStats };
   for (const r of [...healthRoutes(shared), ...systemRoutes(shared), ...metricsRoutes(shared), ...adminRoutes(shared)]) router.add(r as RouteDefinition);
   const adminDigest = deps.config.adminToken ? createHash('sha256').update(deps.config.adminToken).digest() : undefined;
   let draining = false;
 
-  // Label children looked up once per route, not per request.
-  const durationByRoute = new Map<string, ReturnType<Metrics['httpDuration']['labels']>>();
-  const observe = (route: string, status: number, startedMs: number) => {
-    deps.metrics.httpRequests.labels(route, String(status)).inc();
-    let h = durationByRoute.get(route);
-    if (!h) {
-      h = deps.metrics.httpDuration.labels(route);
-      durationByRoute.set(route, h);
-    }
-    h.observe((performance.now() - startedMs) / 1000);
-  };
+  const observe = (route: string, status: number, startedMs: number) => httpStats.record(route, status, (performance.now() - startedMs) / 1000);
 
   const clientIp = (req: IncomingMessage): string => {
     if (deps.config.trustProxy) {
@@ -89,15 +81,40 @@ export function buildApp(deps: AppDeps): App {
     throw new SatscopeError('BAD_REQUEST', `invalid ${where}: ${details.map((d) => `${d.field}: ${d.message}`).join('; ')}`, { details });
   };
 
-  async function run(def: RouteDefinition, req: IncomingMessage, res: ServerResponse, params: Record<string, string>, rawQuery: string, ip: string): Promise<number> {
+  // Synchronous when the route needs no body and its handler answers at once (a cached reply):
+  // no promise is made on the hot path.
+  function run(def: RouteDefinition, req: IncomingMessage, res: ServerResponse, params: Record<string, string>, rawQuery: string, ip: string): number | Promise<number> {
     if (def.auth === 'admin') {
       if (!adminDigest) throw new SatscopeError('FEATURE_DISABLED', 'admin endpoints are off: set ADMIN_TOKEN to enable them');
       if (!authorized(req)) return sendError(res, new SatscopeError('UNAUTHORIZED'), ['www-authenticate', 'Bearer']);
     }
     const query = def.query ? parse(def.query, Object.fromEntries(new URLSearchParams(rawQuery)), 'query') : undefined;
-    const body = def.body ? parse(def.body, await readJsonBody(req), 'body') : undefined;
-    const ctx: RequestContext = { req, res, params, query, body, clientIp: ip };
-    return def.handle(ctx);
+    if (!def.body) return def.handle({ req, res, params, query, body: undefined, clientIp: ip });
+    const schema = def.body;
+    return readJsonBody(req).then((raw) => def.handle({ req, res, params, query, body: parse(schema, raw, 'body'), clientIp: ip }));
+  }
+
+  function fail(route: string, res: ServerResponse, err: unknown, startedMs: number): void {
+    if (!(err instanceof SatscopeError) || err.status >= 500) deps.log.error('request failed', { route, err: describeError(err) });
+    if (!res.headersSent) observe(route, sendError(res, err), startedMs);
+    else res.destroy();
+  }
+
+  function dispatch(def: RouteDefinition, req: IncomingMessage, res: ServerResponse, params: Record<string, string>, rawQuery: string, ip: string, startedMs: number): void {
+    let out: number | Promise<number>;
+    try {
+      out = run(def, req, res, params, rawQuery, ip);
+    } catch (err) {
+      return fail(def.path, res, err, startedMs);
+    }
+    if (typeof out === 'number') observe(def.path, out, startedMs);
+    else out.then((status) => observe(def.path, status, startedMs), (err: unknown) => fail(def.path, res, err, startedMs));
+  }
+
+  function limited(def: RouteDefinition, res: ServerResponse, retryAfterSec: number, startedMs: number): void {
+    deps.metrics.rateLimited.inc();
+    const message = `more than ${limiter.limitPerWindow} requests a minute from this address`;
+    observe(def.path, sendJson(res, 429, errorEnvelope('RATE_LIMITED', message), ['retry-after', String(retryAfterSec)]), startedMs);
   }
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
@@ -109,35 +126,20 @@ export function buildApp(deps: AppDeps): App {
     const matched = router.match(req.method ?? 'GET', path);
     if (matched === undefined || matched === 'method') {
       const status = sendError(res, new SatscopeError(matched ? 'METHOD_NOT_ALLOWED' : 'NOT_FOUND', `${matched ? 'method not allowed for' : 'no route for'} ${path}`));
-      observe('unmatched', status, startedMs);
-      return;
+      return observe('unmatched', status, startedMs);
     }
     const { def, params } = matched;
-    const finish = (status: number) => observe(def.path, status, startedMs);
-    const fail = (err: unknown) => {
-      if (!(err instanceof SatscopeError) || err.status >= 500) deps.log.error('request failed', { route: def.path, err: describeError(err) });
-      if (!res.headersSent) finish(sendError(res, err));
-      else res.destroy();
-    };
-    if (draining) return finish(sendError(res, new SatscopeError('SHUTTING_DOWN'), ['connection', 'close']));
+    if (draining) return observe(def.path, sendError(res, new SatscopeError('SHUTTING_DOWN'), ['connection', 'close']), startedMs);
     const ip = clientIp(req);
-    const go = () => {
-      try {
-        const out = run(def, req, res, params, rawQuery, ip);
-        out.then(finish, fail);
-      } catch (err) {
-        fail(err);
-      }
-    };
-    if (def.unlimited) return go();
+    if (def.unlimited) return dispatch(def, req, res, params, rawQuery, ip, startedMs);
     const decision = limiter.check(ip);
-    const proceed = (d: { allowed: boolean; retryAfterSec: number }) => {
-      if (d.allowed) return go();
-      deps.metrics.rateLimited.inc();
-      finish(sendJson(res, 429, errorEnvelope('RATE_LIMITED', `more than ${limiter.limitPerWindow} requests a minute from this address`), ['retry-after', String(d.retryAfterSec)]));
-    };
-    if ('then' in decision) decision.then(proceed, fail);
-    else proceed(decision);
+    if (decision instanceof Promise) {
+      decision.then(
+        (d) => (d.allowed ? dispatch(def, req, res, params, rawQuery, ip, startedMs) : limited(def, res, d.retryAfterSec, startedMs)),
+        (err: unknown) => fail(def.path, res, err, startedMs),
+      );
+    } else if (decision.allowed) dispatch(def, req, res, params, rawQuery, ip, startedMs);
+    else limited(def, res, decision.retryAfterSec, startedMs);
   }
 
   return {
@@ -170,4 +172,4 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-export type AppContext = AppDeps & { cache: ResponseCache; cacheStats: CacheStats };
+export type AppContext = AppDeps & { cache: ResponseCache; cacheStats: CacheStats; httpStats: HttpStats };

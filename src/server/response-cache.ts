@@ -1,6 +1,5 @@
 // The response tier of the cache: JSON bodies serialized once and served from memory until their
 // TTL passes. Concurrent misses share one build. Hits and misses are counted per tier.
-import type { Metrics } from '../metrics.ts';
 import { PreparedResponse } from './responses.ts';
 
 interface Entry {
@@ -17,8 +16,6 @@ export interface TierStats {
 export class CacheStats {
   private readonly tiers = new Map<string, { hits: number; misses: number }>();
 
-  constructor(private readonly metrics: Metrics) {}
-
   count(tier: string, hit: boolean): void {
     let t = this.tiers.get(tier);
     if (!t) {
@@ -27,7 +24,15 @@ export class CacheStats {
     }
     if (hit) t.hits++;
     else t.misses++;
-    this.metrics.cacheRequests.inc({ tier, result: hit ? 'hit' : 'miss' });
+  }
+
+  /** Prometheus text, rendered at scrape time (counting stays off prom-client's label hashing). */
+  render(): string {
+    const lines = ['# HELP satscope_cache_requests_total Cache lookups by tier and result', '# TYPE satscope_cache_requests_total counter'];
+    for (const [tier, t] of this.tiers) {
+      lines.push(`satscope_cache_requests_total{tier="${tier}",result="hit"} ${t.hits}`, `satscope_cache_requests_total{tier="${tier}",result="miss"} ${t.misses}`);
+    }
+    return `${lines.join('\n')}\n`;
   }
 
   snapshot(): Record<string, TierStats> {

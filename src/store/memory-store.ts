@@ -13,6 +13,8 @@ interface Entry {
 export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
   private readonly entries = new Map<string, Entry>();
+  // Counters apart from serialized values: the rate limiter bumps one on every request.
+  private readonly counters = new Map<string, { count: number; expiresAtMs: number }>();
   private readonly bus = new EventEmitter();
   private readonly sweeper: NodeJS.Timeout;
   private closed = false;
@@ -39,6 +41,7 @@ export class MemoryStore implements Store {
   private sweep(): void {
     const t = this.now();
     for (const [k, e] of this.entries) if (e.expiresAtMs <= t) this.entries.delete(k);
+    for (const [k, c] of this.counters) if (c.expiresAtMs <= t) this.counters.delete(k);
   }
 
   async get<T>(key: JsonKey<T>): Promise<T | undefined> {
@@ -80,13 +83,9 @@ export class MemoryStore implements Store {
 
   /** Synchronous core of increment(), for the per-request rate limiter's hot path. */
   incrementNow(key: CounterKey, by = 1): number {
-    const e = this.live(key.name);
-    if (e) {
-      const next = Number(e.value) + by;
-      e.value = String(next);
-      return next;
-    }
-    this.put(key.name, String(by), key.ttlMs);
+    const c = this.counters.get(key.name);
+    if (c && c.expiresAtMs > this.now()) return (c.count += by);
+    this.counters.set(key.name, { count: by, expiresAtMs: this.now() + key.ttlMs });
     return by;
   }
 

@@ -101,6 +101,8 @@ test('a job past its timeout is aborted and recorded as a timeout', async () => 
 test('failures back off exponentially and a success resets the count', async () => {
   const store = new MemoryStore();
   let calls = 0;
+  let release: () => void = () => undefined;
+  const fourthMayFinish = new Promise<void>((r) => (release = r));
   const s = scheduler(store, [
     job({
       intervalMs: 20,
@@ -108,6 +110,7 @@ test('failures back off exponentially and a success resets the count', async () 
       run: async () => {
         calls++;
         if (calls <= 3) throw new Error(`failure ${calls}`);
+        await fourthMayFinish; // holds the "3 failures" status until the test has read it
       },
     }),
   ]);
@@ -120,6 +123,7 @@ test('failures back off exponentially and a success resets the count', async () 
   const wait = st.nextRunAtMs - (st.lastFinishedAtMs ?? 0);
   assert.ok(wait >= 72 && wait <= 88, `waited ${wait} ms`);
   assert.match(st.lastError ?? '', /failure 3/);
+  release();
   const ok = await waitFor('recovery', async () => {
     const x = await store.get(keys.jobStatus('probe'));
     return x?.lastOutcome === 'ok' ? x : undefined;

@@ -10,7 +10,7 @@ export function metricsRoutes(app: AppContext) {
       path: '/metrics',
       async handle({ res }) {
         await healthReport(app); // refreshes the dependency gauges
-        return sendText(res, 200, await app.metrics.registry.metrics(), app.metrics.registry.contentType);
+        return sendText(res, 200, (await app.metrics.registry.metrics()) + app.httpStats.render() + app.cacheStats.render(), app.metrics.registry.contentType);
       },
     }),
   ];

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { readJobStatuses } from '../../scheduler.ts';
 import { readSourceStatuses } from '../../sources/source-tracker.ts';
 import type { AppContext } from '../app.ts';
-import { sendJson, sendText } from '../responses.ts';
+import { PreparedResponse, sendJson, sendText } from '../responses.ts';
 import { defineRoute } from '../route.ts';
 import { VERSION } from './health.ts';
 
@@ -18,8 +18,8 @@ export function systemRoutes(app: AppContext) {
     defineRoute({
       method: 'GET',
       path: '/api/v1/jobs',
-      handle: async ({ req, res }) => {
-        const prepared = await app.cache.get('jobs', LIST_TTL_MS, async () => {
+      handle: ({ req, res }) => {
+        const prepared = app.cache.get('jobs', LIST_TTL_MS, async () => {
           const statuses = await readJobStatuses(app.store, jobDefs);
           return {
             asOf: new Date().toISOString(),
@@ -33,7 +33,7 @@ export function systemRoutes(app: AppContext) {
             })),
           };
         });
-        return prepared.send(req, res);
+        return prepared instanceof PreparedResponse ? prepared.send(req, res) : prepared.then((p) => p.send(req, res));
       },
     }),
     defineRoute({
@@ -56,8 +56,8 @@ export function systemRoutes(app: AppContext) {
     defineRoute({
       method: 'GET',
       path: '/api/v1/sources',
-      handle: async ({ req, res }) => {
-        const prepared = await app.cache.get('sources', LIST_TTL_MS, async () => {
+      handle: ({ req, res }) => {
+        const prepared = app.cache.get('sources', LIST_TTL_MS, async () => {
           const statuses = await readSourceStatuses(app.store, app.sources.trackers);
           return {
             asOf: new Date().toISOString(),
@@ -67,7 +67,7 @@ export function systemRoutes(app: AppContext) {
             }),
           };
         });
-        return prepared.send(req, res);
+        return prepared instanceof PreparedResponse ? prepared.send(req, res) : prepared.then((p) => p.send(req, res));
       },
     }),
     defineRoute({
