@@ -95,3 +95,11 @@ test('readEnvironment() layers env files in order, the real environment on top',
   assert.equal(c.nodes.find((n) => n.id === 'main')?.rpcUrl, 'http://u:p@main:8332');
   assert.equal(c.nodes.find((n) => n.id === 'node2')?.rpcUrl, 'http://u:p@n2:8332');
 });
+
+test('the README documents every variable, and no other', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { VARIABLES } = await import('../../src/config.ts');
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const documented = [...readme.matchAll(/^\| `([A-Z0-9_]+)` \| (?:`[^`]*`|—) \|/gm)].map((m) => m[1]);
+  assert.deepEqual(documented.sort(), Object.keys(VARIABLES).sort());
+});
