@@ -1,5 +1,6 @@
 // The response tier of the cache: JSON bodies serialized once and served from memory until their
 // TTL passes. Concurrent misses share one build. Hits and misses are counted per tier.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PreparedResponse } from './responses.ts';
 
 interface Entry {
@@ -74,6 +75,12 @@ export class ResponseCache {
       this.building.set(name, pending);
     }
     return pending;
+  }
+
+  /** Serves the named reply from the cache, synchronously when it is fresh. */
+  send(name: string, ttlMs: number, build: () => Promise<unknown>, req: IncomingMessage, res: ServerResponse): number | Promise<number> {
+    const prepared = this.get(name, ttlMs, build);
+    return prepared instanceof PreparedResponse ? prepared.send(req, res) : prepared.then((p) => p.send(req, res));
   }
 
   invalidate(name?: string): void {

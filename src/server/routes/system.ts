@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { readJobStatuses } from '../../scheduler.ts';
 import { readSourceStatuses } from '../../sources/source-tracker.ts';
 import type { AppContext } from '../app.ts';
-import { PreparedResponse, sendJson, sendText } from '../responses.ts';
+import { sendJson, sendText } from '../responses.ts';
 import { defineRoute } from '../route.ts';
 import { VERSION } from './health.ts';
 
@@ -19,7 +19,7 @@ export function systemRoutes(app: AppContext) {
       method: 'GET',
       path: '/api/v1/jobs',
       handle: ({ req, res }) => {
-        const prepared = app.cache.get('jobs', LIST_TTL_MS, async () => {
+        return app.cache.send('jobs', LIST_TTL_MS, async () => {
           const statuses = await readJobStatuses(app.store, jobDefs);
           return {
             asOf: new Date().toISOString(),
@@ -32,8 +32,7 @@ export function systemRoutes(app: AppContext) {
               nextRunAt: iso(s.nextRunAtMs),
             })),
           };
-        });
-        return prepared instanceof PreparedResponse ? prepared.send(req, res) : prepared.then((p) => p.send(req, res));
+        }, req, res);
       },
     }),
     defineRoute({
@@ -57,7 +56,7 @@ export function systemRoutes(app: AppContext) {
       method: 'GET',
       path: '/api/v1/sources',
       handle: ({ req, res }) => {
-        const prepared = app.cache.get('sources', LIST_TTL_MS, async () => {
+        return app.cache.send('sources', LIST_TTL_MS, async () => {
           const statuses = await readSourceStatuses(app.store, app.sources.trackers);
           return {
             asOf: new Date().toISOString(),
@@ -66,8 +65,7 @@ export function systemRoutes(app: AppContext) {
               return { ...s, kind: def?.kind, target: def?.target ?? null, lastOkAt: iso(s.lastOkAtMs), lastErrorAt: iso(s.lastErrorAtMs) };
             }),
           };
-        });
-        return prepared instanceof PreparedResponse ? prepared.send(req, res) : prepared.then((p) => p.send(req, res));
+        }, req, res);
       },
     }),
     defineRoute({
