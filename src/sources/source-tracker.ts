@@ -22,6 +22,7 @@ const BREAKER_GAUGE: Record<BreakerState, number> = { closed: 0, 'half-open': 1,
 export class SourceTracker {
   private readonly status: SourceStatus;
   private breaker: CircuitBreaker | undefined;
+  private lastOutcomeOk: boolean | null = null;
   private bucket: TokenBucket | undefined;
 
   constructor(
@@ -57,6 +58,7 @@ export class SourceTracker {
     this.status.counts[label] = (this.status.counts[label] ?? 0) + 1;
     this.deps.metrics.upstreamRequests.inc({ source: this.def.name, outcome: label });
     const t = this.now();
+    this.lastOutcomeOk = outcome === 'ok';
     if (outcome === 'ok') {
       this.status.lastOkAtMs = t;
     } else {
@@ -75,8 +77,8 @@ export class SourceTracker {
     this.deps.metrics.breakerState.set({ source: this.def.name }, BREAKER_GAUGE[breaker]);
     if (!this.def.enabled) this.status.state = 'disabled';
     else if (breaker === 'open') this.status.state = 'down';
-    else if (this.status.lastErrorAtMs !== null && (this.status.lastOkAtMs === null || this.status.lastErrorAtMs > this.status.lastOkAtMs)) this.status.state = 'degraded';
-    else if (this.status.lastOkAtMs !== null) this.status.state = 'ok';
+    else if (this.lastOutcomeOk === false) this.status.state = 'degraded';
+    else if (this.lastOutcomeOk === true) this.status.state = 'ok';
     else this.status.state = 'idle';
   }
 

@@ -34,6 +34,9 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Statuses whose body is still parsed and returned (JSON-RPC answers errors with 500). */
   acceptStatuses?: readonly number[];
+  /** Override the client's per-attempt timeout and size limit for one call (e.g. a whole mempool). */
+  timeoutMs?: number;
+  maxBytes?: number;
 }
 
 // Outcomes that say the upstream itself is unwell, and so count towards opening the breaker.
@@ -106,7 +109,7 @@ export class UpstreamClient {
       throw err;
     }
     const started = performance.now();
-    const deadline = Date.now() + this.o.deadlineMs;
+    const deadline = Date.now() + Math.max(this.o.deadlineMs, (opts.timeoutMs ?? 0) * 2);
     try {
       const result = await this.attempts(path, opts, deadline);
       // A successful transport leaves the breaker verdict to the parse step for JSON calls.
@@ -129,7 +132,7 @@ export class UpstreamClient {
       if (remaining <= 0) throw new SatscopeError('UPSTREAM_TIMEOUT', `${this.name}: no answer within ${this.o.deadlineMs} ms`);
       try {
         await this.o.bucket.take(remaining, opts.signal);
-        return await this.once(path, opts, Math.min(this.o.timeoutMs, deadline - Date.now()));
+        return await this.once(path, opts, Math.min(opts.timeoutMs ?? this.o.timeoutMs, deadline - Date.now()));
       } catch (raw) {
         const err = this.classify(raw, opts.signal);
         const retryAfterMs = (err.details as { retryAfterMs?: number } | undefined)?.retryAfterMs;
@@ -162,14 +165,14 @@ export class UpstreamClient {
       signal,
       redirect: 'follow',
     });
-    if (res.status === 429) {
+    if (res.status === 429 && !opts.acceptStatuses?.includes(429)) {
       await res.body?.cancel().catch(() => undefined);
       const retryAfterMs = parseRetryAfterMs(res.headers.get('retry-after')) ?? 60_000;
       this.o.bucket.blockUntil(Date.now() + retryAfterMs);
       throw new SatscopeError('UPSTREAM_RATE_LIMITED', `${this.name}: 429, retry after ${Math.ceil(retryAfterMs / 1000)} s`, { details: { status: 429, retryAfterMs } });
     }
     const accepted = res.ok || (opts.acceptStatuses?.includes(res.status) ?? false);
-    const body = await this.readBody(res, accepted ? this.o.maxBytes : 4096);
+    const body = await this.readBody(res, accepted ? (opts.maxBytes ?? this.o.maxBytes) : 4096);
     if (!accepted) {
       throw new SatscopeError('UPSTREAM_HTTP', `${this.name}: HTTP ${res.status} ${body.slice(0, 120).replace(/\s+/g, ' ')}`.trim(), { details: { status: res.status } });
     }

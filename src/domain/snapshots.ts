@@ -1,0 +1,143 @@
+// The shapes Satscope keeps as latest state and serves from the API. Schemas, so that a value read
+// back from a shared store is checked like any other input.
+import { z } from 'zod';
+
+const num = z.number();
+const nullableNum = z.number().nullable();
+
+export const retargetSchema = z.object({
+  epochStartHeight: num,
+  nextHeight: num,
+  blocksLeft: num,
+  progressPct: num,
+  avgBlockSec: num,
+  estimatedAtSec: num,
+  estimatedChangePct: num,
+});
+
+export const chainSnapshotSchema = z.object({
+  source: z.string(),
+  asOfMs: num,
+  chain: z.string(),
+  height: num,
+  headers: num,
+  bestHash: z.string(),
+  tipTimeSec: num,
+  medianTimeSec: num,
+  difficulty: num,
+  bits: z.string().nullable(),
+  chainwork: z.string(),
+  verificationProgress: num,
+  initialBlockDownload: z.boolean(),
+  sizeOnDiskBytes: nullableNum,
+  pruned: z.boolean(),
+  pruneHeight: nullableNum,
+  warnings: z.array(z.string()),
+  hashrateHs: num,
+  hashrateFrom: z.enum(['node', 'difficulty']),
+  retarget: retargetSchema.nullable(),
+  halving: z.object({ nextHeight: num, blocksLeft: num, estimatedAtSec: num, subsidyNowSats: num, subsidyAfterSats: num }),
+  supplySats: num,
+  supplyPctOf21M: num,
+});
+export type ChainSnapshot = z.infer<typeof chainSnapshotSchema>;
+
+export const feeBucketSchema = z.object({ feeRate: num, vsize: num, count: num });
+export const projectedBlockSchema = z.object({ index: num, txCount: num, vsize: num, totalFeeSats: num, medianFeeRate: num, minFeeRate: num, maxFeeRate: num });
+
+export const mempoolSnapshotSchema = z.object({
+  source: z.string(),
+  asOfMs: num,
+  txCount: num,
+  vsize: num,
+  totalFeeSats: num,
+  usageBytes: num,
+  maxBytes: num,
+  minFeeRateSatVb: num,
+  histogram: z.array(feeBucketSchema),
+  projectedBlocks: z.array(projectedBlockSchema),
+});
+export type MempoolSnapshot = z.infer<typeof mempoolSnapshotSchema>;
+
+export const feeEstimateSchema = z.object({
+  targetBlocks: num,
+  feeRateSatVb: nullableNum,
+  /** The target the node actually used (Core clamps it). */
+  blocksUsed: nullableNum,
+  note: z.string().nullable(),
+});
+
+export const feesSnapshotSchema = z.object({
+  source: z.string(),
+  asOfMs: num,
+  estimates: z.array(feeEstimateSchema),
+  mempoolMinSatVb: nullableNum,
+  nextBlockMedianSatVb: nullableNum,
+});
+export type FeesSnapshot = z.infer<typeof feesSnapshotSchema>;
+
+export const nodeStatusSchema = z.object({
+  id: z.string(),
+  target: z.string().nullable(),
+  state: z.enum(['ok', 'starting', 'auth-failed', 'down', 'error']),
+  message: z.string().nullable(),
+  checkedAtMs: num,
+  lastOkAtMs: nullableNum,
+  version: z.string().nullable(),
+  subversion: z.string().nullable(),
+  chain: z.string().nullable(),
+  height: nullableNum,
+  headers: nullableNum,
+  bestHash: z.string().nullable(),
+  initialBlockDownload: z.boolean().nullable(),
+  verificationProgress: nullableNum,
+  peers: z.object({ total: num, inbound: num, outbound: num }).nullable(),
+  networks: z.array(z.object({ name: z.string(), reachable: z.boolean(), peers: num })),
+  clients: z.array(z.object({ subversion: z.string(), count: num })),
+  bytesRecv: nullableNum,
+  bytesSent: nullableNum,
+  recvRateBps: nullableNum,
+  sentRateBps: nullableNum,
+  uptimeSec: nullableNum,
+  warnings: z.array(z.string()),
+  missingMethods: z.array(z.string()),
+});
+export type NodeStatus = z.infer<typeof nodeStatusSchema>;
+
+export const blockRecordSchema = z.object({
+  hash: z.string(),
+  height: num,
+  timeSec: num,
+  txCount: num,
+  sizeBytes: num,
+  weight: num,
+  totalFeeSats: nullableNum,
+  /** Fee rates at the 10/25/50/75/90th percentiles, sat/vB; null when the node cannot tell. */
+  feeRatePercentiles: z.array(nullableNum).nullable(),
+  subsidySats: num,
+  rewardSats: nullableNum,
+  intervalSec: nullableNum,
+  pool: z.string().nullable(),
+  orphaned: z.boolean(),
+  source: z.string(),
+});
+export type BlockRecord = z.infer<typeof blockRecordSchema>;
+
+export const electrumSnapshotSchema = z.object({
+  target: z.string(),
+  state: z.enum(['connecting', 'ok', 'down']),
+  message: z.string().nullable(),
+  checkedAtMs: num,
+  lastOkAtMs: nullableNum,
+  serverSoftware: z.string().nullable(),
+  protocol: z.string().nullable(),
+  banner: z.string().nullable(),
+  genesisHash: z.string().nullable(),
+  tipHeight: nullableNum,
+  tipLagBlocks: nullableNum,
+  relayFeeSatVb: nullableNum,
+  estimateSatVb: z.record(nullableNum),
+  histogram: z.array(z.object({ feeRate: num, vsize: num })),
+  peerCount: nullableNum,
+});
+export type ElectrumSnapshot = z.infer<typeof electrumSnapshotSchema>;

@@ -1,0 +1,145 @@
+// Result shapes of the RPC methods Satscope uses. Bitcoin Core v27–v29 is the target; fields that
+// only some versions (or bcoin) send are optional, and variant types are normalised here:
+// `warnings` string or array, `bits` hex string or number, fee rates `feerate` or `fee`.
+import { z } from 'zod';
+
+const warnings = z
+  .union([z.string(), z.array(z.string())])
+  .optional()
+  .transform((w) => (w === undefined ? [] : Array.isArray(w) ? w : w ? [w] : []));
+const bits = z.union([z.string(), z.number()]);
+
+export const blockchainInfoSchema = z.object({
+  chain: z.string(),
+  blocks: z.number().int(),
+  headers: z.number().int(),
+  bestblockhash: z.string(),
+  difficulty: z.number(),
+  time: z.number().optional(),
+  mediantime: z.number(),
+  verificationprogress: z.number(),
+  initialblockdownload: z.boolean().optional(),
+  chainwork: z.string(),
+  size_on_disk: z.number().optional(),
+  pruned: z.boolean(),
+  pruneheight: z.number().optional(),
+  bits: bits.optional(),
+  warnings,
+});
+
+export const miningInfoSchema = z.object({ networkhashps: z.number().optional(), pooledtx: z.number().optional() }).passthrough();
+
+export const blockHeaderSchema = z.object({
+  hash: z.string(),
+  confirmations: z.number(),
+  height: z.number().int(),
+  time: z.number(),
+  mediantime: z.number().optional(),
+  bits: bits,
+  difficulty: z.number(),
+  previousblockhash: z.string().optional(),
+  nextblockhash: z.string().nullable().optional(),
+});
+
+const txSchema = z
+  .object({
+    txid: z.string(),
+    vsize: z.number().optional(),
+    weight: z.number().optional(),
+    size: z.number().optional(),
+    /** Core verbosity 2/3 with undo data: the fee in BTC. */
+    fee: z.number().optional(),
+    vin: z.array(z.object({ coinbase: z.string().optional() }).passthrough()),
+    vout: z.array(z.object({ value: z.number() }).passthrough()),
+  })
+  .passthrough();
+
+export const blockSchema = blockHeaderSchema.extend({
+  size: z.number(),
+  strippedsize: z.number().optional(),
+  weight: z.number(),
+  nTx: z.number().optional(),
+  /** bcoin puts the coinbase script on the block. */
+  coinbase: z.string().optional(),
+  tx: z.array(z.union([z.string(), txSchema])),
+});
+export type RpcBlock = z.infer<typeof blockSchema>;
+export type RpcTx = z.infer<typeof txSchema>;
+
+export const blockStatsSchema = z.object({
+  blockhash: z.string(),
+  height: z.number().int(),
+  txs: z.number().int(),
+  total_size: z.number(),
+  total_weight: z.number(),
+  totalfee: z.number(),
+  subsidy: z.number(),
+  feerate_percentiles: z.array(z.number()).length(5),
+  time: z.number(),
+});
+
+export const mempoolInfoSchema = z.object({
+  size: z.number().int(),
+  bytes: z.number(),
+  usage: z.number(),
+  total_fee: z.number().optional(),
+  maxmempool: z.number(),
+  mempoolminfee: z.number(),
+  minrelaytxfee: z.number().optional(),
+});
+
+// Core: vsize + fees.{base,ancestor} in BTC. bcoin: size + fee (BTC), ancestorfees in sats.
+export const rawMempoolSchema = z.record(
+  z
+    .object({
+      vsize: z.number().optional(),
+      size: z.number().optional(),
+      fee: z.number().optional(),
+      fees: z.object({ base: z.number(), ancestor: z.number().optional() }).optional(),
+      ancestorsize: z.number().optional(),
+      ancestorfees: z.number().optional(),
+      time: z.number(),
+    })
+    .passthrough(),
+);
+
+export const smartFeeSchema = z.object({
+  feerate: z.number().optional(),
+  fee: z.number().optional(),
+  errors: z.array(z.string()).optional(),
+  blocks: z.number(),
+});
+
+export const networkInfoSchema = z.object({
+  version: z.union([z.number(), z.string()]),
+  subversion: z.string(),
+  protocolversion: z.number(),
+  connections: z.number(),
+  connections_in: z.number().optional(),
+  connections_out: z.number().optional(),
+  networks: z.array(z.object({ name: z.string(), reachable: z.boolean() }).passthrough()),
+  relayfee: z.number(),
+  warnings,
+});
+
+export const peerInfoSchema = z.array(
+  z
+    .object({
+      id: z.number(),
+      addr: z.string(),
+      network: z.string().optional(),
+      subver: z.string().optional(),
+      inbound: z.boolean(),
+      bytessent: z.number().optional(),
+      bytesrecv: z.number().optional(),
+      pingtime: z.number().optional(),
+      connection_type: z.string().optional(),
+      synced_blocks: z.number().optional(),
+    })
+    .passthrough(),
+);
+
+export const netTotalsSchema = z.object({ totalbytesrecv: z.number(), totalbytessent: z.number(), timemillis: z.number() });
+export const uptimeSchema = z.number();
+export const hashSchema = z.string().regex(/^[0-9a-f]{64}$/);
+export const chainTxStatsSchema = z.object({ txcount: z.number().optional(), txrate: z.number().optional(), window_interval: z.number().optional() }).passthrough();
