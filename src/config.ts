@@ -45,6 +45,7 @@ export const VARIABLES = {
   NODE2_RPC_COOKIE: { schema: z.string().min(1), doc: 'second node cookie file' },
   NODE3_RPC_URL: { schema: httpUrl, secret: true, doc: 'third node' },
   NODE3_RPC_COOKIE: { schema: z.string().min(1), doc: 'third node cookie file' },
+  BLOCKS_BACKFILL: { schema: z.coerce.number().int().min(0).max(2016), default: '144', doc: 'recent blocks to load from the node at start' },
   ELECTRUM_URL: { schema: urlWithScheme(['tcp', 'ssl']), doc: 'Electrum server: tcp://host:50001 or ssl://host:50002' },
   MEMPOOL_API_URL: { schema: httpUrl, default: 'https://mempool.space/api', doc: 'mempool.space REST base (or your own instance)' },
   COINGECKO_API_URL: { schema: httpUrl, default: 'https://api.coingecko.com/api/v3', doc: 'CoinGecko base (pro: https://pro-api.coingecko.com/api/v3)' },
@@ -86,6 +87,7 @@ export interface Config {
   readonly rateLimitPerMin: number;
   readonly trustProxy: boolean;
   readonly nodes: readonly NodeConfig[];
+  readonly blocksBackfill: number;
   readonly electrumUrl: string | undefined;
   readonly apiUrls: Readonly<Record<PublicSourceName | 'blockchainQuery', string>>;
   readonly coingecko: { readonly apiKey: string | undefined; readonly plan: 'demo' | 'pro' };
@@ -195,6 +197,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
       const prefix = id === 'main' ? 'BITCOIN' : id.toUpperCase();
       return { id, rpcUrl: str(`${prefix}_RPC_URL` as VariableName), cookieFile: str(`${prefix}_RPC_COOKIE` as VariableName) };
     }),
+    blocksBackfill: values.BLOCKS_BACKFILL as number,
     electrumUrl: str('ELECTRUM_URL'),
     apiUrls: {
       mempool: str('MEMPOOL_API_URL') as string,

@@ -10,6 +10,7 @@ import { createMetrics } from './metrics.ts';
 import { Scheduler } from './scheduler.ts';
 import { buildApp } from './server/app.ts';
 import { VERSION } from './server/routes/health.ts';
+import { buildNodes } from './sources/bitcoind/nodes.ts';
 import { buildSourceCatalog } from './sources/catalog.ts';
 import { openHistory, type History } from './store/history/history.ts';
 import { MemoryStore } from './store/memory-store.ts';
@@ -25,10 +26,13 @@ export interface RuntimeOptions {
   /** The job table; tests pass their own. */
   jobs?: (deps: JobDeps) => JobDefinition[];
   schedulerTickMs?: number;
+  /** How often waiting jobs re-read their shared status (tests shorten it). */
+  schedulerPollMs?: number;
 }
 
 export interface Runtime {
   url: string | undefined;
+  jobs: readonly JobDefinition[];
   store: Store;
   history: History;
   scheduler: Scheduler | undefined;
@@ -57,16 +61,17 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const metrics = createMetrics();
   metrics.buildInfo.set({ version: VERSION, store: store.kind, history: history.kind }, 1);
   const sources = buildSourceCatalog(config, { store, metrics, log: log.child({ component: 'sources' }) });
-  const deps: JobDeps = { config, store, history, sources, log: log.child({ component: 'jobs' }) };
+  const nodes = buildNodes(config, sources, metrics);
+  const deps: JobDeps = { config, store, history, sources, nodes, log: log.child({ component: 'jobs' }) };
   const jobs = (opts.jobs ?? jobTable)(deps);
 
   const scheduler =
-    role === 'web' ? undefined : new Scheduler({ jobs, store, history, metrics, log: log.child({ component: 'scheduler' }), tickMs: opts.schedulerTickMs });
+    role === 'web' ? undefined : new Scheduler({ jobs, store, history, metrics, log: log.child({ component: 'scheduler' }), tickMs: opts.schedulerTickMs, pollMs: opts.schedulerPollMs });
   scheduler?.start();
 
   let server: Server | undefined;
   let url: string | undefined;
-  const app = role === 'worker' ? undefined : buildApp({ config, store, history, metrics, log: log.child({ component: 'http' }), sources, jobs, scheduler, role, startedAtMs });
+  const app = role === 'worker' ? undefined : buildApp({ config, store, history, metrics, log: log.child({ component: 'http' }), sources, nodes, jobs, scheduler, role, startedAtMs });
   if (app) {
     const srv = createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 120_000 }, app.handle);
     server = srv;
@@ -108,7 +113,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       log.info('stopped cleanly');
     })());
 
-  return { url, store, history, scheduler, close };
+  return { url, jobs, store, history, scheduler, close };
 }
 
 /** SIGTERM/SIGINT: a graceful close, then exit 0; a second signal exits at once. */

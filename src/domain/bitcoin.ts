@@ -16,8 +16,13 @@ export function btcPerKvbToSatPerVb(btcPerKvb: number): number {
   return Math.round(btcPerKvb * 100_000 * 1000) / 1000;
 }
 
-export function subsidySats(height: number): number {
-  const era = Math.floor(height / HALVING_INTERVAL);
+/** Blocks between halvings: 210,000 on every chain but regtest, where Core and bcoin use 150. */
+export function halvingInterval(chain: string): number {
+  return chain === 'regtest' ? 150 : HALVING_INTERVAL;
+}
+
+export function subsidySats(height: number, interval: number = HALVING_INTERVAL): number {
+  const era = Math.floor(height / interval);
   // After 64 halvings the shift would wrap; Core returns 0 from there.
   return era >= 64 ? 0 : Math.floor(INITIAL_SUBSIDY_SATS / 2 ** era);
 }
@@ -26,12 +31,12 @@ export function subsidySats(height: number): number {
  * Coins issued by the blocks 0..height, in sats. The genesis coinbase is not spendable, but it
  * is counted here as every explorer does (20,039,321.875 BTC at 952583, as in the fixtures).
  */
-export function supplySats(height: number): number {
+export function supplySats(height: number, interval: number = HALVING_INTERVAL): number {
   let total = 0;
   let remaining = height + 1;
   for (let era = 0; remaining > 0 && era < 64; era++) {
-    const blocks = Math.min(remaining, HALVING_INTERVAL);
-    total += blocks * subsidySats(era * HALVING_INTERVAL);
+    const blocks = Math.min(remaining, interval);
+    total += blocks * subsidySats(era * interval, interval);
     remaining -= blocks;
   }
   return total;
@@ -45,10 +50,16 @@ export interface HalvingInfo {
   subsidyAfterSats: number;
 }
 
-export function nextHalving(height: number, nowSec: number, avgBlockSec = TARGET_BLOCK_SEC): HalvingInfo {
-  const nextHeight = (Math.floor(height / HALVING_INTERVAL) + 1) * HALVING_INTERVAL;
+export function nextHalving(height: number, nowSec: number, avgBlockSec = TARGET_BLOCK_SEC, interval: number = HALVING_INTERVAL): HalvingInfo {
+  const nextHeight = (Math.floor(height / interval) + 1) * interval;
   const blocksLeft = nextHeight - height;
-  return { nextHeight, blocksLeft, estimatedAtSec: Math.round(nowSec + blocksLeft * avgBlockSec), subsidyNowSats: subsidySats(height), subsidyAfterSats: subsidySats(nextHeight) };
+  return {
+    nextHeight,
+    blocksLeft,
+    estimatedAtSec: Math.round(nowSec + blocksLeft * avgBlockSec),
+    subsidyNowSats: subsidySats(height, interval),
+    subsidyAfterSats: subsidySats(nextHeight, interval),
+  };
 }
 
 export interface RetargetInfo {

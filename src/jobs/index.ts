@@ -1,7 +1,15 @@
 // The table of jobs. Only the table: each job lives in its own file.
+import { blocksJob } from './blocks.ts';
+import { chainJob } from './chain.ts';
 import { compactHistoryJob } from './compact-history.ts';
+import { mempoolJob } from './mempool.ts';
+import { nodeStatusJob } from './node-status.ts';
 import type { JobDefinition, JobDeps } from './types.ts';
 
 export function jobTable(deps: JobDeps): JobDefinition[] {
-  return [compactHistoryJob(deps)];
+  const nodes = deps.nodes.length > 0;
+  return [
+    compactHistoryJob(deps),
+    ...(nodes ? [nodeStatusJob(deps), chainJob(deps), blocksJob(deps), mempoolJob(deps)] : []),
+  ];
 }

@@ -1,5 +1,6 @@
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
+import type { BitcoinNode } from '../sources/bitcoind/node.ts';
 import type { SourceCatalog } from '../sources/catalog.ts';
 import type { History } from '../store/history/history.ts';
 import type { Store } from '../store/types.ts';
@@ -10,6 +11,8 @@ export interface JobDeps {
   store: Store;
   history: History;
   sources: SourceCatalog;
+  /** Enabled Bitcoin nodes in failover order (main, node2, node3). */
+  nodes: readonly BitcoinNode[];
   log: Logger;
 }
 

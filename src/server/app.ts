@@ -10,6 +10,7 @@ import type { JobDefinition } from '../jobs/types.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Scheduler } from '../scheduler.ts';
+import type { BitcoinNode } from '../sources/bitcoind/node.ts';
 import type { SourceCatalog } from '../sources/catalog.ts';
 import type { History } from '../store/history/history.ts';
 import type { Store } from '../store/types.ts';
@@ -19,6 +20,7 @@ import { CacheStats, ResponseCache } from './response-cache.ts';
 import { errorEnvelope, sendError, sendJson } from './responses.ts';
 import { Router, type RouteDefinition } from './route.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { bitcoinRoutes } from './routes/bitcoin.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { systemRoutes } from './routes/system.ts';
@@ -30,6 +32,7 @@ export interface AppDeps {
   metrics: Metrics;
   log: Logger;
   sources: SourceCatalog;
+  nodes: readonly BitcoinNode[];
   jobs: readonly JobDefinition[];
   scheduler: Scheduler | undefined;
   role: string;
@@ -53,7 +56,7 @@ export function buildApp(deps: AppDeps): App {
   const router = new Router();
   const httpStats = new HttpStats();
   const shared = { ...deps, cache, cacheStats, httpStats };
-  for (const r of [...healthRoutes(shared), ...systemRoutes(shared), ...metricsRoutes(shared), ...adminRoutes(shared)]) router.add(r as RouteDefinition);
+  for (const r of [...healthRoutes(shared), ...systemRoutes(shared), ...metricsRoutes(shared), ...adminRoutes(shared), ...bitcoinRoutes(shared)]) router.add(r as RouteDefinition);
   const adminDigest = deps.config.adminToken ? createHash('sha256').update(deps.config.adminToken).digest() : undefined;
   let draining = false;
 

@@ -1,6 +1,7 @@
 // The key registry: every state key, cache key, lock, counter and event channel Satscope uses,
 // with its TTL and value type, in one place. No other file spells a key.
 import { z } from 'zod';
+import { chainSnapshotSchema, electrumSnapshotSchema, feesSnapshotSchema, mempoolSnapshotSchema, nodeStatusSchema } from '../domain/snapshots.ts';
 
 export const KEY_PREFIX = 'satscope:v1:';
 /** Prefix of the shared cache tier; an admin cache flush removes exactly these keys. */
@@ -84,6 +85,12 @@ export const keys = {
   rateLimit: (clientId: string, windowStartSec: number): CounterKey => ({ kind: 'counter', name: `${KEY_PREFIX}ratelimit:${clientId}:${windowStartSec}`, ttlMs: 120_000 }),
   /** Shared cache entries (the store tier of the response cache). */
   cacheEntry: (name: string) => jsonKey(`cache:${name}`, 10 * 60_000, z.unknown()),
+  /** Latest state. Kept for a week so that a source that goes down leaves its last good value, shown as stale. */
+  chain: jsonKey('state:chain', 7 * DAY_MS, chainSnapshotSchema),
+  mempool: jsonKey('state:mempool', 7 * DAY_MS, mempoolSnapshotSchema),
+  fees: jsonKey('state:fees', 7 * DAY_MS, feesSnapshotSchema),
+  nodeStatus: (node: string) => jsonKey(`state:node:${node}`, 7 * DAY_MS, nodeStatusSchema),
+  electrum: jsonKey('state:electrum', 7 * DAY_MS, electrumSnapshotSchema),
   /** Typed live events, across processes when Redis is used. */
   events: { kind: 'channel', name: `${KEY_PREFIX}events`, schema: busEventSchema } as Channel<BusEvent>,
 } as const;
@@ -95,5 +102,10 @@ export const KEY_PATTERNS = [
   keys.sourceStatus('{source}'),
   keys.rateLimit('{client}', 0),
   keys.cacheEntry('{name}'),
+  keys.chain,
+  keys.mempool,
+  keys.fees,
+  keys.nodeStatus('{node}'),
+  keys.electrum,
   keys.events,
 ] as const;

@@ -1,6 +1,7 @@
 import type { AppContext } from '../app.ts';
 import { sendText } from '../responses.ts';
 import { defineRoute } from '../route.ts';
+import { renderBitcoinMetrics } from '../bitcoin-metrics.ts';
 import { healthReport } from './health.ts';
 
 export function metricsRoutes(app: AppContext) {
@@ -10,7 +11,7 @@ export function metricsRoutes(app: AppContext) {
       path: '/metrics',
       async handle({ res }) {
         await healthReport(app); // refreshes the dependency gauges
-        return sendText(res, 200, (await app.metrics.registry.metrics()) + app.httpStats.render() + app.cacheStats.render(), app.metrics.registry.contentType);
+        return sendText(res, 200, (await app.metrics.registry.metrics()) + app.httpStats.render() + app.cacheStats.render() + (await renderBitcoinMetrics(app.store, app.nodes.map((n) => n.id))), app.metrics.registry.contentType);
       },
     }),
   ];

@@ -3,7 +3,7 @@
 // target; bcoin (the regtest peer in tests) lacks getblockstats and uptime and takes getblock's
 // detail flag as a second boolean.
 import { z } from 'zod';
-import { btcPerKvbToSatPerVb, btcToSats, percentiles, subsidySats } from '../../domain/bitcoin.ts';
+import { btcPerKvbToSatPerVb, btcToSats, halvingInterval, percentiles, subsidySats } from '../../domain/bitcoin.ts';
 import type { MempoolTx } from '../../domain/mempool.ts';
 import { identifyPool } from '../../domain/pools.ts';
 import type { BlockRecord } from '../../domain/snapshots.ts';
@@ -42,6 +42,7 @@ export type BlockData = Omit<BlockRecord, 'intervalSec' | 'orphaned'> & { previo
 export class BitcoinNode {
   readonly rpc: RpcClient;
   private caps: Capabilities | undefined;
+  private chainName: string | undefined;
 
   constructor(
     readonly id: string,
@@ -79,8 +80,16 @@ export class BitcoinNode {
     this.caps = undefined;
   }
 
-  blockchainInfo() {
-    return this.rpc.call('getblockchaininfo', [], blockchainInfoSchema);
+  async blockchainInfo() {
+    const info = await this.rpc.call('getblockchaininfo', [], blockchainInfoSchema);
+    this.chainName = info.chain;
+    return info;
+  }
+
+  /** The subsidy schedule of this node's chain. */
+  private async interval(): Promise<number> {
+    if (!this.chainName) await this.blockchainInfo();
+    return halvingInterval(this.chainName ?? 'main');
   }
 
   bestBlockHash() {
@@ -94,7 +103,7 @@ export class BitcoinNode {
   async networkHashps(): Promise<number | undefined> {
     await this.capabilities();
     if (!this.has('getmininginfo')) return undefined;
-    return (await this.rpc.call('getmininginfo', [], miningInfoSchema)).networkhashps;
+    return (await this.rpc.call('getmininginfo', [], miningInfoSchema)).networkhashps ?? undefined;
   }
 
   async blockTime(height: number): Promise<number> {
@@ -105,6 +114,7 @@ export class BitcoinNode {
   /** A block with its stats: getblockstats where the node has it, else from the block's own transactions. */
   async block(hash: string): Promise<BlockData> {
     const caps = await this.capabilities();
+    const interval = await this.interval();
     if (this.has('getblockstats')) {
       const [block, stats] = await Promise.all([
         this.rpc.call('getblock', [hash, 1], blockSchema),
@@ -112,7 +122,7 @@ export class BitcoinNode {
       ]);
       const coinbaseTxid = typeof block.tx[0] === 'string' ? block.tx[0] : block.tx[0]?.txid;
       const coinbase = coinbaseTxid ? await this.coinbaseScript(coinbaseTxid, hash) : undefined;
-      const subsidy = stats.subsidy ?? subsidySats(block.height);
+      const subsidy = stats.subsidy ?? subsidySats(block.height, interval);
       const fee = stats.totalfee ?? null;
       return {
         ...this.base(block, coinbase),
@@ -126,13 +136,13 @@ export class BitcoinNode {
     const block = await this.detailedBlock(hash, caps);
     const txs = block.tx.filter((t): t is RpcTx => typeof t !== 'string');
     const coinbaseTx = txs[0];
-    const subsidy = subsidySats(block.height);
+    const subsidy = subsidySats(block.height, interval);
     // Without per-input values, fees are what the coinbase claimed beyond the subsidy.
     const claimed = coinbaseTx ? coinbaseTx.vout.reduce((s, o) => s + btcToSats(o.value), 0) : null;
     const fee = claimed === null ? null : Math.max(0, claimed - subsidy);
-    const rates = txs.slice(1).flatMap((t) => (t.fee !== undefined && (t.vsize ?? t.size) ? [btcToSats(t.fee) / ((t.vsize ?? t.size) as number)] : []));
+    const rates = txs.slice(1).flatMap((t) => (t.fee != null && (t.vsize ?? t.size) ? [btcToSats(t.fee) / ((t.vsize ?? t.size) as number)] : []));
     return {
-      ...this.base(block, block.coinbase ?? coinbaseTx?.vin[0]?.coinbase),
+      ...this.base(block, block.coinbase ?? coinbaseTx?.vin[0]?.coinbase ?? undefined),
       txCount: block.nTx ?? block.tx.length,
       totalFeeSats: fee,
       feeRatePercentiles: rates.length === txs.length - 1 && rates.length > 0 ? percentiles(rates, PERCENTILES).map((x) => (x === null ? null : Math.round(x * 100) / 100)) : null,
@@ -190,9 +200,9 @@ export class BitcoinNode {
       const vsize = e.vsize ?? e.size ?? 0;
       const feeSats = btcToSats(e.fees?.base ?? e.fee ?? 0);
       let ancestorFeeRate = vsize > 0 ? feeSats / vsize : 0;
-      if (e.fees?.ancestor !== undefined && e.ancestorsize) {
+      if (e.fees?.ancestor != null && e.ancestorsize) {
         ancestorFeeRate = btcToSats(e.fees.ancestor) / e.ancestorsize; // Core: the package includes the tx
-      } else if (e.ancestorfees !== undefined && e.ancestorsize) {
+      } else if (e.ancestorfees != null && e.ancestorsize) {
         ancestorFeeRate = (feeSats + e.ancestorfees) / (vsize + e.ancestorsize); // bcoin: ancestors only, in sats
       }
       return { txid, vsize, feeSats, ancestorFeeRate };
@@ -209,7 +219,7 @@ export class BitcoinNode {
       const parsed = smartFeeSchema.safeParse(r.result);
       if (!parsed.success) return { targetBlocks, feeRateSatVb: null, blocksUsed: null, note: 'unexpected reply' };
       const rate = parsed.data.feerate ?? parsed.data.fee; // Core: feerate; bcoin: fee (-1 = none)
-      if (rate === undefined || rate < 0) return { targetBlocks, feeRateSatVb: null, blocksUsed: null, note: parsed.data.errors?.[0] ?? 'not enough data' };
+      if (rate == null || rate < 0) return { targetBlocks, feeRateSatVb: null, blocksUsed: null, note: parsed.data.errors?.[0] ?? 'not enough data' };
       return { targetBlocks, feeRateSatVb: btcPerKvbToSatPerVb(rate), blocksUsed: parsed.data.blocks || null, note: null };
     });
   }

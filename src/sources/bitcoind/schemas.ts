@@ -5,7 +5,7 @@ import { z } from 'zod';
 
 const warnings = z
   .union([z.string(), z.array(z.string())])
-  .optional()
+  .nullish()
   .transform((w) => (w === undefined ? [] : Array.isArray(w) ? w : w ? [w] : []));
 const bits = z.union([z.string(), z.number()]);
 
@@ -15,52 +15,52 @@ export const blockchainInfoSchema = z.object({
   headers: z.number().int(),
   bestblockhash: z.string(),
   difficulty: z.number(),
-  time: z.number().optional(),
+  time: z.number().nullish(),
   mediantime: z.number(),
   verificationprogress: z.number(),
-  initialblockdownload: z.boolean().optional(),
+  initialblockdownload: z.boolean().nullish(),
   chainwork: z.string(),
-  size_on_disk: z.number().optional(),
+  size_on_disk: z.number().nullish(),
   pruned: z.boolean(),
-  pruneheight: z.number().optional(),
-  bits: bits.optional(),
+  pruneheight: z.number().nullish(),
+  bits: bits.nullish(),
   warnings,
 });
 
-export const miningInfoSchema = z.object({ networkhashps: z.number().optional(), pooledtx: z.number().optional() }).passthrough();
+export const miningInfoSchema = z.object({ networkhashps: z.number().nullish(), pooledtx: z.number().nullish() }).passthrough();
 
 export const blockHeaderSchema = z.object({
   hash: z.string(),
   confirmations: z.number(),
   height: z.number().int(),
   time: z.number(),
-  mediantime: z.number().optional(),
+  mediantime: z.number().nullish(),
   bits: bits,
   difficulty: z.number(),
-  previousblockhash: z.string().optional(),
-  nextblockhash: z.string().nullable().optional(),
+  previousblockhash: z.string().nullish(),
+  nextblockhash: z.string().nullable().nullish(),
 });
 
 const txSchema = z
   .object({
     txid: z.string(),
-    vsize: z.number().optional(),
-    weight: z.number().optional(),
-    size: z.number().optional(),
+    vsize: z.number().nullish(),
+    weight: z.number().nullish(),
+    size: z.number().nullish(),
     /** Core verbosity 2/3 with undo data: the fee in BTC. */
-    fee: z.number().optional(),
-    vin: z.array(z.object({ coinbase: z.string().optional() }).passthrough()),
+    fee: z.number().nullish(),
+    vin: z.array(z.object({ coinbase: z.string().nullish() }).passthrough()),
     vout: z.array(z.object({ value: z.number() }).passthrough()),
   })
   .passthrough();
 
 export const blockSchema = blockHeaderSchema.extend({
   size: z.number(),
-  strippedsize: z.number().optional(),
+  strippedsize: z.number().nullish(),
   weight: z.number(),
-  nTx: z.number().optional(),
+  nTx: z.number().nullish(),
   /** bcoin puts the coinbase script on the block. */
-  coinbase: z.string().optional(),
+  coinbase: z.string().nullish(),
   tx: z.array(z.union([z.string(), txSchema])),
 });
 export type RpcBlock = z.infer<typeof blockSchema>;
@@ -82,31 +82,31 @@ export const mempoolInfoSchema = z.object({
   size: z.number().int(),
   bytes: z.number(),
   usage: z.number(),
-  total_fee: z.number().optional(),
+  total_fee: z.number().nullish(),
   maxmempool: z.number(),
   mempoolminfee: z.number(),
-  minrelaytxfee: z.number().optional(),
+  minrelaytxfee: z.number().nullish(),
 });
 
 // Core: vsize + fees.{base,ancestor} in BTC. bcoin: size + fee (BTC), ancestorfees in sats.
 export const rawMempoolSchema = z.record(
   z
     .object({
-      vsize: z.number().optional(),
-      size: z.number().optional(),
-      fee: z.number().optional(),
-      fees: z.object({ base: z.number(), ancestor: z.number().optional() }).optional(),
-      ancestorsize: z.number().optional(),
-      ancestorfees: z.number().optional(),
+      vsize: z.number().nullish(),
+      size: z.number().nullish(),
+      fee: z.number().nullish(),
+      fees: z.object({ base: z.number(), ancestor: z.number().nullish() }).nullish(),
+      ancestorsize: z.number().nullish(),
+      ancestorfees: z.number().nullish(),
       time: z.number(),
     })
     .passthrough(),
 );
 
 export const smartFeeSchema = z.object({
-  feerate: z.number().optional(),
-  fee: z.number().optional(),
-  errors: z.array(z.string()).optional(),
+  feerate: z.number().nullish(),
+  fee: z.number().nullish(),
+  errors: z.array(z.string()).nullish(),
   blocks: z.number(),
 });
 
@@ -115,8 +115,8 @@ export const networkInfoSchema = z.object({
   subversion: z.string(),
   protocolversion: z.number(),
   connections: z.number(),
-  connections_in: z.number().optional(),
-  connections_out: z.number().optional(),
+  connections_in: z.number().nullish(),
+  connections_out: z.number().nullish(),
   networks: z.array(z.object({ name: z.string(), reachable: z.boolean() }).passthrough()),
   relayfee: z.number(),
   warnings,
@@ -127,14 +127,14 @@ export const peerInfoSchema = z.array(
     .object({
       id: z.number(),
       addr: z.string(),
-      network: z.string().optional(),
-      subver: z.string().optional(),
+      network: z.string().nullish(),
+      subver: z.string().nullish(),
       inbound: z.boolean(),
-      bytessent: z.number().optional(),
-      bytesrecv: z.number().optional(),
-      pingtime: z.number().optional(),
-      connection_type: z.string().optional(),
-      synced_blocks: z.number().optional(),
+      bytessent: z.number().nullish(),
+      bytesrecv: z.number().nullish(),
+      pingtime: z.number().nullish(),
+      connection_type: z.string().nullish(),
+      synced_blocks: z.number().nullish(),
     })
     .passthrough(),
 );
@@ -142,4 +142,4 @@ export const peerInfoSchema = z.array(
 export const netTotalsSchema = z.object({ totalbytesrecv: z.number(), totalbytessent: z.number(), timemillis: z.number() });
 export const uptimeSchema = z.number();
 export const hashSchema = z.string().regex(/^[0-9a-f]{64}$/);
-export const chainTxStatsSchema = z.object({ txcount: z.number().optional(), txrate: z.number().optional(), window_interval: z.number().optional() }).passthrough();
+export const chainTxStatsSchema = z.object({ txcount: z.number().nullish(), txrate: z.number().nullish(), window_interval: z.number().nullish() }).passthrough();

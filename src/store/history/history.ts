@@ -7,6 +7,8 @@ import type { Logger } from '../../log.ts';
 import type { SqlDriver } from './driver.ts';
 import { migrate } from './migrate.ts';
 import { PostgresDriver } from './postgres-driver.ts';
+import type { BlockRecord } from '../../domain/snapshots.ts';
+import { orphanAbove, orphanRivals, selectBlock, selectRecentBlocks, selectTipBlock, upsertBlock } from './queries/blocks.ts';
 import { compactPoints, DEFAULT_RETENTION, type CompactionResult, type RetentionPolicy } from './queries/compaction.ts';
 import { deleteJobRunsBefore, insertJobRun, selectJobRuns, type JobRun } from './queries/job-runs.ts';
 import { selectAggregates, selectLatestPoint, selectRawPoints, upsertPoints, type AggregatePoint, type Point } from './queries/points.ts';
@@ -75,6 +77,35 @@ export class History {
 
   jobRuns(job?: string, limit = 50): Promise<JobRun[]> {
     return this.guard('read job runs', () => selectJobRuns(this.db, job, limit));
+  }
+
+  /** Stores a main-chain block; another block held at its height is marked orphaned (a reorg). */
+  saveBlock(block: BlockRecord, seenAtMs = Date.now()): Promise<{ orphaned: number }> {
+    return this.guard('save block', () =>
+      this.db.transaction(async (tx) => {
+        const orphaned = await orphanRivals(tx, block.height, block.hash);
+        await upsertBlock(tx, { ...block, orphaned: false }, seenAtMs);
+        return { orphaned };
+      }),
+    );
+  }
+
+  /** After a reorg to a fork at `height`: the blocks above it are no longer in the main chain. */
+  orphanBlocksAbove(height: number): Promise<number> {
+    return this.guard('orphan blocks', () => orphanAbove(this.db, height));
+  }
+
+  recentBlocks(limit: number, includeOrphaned = false): Promise<BlockRecord[]> {
+    return this.guard('read blocks', () => selectRecentBlocks(this.db, limit, includeOrphaned));
+  }
+
+  /** The block with that hash, or the blocks at that height (main chain first). */
+  findBlocks(hashOrHeight: string | number): Promise<BlockRecord[]> {
+    return this.guard('read block', () => selectBlock(this.db, hashOrHeight));
+  }
+
+  tipBlock(): Promise<BlockRecord | undefined> {
+    return this.guard('read tip block', () => selectTipBlock(this.db));
   }
 
   /** Roll up and expire points; job runs are kept for the raw-point window too. */
