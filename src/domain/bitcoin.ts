@@ -28,8 +28,8 @@ export function subsidySats(height: number, interval: number = HALVING_INTERVAL)
 }
 
 /**
- * Coins issued by the blocks 0..height, in sats. The genesis coinbase is not spendable, but it
- * is counted here as every explorer does (20,039,321.875 BTC at 952583, as in the fixtures).
+ * Coins issued by the blocks 1..height, in sats. The genesis coinbase is left out: it can never
+ * be spent (Blockchain.com's totalbc counts the same way: 20,039,321.875 BTC at 952583).
  */
 export function supplySats(height: number, interval: number = HALVING_INTERVAL): number {
   let total = 0;
@@ -39,7 +39,7 @@ export function supplySats(height: number, interval: number = HALVING_INTERVAL):
     total += blocks * subsidySats(era * interval, interval);
     remaining -= blocks;
   }
-  return total;
+  return total - subsidySats(0, interval);
 }
 
 export interface HalvingInfo {

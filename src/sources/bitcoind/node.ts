@@ -114,7 +114,6 @@ export class BitcoinNode {
   /** A block with its stats: getblockstats where the node has it, else from the block's own transactions. */
   async block(hash: string): Promise<BlockData> {
     const caps = await this.capabilities();
-    const interval = await this.interval();
     if (this.has('getblockstats')) {
       const [block, stats] = await Promise.all([
         this.rpc.call('getblock', [hash, 1], blockSchema),
@@ -122,7 +121,7 @@ export class BitcoinNode {
       ]);
       const coinbaseTxid = typeof block.tx[0] === 'string' ? block.tx[0] : block.tx[0]?.txid;
       const coinbase = coinbaseTxid ? await this.coinbaseScript(coinbaseTxid, hash) : undefined;
-      const subsidy = stats.subsidy ?? subsidySats(block.height, interval);
+      const subsidy = stats.subsidy ?? subsidySats(block.height, await this.interval());
       const fee = stats.totalfee ?? null;
       return {
         ...this.base(block, coinbase),
@@ -136,7 +135,7 @@ export class BitcoinNode {
     const block = await this.detailedBlock(hash, caps);
     const txs = block.tx.filter((t): t is RpcTx => typeof t !== 'string');
     const coinbaseTx = txs[0];
-    const subsidy = subsidySats(block.height, interval);
+    const subsidy = subsidySats(block.height, await this.interval());
     // Without per-input values, fees are what the coinbase claimed beyond the subsidy.
     const claimed = coinbaseTx ? coinbaseTx.vout.reduce((s, o) => s + btcToSats(o.value), 0) : null;
     const fee = claimed === null ? null : Math.max(0, claimed - subsidy);
