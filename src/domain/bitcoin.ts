@@ -28,18 +28,19 @@ export function subsidySats(height: number, interval: number = HALVING_INTERVAL)
 }
 
 /**
- * Coins issued by the blocks 1..height, in sats. The genesis coinbase is left out: it can never
- * be spent (Blockchain.com's totalbc counts the same way: 20,039,321.875 BTC at 952583).
+ * Circulating supply at a tip height, in sats, by the convention Blockchain.com's totalbc and
+ * most explorers use: the subsidies of `height` blocks, 0..height-1 (19,687,500 BTC at the
+ * 840,000 halving; 20,039,321.875 BTC at 952583). Keeping it lets node and public values agree.
  */
 export function supplySats(height: number, interval: number = HALVING_INTERVAL): number {
   let total = 0;
-  let remaining = height + 1;
+  let remaining = height;
   for (let era = 0; remaining > 0 && era < 64; era++) {
     const blocks = Math.min(remaining, interval);
     total += blocks * subsidySats(era * interval, interval);
     remaining -= blocks;
   }
-  return total - subsidySats(0, interval);
+  return total;
 }
 
 export interface HalvingInfo {

@@ -21,9 +21,10 @@ test('subsidySats() halves every 210,000 blocks and ends at 0', () => {
 
 test('supplySats() at the fixtures\' tip equals Blockchain.com totalbc', () => {
   assert.equal(supplySats(952_583), Number(fixture('blockchain/q_totalbc.json')));
-  assert.equal(supplySats(0), 0, 'the genesis coinbase is unspendable');
-  assert.equal(supplySats(209_999), 209_999 * 5_000_000_000);
-  assert.equal(supplySats(20_000_000), 2_099_999_997_690_000 - 5_000_000_000, 'the cap, less the genesis coins');
+  assert.equal(supplySats(840_000), 1_968_750_000_000_000, '19,687,500 BTC at the fourth halving');
+  assert.equal(supplySats(0), 0);
+  assert.equal(supplySats(1), 5_000_000_000);
+  assert.equal(supplySats(20_000_000), 2_099_999_997_690_000, 'the 21M cap, less the rounding');
 });
 
 test('nextHalving() and nextRetarget() from the fixtures\' tip', () => {
