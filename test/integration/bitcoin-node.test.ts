@@ -154,11 +154,16 @@ test('a wrong password shows "authentication failed" for that node, and a node t
     }, 15_000);
     assert.equal(down[1]?.state, 'down');
     node = await startRegtestNode({ blocks: 5, port });
-    await requestJobRun(rt.store, rt.jobs, 'node-status');
+    let seen: Json[] = [];
     const back = await waitFor('back', async () => {
+      // The breakers opened while nothing listened; ask for fresh checks until they have closed.
+      await requestJobRun(rt.store, rt.jobs, 'node-status');
       const n = (await get(rt.base, '/api/v1/nodes')).nodes as Json[];
+      seen = n;
       return n[1]?.state === 'ok' && n[0]?.state === 'auth-failed' ? n : undefined;
-    }, 15_000);
+    }, 20_000, 500).catch((err: Error) => {
+      throw new Error(`${err.message}; last seen: ${JSON.stringify(seen.map((x) => [x.id, x.state, x.message]))}`);
+    });
     assert.match(String(back[0]?.message), /authentication failed/);
     assert.equal(back[1]?.height, 5);
     const health = await get(rt.base, '/health');

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { SatscopeError, isSatscopeError } from '../../errors.ts';
 import type { Metrics } from '../../metrics.ts';
+import { CircuitBreaker } from '../http/circuit-breaker.ts';
 import { TokenBucket } from '../http/token-bucket.ts';
 import { UpstreamClient } from '../http/upstream-client.ts';
 import type { SourceTracker } from '../source-tracker.ts';
@@ -61,6 +62,8 @@ export class RpcClient {
       timeoutMs: o.timeoutMs ?? 10_000,
       retries: 1,
       maxBytes: 32 * 1024 * 1024,
+      // Your own node: pause briefly after failures, so it is seen again soon after it comes back.
+      breaker: new CircuitBreaker({ failureThreshold: 5, openMs: 5_000 }),
     });
   }
 
