@@ -47,6 +47,7 @@ export const VARIABLES = {
   NODE3_RPC_COOKIE: { schema: z.string().min(1), doc: 'third node cookie file' },
   BLOCKS_BACKFILL: { schema: z.coerce.number().int().min(0).max(2016), default: '144', doc: 'recent blocks to load from the node at start' },
   ELECTRUM_URL: { schema: urlWithScheme(['tcp', 'ssl']), doc: 'Electrum server: tcp://host:50001 or ssl://host:50002' },
+  ELECTRUM_TLS_VERIFY: { schema: bool, default: 'false', doc: 'verify the Electrum server\'s TLS certificate (home servers are often self-signed)' },
   MEMPOOL_API_URL: { schema: httpUrl, default: 'https://mempool.space/api', doc: 'mempool.space REST base (or your own instance)' },
   COINGECKO_API_URL: { schema: httpUrl, default: 'https://api.coingecko.com/api/v3', doc: 'CoinGecko base (pro: https://pro-api.coingecko.com/api/v3)' },
   COINGECKO_API_KEY: { schema: z.string().min(1), secret: true, doc: 'CoinGecko demo or pro key' },
@@ -89,6 +90,7 @@ export interface Config {
   readonly nodes: readonly NodeConfig[];
   readonly blocksBackfill: number;
   readonly electrumUrl: string | undefined;
+  readonly electrumTlsVerify: boolean;
   readonly apiUrls: Readonly<Record<PublicSourceName | 'blockchainQuery', string>>;
   readonly coingecko: { readonly apiKey: string | undefined; readonly plan: 'demo' | 'pro' };
   readonly oceanAddress: string | undefined;
@@ -199,6 +201,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
     }),
     blocksBackfill: values.BLOCKS_BACKFILL as number,
     electrumUrl: str('ELECTRUM_URL'),
+    electrumTlsVerify: values.ELECTRUM_TLS_VERIFY as boolean,
     apiUrls: {
       mempool: str('MEMPOOL_API_URL') as string,
       coingecko: str('COINGECKO_API_URL') as string,

@@ -256,6 +256,7 @@ export class Scheduler {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.allSettled(running.map((j) => j.running)), new Promise((r) => (timer = setTimeout(r, longest)))]);
     clearTimeout(timer);
+    await Promise.allSettled([...this.jobs.values()].map((j) => j.def.dispose?.()));
   }
 }
 

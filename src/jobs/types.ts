@@ -35,4 +35,6 @@ export interface JobDefinition {
   /** Upper bound of the exponential backoff after failures. */
   maxBackoffMs?: number;
   run(ctx: JobContext): Promise<void>;
+  /** Releases what the job holds between runs (a connection), at shutdown. */
+  dispose?(): Promise<void>;
 }
