@@ -44,7 +44,8 @@ export function chainJob(deps: JobDeps): JobDefinition {
           tipTimeSec: tipTime,
           medianTimeSec: info.mediantime,
           difficulty: info.difficulty,
-          bits: info.bits == null ? null : normalizeBits(info.bits),
+          // v29 reports bits here; older Core and bcoin only in the header (bcoin as a number).
+          bits: normalizeBits(info.bits ?? (await n.header(info.bestblockhash)).bits),
           chainwork: info.chainwork,
           verificationProgress: info.verificationprogress,
           initialBlockDownload: info.initialblockdownload ?? info.verificationprogress < 0.9999,

@@ -111,3 +111,31 @@ test('satscope check prints what answers, and exits 0 with sources down', async 
     await fx.stop();
   }
 });
+
+test('satscope check prints each node and the Electrum server: what answered and which capabilities were found', async () => {
+  const { startRegtestNode } = await import('../helpers/bcoin.ts');
+  const { FakeElectrumServer } = await import('../helpers/electrum-server.ts');
+  const node = await startRegtestNode({ blocks: 3 });
+  const electrum = await new FakeElectrumServer().start();
+  try {
+    const env = {
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'satscope-check2-')),
+      SOURCES_DISABLED: 'mempool,coingecko,coinbase,blockchain,bitnodes,forkmonitor',
+      BITCOIN_RPC_URL: node.rpcUrl,
+      NODE2_RPC_URL: node.rpcUrl.replace('regtest-api-key', 'wrong-password'),
+      ELECTRUM_URL: electrum.url,
+    };
+    const child = spawnSatscope(['check'], env);
+    const [code] = (await once(child, 'exit')) as [number];
+    const out = child.output();
+    assert.equal(code, 0, out);
+    assert.match(out, /^main\s+ok\s+\/bcoin:v1\.0\.2\/ regtest height 3, 0 peers; missing getblockstats, uptime/m);
+    assert.match(out, /^node2\s+FAIL\s+.*RPC_AUTH_FAILED: authentication failed/m);
+    assert.doesNotMatch(out, /wrong-password|regtest-api-key/, 'no credentials in the output');
+    assert.match(out, /^electrum\s+ok\s+ElectrumX 1\.16\.0 protocol 1\.4, tip 952583/m);
+    assert.match(out, /^mempool\s+off\s+switched off by SOURCES_DISABLED/m);
+  } finally {
+    await electrum.stop();
+    await node.stop();
+  }
+});

@@ -1,6 +1,7 @@
 // Satscope against real regtest peers (bcoin): tip, blocks, mempool, fees, peers; a new block
 // within 5 s; a second node at another height reported as disagreeing; failover when main stops.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import type { BusEvent } from '../../src/store/keys.ts';
 import { keys } from '../../src/store/keys.ts';
@@ -8,6 +9,7 @@ import { requestJobRun } from '../../src/scheduler.ts';
 import { startRegtestNode, type RegtestNode } from '../helpers/bcoin.ts';
 import { freePort, waitFor } from '../helpers/ports.ts';
 import { testRuntime } from '../helpers/runtime.ts';
+import { requireService, which } from '../helpers/services.ts';
 
 type Json = Record<string, unknown>;
 const get = async (base: string, path: string): Promise<Json> => (await (await fetch(base + path)).json()) as Json;
@@ -40,6 +42,7 @@ describe('with a regtest node as main and another as node2', () => {
     assert.equal(chain.stale, false);
     const c = chain.data as Json;
     assert.equal(c.chain, 'regtest');
+    assert.equal(c.bits, '207fffff', 'from the header, where bcoin gives a number');
     assert.equal((c.halving as Json).nextHeight, 600, 'regtest halves every 150 blocks');
     // 520 blocks: 150 each of 50, 25 and 12.5 BTC, and 70 of 6.25.
     assert.equal(c.supplySats, (150 * 50 + 150 * 25 + 150 * 12.5 + 70 * 6.25) * 1e8);
@@ -118,11 +121,14 @@ describe('with a regtest node as main and another as node2', () => {
     assert.equal((await fetch(`${rt.base}/api/v1/blocks/nope`)).status, 400);
   });
 
-  test('/metrics exports the Bitcoin values', async () => {
+  test('/metrics exports the Bitcoin values, as valid exposition', async (t) => {
     const text = await (await fetch(`${rt.base}/metrics`)).text();
     assert.match(text, /satscope_bitcoin_block_height\{source="main"\} 52\d/);
     assert.match(text, /satscope_bitcoin_mempool_transactions \d+/);
     assert.match(text, /satscope_bitcoin_node_block_height\{node="node2"\} 300/);
+    if (!requireService(t, 'promtool', which('promtool') !== undefined)) return;
+    const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    assert.equal(check.status, 0, check.stdout + check.stderr);
   });
 
   test('when main stops, chain data fails over to node2', async () => {

@@ -8,6 +8,7 @@ import { after, before, beforeEach, test } from 'node:test';
 import { z } from 'zod';
 import { silentLogger } from '../../src/log.ts';
 import { createMetrics } from '../../src/metrics.ts';
+import { readNodeStatus } from '../../src/jobs/node-status.ts';
 import { BitcoinNode } from '../../src/sources/bitcoind/node.ts';
 import { blockHeaderSchema, chainTxStatsSchema, miningInfoSchema } from '../../src/sources/bitcoind/schemas.ts';
 import { SourceTracker } from '../../src/sources/source-tracker.ts';
@@ -176,4 +177,16 @@ test('a wrong password gives RPC_AUTH_FAILED; a cookie file is read, and read ag
   writeFileSync(cookie, 'user:rotated');
   assert.equal(await viaCookie.rpc.call('getblockcount', [], z.number()), 952583);
   rpc.password = 'secret';
+});
+
+test('a node warming up shows as "starting" with its message; one refusing the password as "auth-failed"', async () => {
+  const { node: n } = node();
+  rpc.answers.set('getblockchaininfo', D('error_-28_warmup'));
+  const starting = await readNodeStatus(n, undefined, 1000);
+  assert.equal(starting.state, 'starting');
+  assert.match(starting.message ?? '', /Verifying blocks…/);
+  const wrong = node(rpc.url.replace(':secret@', ':nope@')).node;
+  const refused = await readNodeStatus(wrong, undefined, 1000);
+  assert.equal(refused.state, 'auth-failed');
+  assert.match(refused.message ?? '', /authentication failed/);
 });

@@ -12,6 +12,7 @@ import type { Metrics } from '../../metrics.ts';
 import type { SourceTracker } from '../source-tracker.ts';
 import { RpcClient } from './rpc-client.ts';
 import {
+  blockHeaderSchema,
   blockSchema,
   blockStatsSchema,
   blockchainInfoSchema,
@@ -104,6 +105,10 @@ export class BitcoinNode {
     await this.capabilities();
     if (!this.has('getmininginfo')) return undefined;
     return (await this.rpc.call('getmininginfo', [], miningInfoSchema)).networkhashps ?? undefined;
+  }
+
+  header(hash: string) {
+    return this.rpc.call('getblockheader', [hash], blockHeaderSchema);
   }
 
   async blockTime(height: number): Promise<number> {
