@@ -24,8 +24,10 @@ export function chainJob(deps: JobDeps): JobDefinition {
         const nowSec = Math.floor(Date.now() / 1000);
         const epochHeight = Math.floor(info.blocks / RETARGET_INTERVAL) * RETARGET_INTERVAL;
         const cacheKey = `${n.id}:${epochHeight}`;
+        // Regtest never retargets (Core's fPowNoRetargeting): there is no adjustment to estimate.
+        const retargets = info.chain !== 'regtest';
         let epochTime = epochStart.get(cacheKey);
-        if (epochTime === undefined) {
+        if (epochTime === undefined && retargets) {
           epochTime = await n.blockTime(epochHeight);
           epochStart.set(cacheKey, epochTime);
         }
@@ -55,7 +57,7 @@ export function chainJob(deps: JobDeps): JobDefinition {
           warnings: info.warnings,
           hashrateHs: fromNode ? (nodeHashps as number) : hashrateFromDifficulty(info.difficulty),
           hashrateFrom: fromNode ? 'node' : 'difficulty',
-          retarget: nextRetarget(info.blocks, tipTime, epochTime, nowSec),
+          retarget: retargets && epochTime !== undefined ? nextRetarget(info.blocks, tipTime, epochTime, nowSec) : null,
           halving: nextHalving(info.blocks, nowSec, undefined, interval),
           supplySats: supply,
           supplyPctOf21M: Math.round((supply / MAX_SUPPLY_SATS) * 1e6) / 1e4,
