@@ -62,7 +62,7 @@ export class UpstreamClient {
     return this.o.source.def.name;
   }
 
-  async getJson<T>(path: string, schema: z.ZodType<T>, opts: RequestOptions = {}): Promise<T> {
+  async getJson<T>(path: string, schema: z.ZodType<T, z.ZodTypeDef, unknown>, opts: RequestOptions = {}): Promise<T> {
     const { body } = await this.request(path, opts);
     return this.parse(body, schema);
   }
@@ -73,12 +73,12 @@ export class UpstreamClient {
     return body;
   }
 
-  async postJson<T>(path: string, payload: unknown, schema: z.ZodType<T>, opts: RequestOptions = {}): Promise<{ status: number; value: T }> {
+  async postJson<T>(path: string, payload: unknown, schema: z.ZodType<T, z.ZodTypeDef, unknown>, opts: RequestOptions = {}): Promise<{ status: number; value: T }> {
     const { status, body } = await this.request(path, { ...opts, method: 'POST', body: payload });
     return { status, value: this.parse(body, schema) };
   }
 
-  private parse<T>(body: string, schema: z.ZodType<T>): T {
+  private parse<T>(body: string, schema: z.ZodType<T, z.ZodTypeDef, unknown>): T {
     let json: unknown;
     try {
       json = JSON.parse(body);
