@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   UPSTREAM_MALFORMED: { status: 502, message: 'The upstream reply could not be parsed' },
   UPSTREAM_SCHEMA: { status: 502, message: 'The upstream reply does not have the expected shape' },
   UPSTREAM_TOO_LARGE: { status: 502, message: 'The upstream reply exceeds the size limit' },
+  UPSTREAM_OUT_OF_RANGE: { status: 502, message: 'The upstream value failed a range or consistency check' },
   UPSTREAM_CIRCUIT_OPEN: { status: 503, message: 'The upstream is failing; calls are paused' },
   UPSTREAM_ABORTED: { status: 503, message: 'The upstream call was cancelled' },
   RPC_AUTH_FAILED: { status: 502, message: 'The node refused the RPC credentials' },

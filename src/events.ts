@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { keys } from './store/keys.ts';
 import type { Store } from './store/types.ts';
 
-export type EventType = 'block' | 'mempool' | 'fees' | 'nodes' | 'electrum' | 'chain';
+export type EventType = 'block' | 'mempool' | 'fees' | 'nodes' | 'electrum' | 'chain' | 'price' | 'market';
 
 const processTag = randomBytes(3).toString('hex');
 let sequence = 0;

@@ -1,18 +1,33 @@
 // The table of jobs. Only the table: each job lives in its own file.
+import { bitnodesJob } from './bitnodes.ts';
+import { blockchainComJob } from './blockchain-com.ts';
 import { blocksJob } from './blocks.ts';
 import { chainJob } from './chain.ts';
+import { coinbaseJob } from './coinbase.ts';
+import { coingeckoJob } from './coingecko.ts';
 import { compactHistoryJob } from './compact-history.ts';
 import { electrumJob } from './electrum.ts';
+import { forkmonitorJob } from './forkmonitor.ts';
+import { marketPriceJob } from './market-price.ts';
 import { mempoolJob } from './mempool.ts';
+import { mempoolSpaceJob } from './mempool-space.ts';
 import { nodeStatusJob } from './node-status.ts';
 import type { JobDefinition, JobDeps } from './types.ts';
 
 export function jobTable(deps: JobDeps): JobDefinition[] {
   const nodes = deps.nodes.length > 0;
+  const http = deps.sources.http;
   const electrum = deps.sources.tracker('electrum')?.def.enabled ? deps.config.electrumUrl : undefined;
   return [
     compactHistoryJob(deps),
     ...(nodes ? [nodeStatusJob(deps), chainJob(deps), blocksJob(deps), mempoolJob(deps)] : []),
     ...(electrum ? [electrumJob(deps, electrum)] : []),
+    ...(http.mempool ? [mempoolSpaceJob(deps, http.mempool)] : []),
+    ...(http.coingecko ? [coingeckoJob(deps, http.coingecko)] : []),
+    ...(http.coinbase ? [coinbaseJob(deps, http.coinbase)] : []),
+    ...(http.blockchain ? [blockchainComJob(deps, http.blockchain)] : []),
+    ...(http.bitnodes ? [bitnodesJob(deps, http.bitnodes)] : []),
+    ...(http.forkmonitor ? [forkmonitorJob(deps, http.forkmonitor)] : []),
+    ...(http.mempool || http.coingecko || http.coinbase ? [marketPriceJob(deps)] : []),
   ];
 }

@@ -21,6 +21,8 @@ import { errorEnvelope, sendError, sendJson } from './responses.ts';
 import { Router, type RouteDefinition } from './route.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { bitcoinRoutes } from './routes/bitcoin.ts';
+import { marketRoutes } from './routes/market.ts';
+import { networkRoutes } from './routes/network.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { systemRoutes } from './routes/system.ts';
@@ -56,7 +58,7 @@ export function buildApp(deps: AppDeps): App {
   const router = new Router();
   const httpStats = new HttpStats();
   const shared = { ...deps, cache, cacheStats, httpStats };
-  for (const r of [...healthRoutes(shared), ...systemRoutes(shared), ...metricsRoutes(shared), ...adminRoutes(shared), ...bitcoinRoutes(shared)]) router.add(r as RouteDefinition);
+  for (const r of [...healthRoutes(shared), ...systemRoutes(shared), ...metricsRoutes(shared), ...adminRoutes(shared), ...bitcoinRoutes(shared), ...networkRoutes(shared), ...marketRoutes(shared)]) router.add(r as RouteDefinition);
   const adminDigest = deps.config.adminToken ? createHash('sha256').update(deps.config.adminToken).digest() : undefined;
   let draining = false;
 

@@ -51,6 +51,10 @@ export const jobStatusSchema = z.object({
 });
 export type JobStatus = z.infer<typeof jobStatusSchema>;
 
+/** A value from a public source, as fetched: where from, when, and the parsed data. */
+export const publicPieceSchema = z.object({ source: z.string(), asOfMs: z.number(), data: z.unknown() });
+export type PublicPiece = z.infer<typeof publicPieceSchema>;
+
 export const busEventSchema = z.object({
   type: z.string(),
   id: z.string(),
@@ -91,6 +95,8 @@ export const keys = {
   fees: jsonKey('state:fees', 7 * DAY_MS, feesSnapshotSchema),
   nodeStatus: (node: string) => jsonKey(`state:node:${node}`, 7 * DAY_MS, nodeStatusSchema),
   electrum: jsonKey('state:electrum', 7 * DAY_MS, electrumSnapshotSchema),
+  /** One piece of public data (e.g. `mempool.fees`), kept a month so a source that goes away leaves its last value. */
+  publicPiece: (piece: string) => jsonKey(`state:public:${piece}`, 30 * DAY_MS, publicPieceSchema),
   /** Typed live events, across processes when Redis is used. */
   events: { kind: 'channel', name: `${KEY_PREFIX}events`, schema: busEventSchema } as Channel<BusEvent>,
 } as const;
@@ -107,5 +113,6 @@ export const KEY_PATTERNS = [
   keys.fees,
   keys.nodeStatus('{node}'),
   keys.electrum,
+  keys.publicPiece('{piece}'),
   keys.events,
 ] as const;

@@ -2,6 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.ts';
+
+export const PUBLIC_OFF = 'mempool,coingecko,coinbase,blockchain,bitnodes,forkmonitor';
 import type { JobDefinition, JobDeps } from '../../src/jobs/types.ts';
 import { silentLogger, type Logger } from '../../src/log.ts';
 import { startRuntime, type Role, type Runtime } from '../../src/main.ts';
@@ -11,7 +13,8 @@ export async function testRuntime(
   env: Record<string, string> = {},
   opts: { role?: Role; jobs?: ((deps: JobDeps) => JobDefinition[]) | 'production'; log?: Logger } = {},
 ): Promise<Runtime & { base: string }> {
-  const config = loadConfig({ PORT: '1', HOST: '127.0.0.1', DATA_DIR: mkdtempSync(join(tmpdir(), 'satscope-rt-')), ...env });
+  // Public sources are off unless a test points them at its fixture server: tests never reach the internet.
+  const config = loadConfig({ PORT: '1', HOST: '127.0.0.1', DATA_DIR: mkdtempSync(join(tmpdir(), 'satscope-rt-')), SOURCES_DISABLED: PUBLIC_OFF, ...env });
   // Port 0 (any free port) is not a valid PORT for users; tests override it after validation.
   const rt = await startRuntime({ role: opts.role ?? 'start', config: { ...config, port: 0 }, log: opts.log ?? silentLogger, jobs: opts.jobs === 'production' ? undefined : (opts.jobs ?? (() => [])), schedulerTickMs: 50, schedulerPollMs: 200 });
   return { ...rt, base: rt.url?.replace('0.0.0.0', '127.0.0.1') ?? '' };

@@ -1,0 +1,52 @@
+// One job per public source: each piece of data it offers is fetched, checked, and stored with its
+// source and time. A piece that fails keeps its last good value (served as stale); the failure is
+// counted on the source. The run fails only when every piece failed, so backoff applies then.
+import { describeError, isSatscopeError, SatscopeError } from '../errors.ts';
+import type { PublicSourceName } from '../config.ts';
+import { keys } from '../store/keys.ts';
+import type { JobDefinition, JobDeps } from './types.ts';
+
+export interface PieceSpec<T> {
+  /** Store name, e.g. `mempool.fees`. */
+  piece: string;
+  fetch(signal: AbortSignal): Promise<T>;
+  /** Throws UPSTREAM_OUT_OF_RANGE; gets the previous good value for consistency checks. */
+  check?(value: T, previous: T | undefined): void;
+}
+
+export function publicSourceJob(
+  deps: JobDeps,
+  opts: { name: string; source: PublicSourceName; intervalMs: number; timeoutMs?: number; pieces: (signal: AbortSignal) => PieceSpec<unknown>[] },
+): JobDefinition {
+  const timeoutMs = opts.timeoutMs ?? 45_000;
+  return {
+    name: opts.name,
+    intervalMs: opts.intervalMs,
+    timeoutMs,
+    lockTtlMs: timeoutMs + 15_000,
+    cooldownMs: 5_000,
+    async run(ctx) {
+      const tracker = deps.sources.tracker(opts.source);
+      const results = await Promise.allSettled(
+        opts.pieces(ctx.signal).map(async (spec) => {
+          const value = await spec.fetch(ctx.signal);
+          const previous = await deps.store.get(keys.publicPiece(spec.piece));
+          try {
+            spec.check?.(value, previous?.data as never);
+          } catch (err) {
+            tracker?.record({ error: err });
+            throw err;
+          }
+          await deps.store.set(keys.publicPiece(spec.piece), { source: opts.source, asOfMs: Date.now(), data: value });
+          return spec.piece;
+        }),
+      );
+      const failed = results.flatMap((r) => (r.status === 'rejected' ? [describeError(r.reason)] : []));
+      if (failed.length > 0) ctx.log.warn('public data not refreshed', { source: opts.source, failed: failed.length, first: failed[0] });
+      if (failed.length === results.length && results.length > 0) {
+        const first = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+        throw isSatscopeError(first.reason) ? first.reason : new SatscopeError('UPSTREAM_NETWORK', failed[0] ?? 'failed');
+      }
+    },
+  };
+}

@@ -1,0 +1,60 @@
+// The market: the median BTC price with each source's value, KPIs, the top 50 coins and public
+// company treasuries. Each reply says its source and age.
+import { computeKpis, type KpiInputs } from '../../domain/market.ts';
+import type { AppContext } from '../app.ts';
+import { sendJson } from '../responses.ts';
+import { defineRoute } from '../route.ts';
+import { readPieces, type PieceReply } from './public-data.ts';
+
+type Coin = KpiInputs['coin'] & { priceUsd: number | null };
+
+async function kpis(app: AppContext): Promise<PieceReply> {
+  const p = await readPieces(app, ['market.price', 'coingecko.bitcoin', 'coingecko.global', 'coingecko.chart30d', 'coinbase.candles']);
+  // The last candle is today's, still forming: volatility uses completed days.
+  const candles = ((p['coinbase.candles']?.data as { close: number }[] | null) ?? []).slice(0, -1);
+  const price = p['market.price'] as PieceReply<{ usd: number }>;
+  const coin = p['coingecko.bitcoin'] as PieceReply<Coin>;
+  if (!coin.data) return { ...coin, data: null };
+  const priceUsd = price.data?.usd ?? coin.data.priceUsd;
+  if (priceUsd === null) return { ...coin, data: null, reason: 'no price yet' };
+  const data = computeKpis({
+    priceUsd,
+    coin: coin.data,
+    dominancePct: (p['coingecko.global']?.data as { btcDominancePct: number | null } | null)?.btcDominancePct ?? null,
+    chart: (p['coingecko.chart30d']?.data as KpiInputs['chart'] | null) ?? [],
+    dailyClosesUsd: candles.map((c) => c.close),
+    nowSec: Math.floor(Date.now() / 1000),
+  });
+  // The KPIs are as fresh as their oldest part.
+  const parts = [price, coin].filter((x) => x.asOf);
+  const oldest = parts.reduce((a, b) => ((a.ageSec ?? 0) >= (b.ageSec ?? 0) ? a : b), coin);
+  return { source: [price.source, coin.source].filter(Boolean).join('+'), asOf: oldest.asOf, ageSec: oldest.ageSec, stale: parts.some((x) => x.stale), data };
+}
+
+export function marketRoutes(app: AppContext) {
+  return [
+    defineRoute({ method: 'GET', path: '/api/bitcoin/kpis', handle: async ({ res }) => sendJson(res, 200, await kpis(app)) }),
+    defineRoute({ method: 'GET', path: '/api/bitcoin/latest', handle: async ({ res }) => sendJson(res, 200, (await readPieces(app, ['market.price']))['market.price']) }),
+    defineRoute({ method: 'GET', path: '/api/cryptos', handle: async ({ res }) => sendJson(res, 200, (await readPieces(app, ['coingecko.markets']))['coingecko.markets']) }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/v1/market',
+      handle: async ({ res }) => {
+        const [k, p] = await Promise.all([kpis(app), readPieces(app, ['market.price', 'coingecko.markets', 'coingecko.global', 'coingecko.treasuries'])]);
+        const coins = (p['coingecko.markets']?.data as { symbol: string; marketCapUsd: number | null }[] | null) ?? [];
+        const btcCap = coins.find((c) => c.symbol === 'BTC')?.marketCapUsd ?? null;
+        return sendJson(res, 200, {
+          price: p['market.price'],
+          kpis: k,
+          topCoins: p['coingecko.markets'],
+          global: p['coingecko.global'],
+          treasuries: p['coingecko.treasuries'],
+          // BTC's market cap as a multiple of each top coin's.
+          btcVsCoins: btcCap
+            ? coins.filter((c) => c.symbol !== 'BTC' && c.marketCapUsd).map((c) => ({ symbol: c.symbol, marketCapUsd: c.marketCapUsd, btcMultiple: Math.round((btcCap / (c.marketCapUsd as number)) * 100) / 100 }))
+            : [],
+        });
+      },
+    }),
+  ];
+}

@@ -1,0 +1,57 @@
+// Shared by the network and market routes: a piece of public data as {source, asOf, ageSec,
+// stale, data}, or {data: null, reason} with the source's own words for why there is none.
+import { readSourceStatuses } from '../../sources/source-tracker.ts';
+import { keys, type PublicPiece, type SourceStatus } from '../../store/keys.ts';
+import type { AppContext } from '../app.ts';
+
+/** A piece is stale after three missed refreshes of its source. */
+const STALE_AFTER_MS: Record<string, number> = {
+  mempool: 180_000,
+  coingecko: 360_000,
+  coinbase: 180_000,
+  blockchain: 1_800_000,
+  bitnodes: 7_200_000,
+  forkmonitor: 1_800_000,
+  market: 600_000,
+};
+
+export interface PieceReply<T = unknown> {
+  source: string | null;
+  asOf: string | null;
+  ageSec: number | null;
+  stale: boolean;
+  data: T | null;
+  reason?: string;
+}
+
+export async function sourceStatuses(app: AppContext): Promise<Map<string, SourceStatus>> {
+  const statuses = await readSourceStatuses(app.store, app.sources.trackers).catch(() => []);
+  return new Map(statuses.map((s) => [s.name, s]));
+}
+
+function why(status: SourceStatus | undefined): string | undefined {
+  if (!status) return undefined;
+  if (status.disabledReason) return status.disabledReason;
+  // The message already starts with the error code.
+  return status.lastError?.message;
+}
+
+/**
+ * Stale when three refreshes were missed, or at once when the source's last call failed after
+ * this value was fetched: what is shown is then the last good value, and the reason says why.
+ */
+export function pieceReply<T>(piece: PublicPiece | undefined, pieceName: string, statuses: Map<string, SourceStatus>, nowMs = Date.now()): PieceReply<T> {
+  const sourceName = pieceName.split('.')[0] ?? '';
+  if (!piece) return { source: null, asOf: null, ageSec: null, stale: false, data: null, reason: why(statuses.get(sourceName)) ?? 'not fetched yet' };
+  const ageMs = nowMs - piece.asOfMs;
+  const owners = piece.source.split('+').map((n) => statuses.get(n));
+  const failedSince = owners.find((s) => s && s.state !== 'ok' && s.state !== 'idle' && (s.lastErrorAtMs ?? 0) > piece.asOfMs);
+  const stale = ageMs > (STALE_AFTER_MS[sourceName] ?? 600_000) || failedSince !== undefined;
+  const reason = stale ? (why(failedSince) ?? why(statuses.get(sourceName)) ?? 'not refreshed recently') : undefined;
+  return { source: piece.source, asOf: new Date(piece.asOfMs).toISOString(), ageSec: Math.round(ageMs / 1000), stale, data: piece.data as T, ...(reason ? { reason } : {}) };
+}
+
+export async function readPieces(app: AppContext, names: readonly string[]): Promise<Record<string, PieceReply>> {
+  const [statuses, pieces] = await Promise.all([sourceStatuses(app), Promise.all(names.map((n) => app.store.get(keys.publicPiece(n))))]);
+  return Object.fromEntries(names.map((n, i) => [n, pieceReply(pieces[i], n, statuses)]));
+}

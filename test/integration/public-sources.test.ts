@@ -1,0 +1,116 @@
+// Satscope against the fixture server for every public upstream at once: the network, market and
+// price endpoints return the fixtures' values in Satscope's units; a failing upstream leaves its
+// last good values, marked stale with the reason; bad values are rejected and counted.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { requestJobRun } from '../../src/scheduler.ts';
+import { startFixtureServer, type FixtureServer } from '../helpers/fixture-server.ts';
+import { waitFor } from '../helpers/ports.ts';
+import { testRuntime } from '../helpers/runtime.ts';
+
+type Json = Record<string, unknown>;
+let fx: FixtureServer;
+let rt: Awaited<ReturnType<typeof testRuntime>>;
+const get = async (path: string): Promise<Json> => {
+  const r = await fetch(rt.base + path);
+  assert.equal(r.status, 200, path);
+  return (await r.json()) as Json;
+};
+const data = (x: unknown) => (x as { data: Json }).data;
+
+before(async () => {
+  fx = await startFixtureServer();
+  rt = await testRuntime({ ...fx.env, SOURCES_DISABLED: '' }, { jobs: 'production' });
+});
+after(async () => {
+  await rt.close();
+  await fx.stop();
+});
+
+test('every network and market endpoint fills from the fixtures within 30 s', async () => {
+  const started = Date.now();
+  await waitFor('market and network', async () => {
+    const [market, network] = await Promise.all([get('/api/v1/market'), get('/api/v1/network')]);
+    const networkFilled = Object.entries(network).every(([k, v]) => k === 'yourNode' || data(v) !== null);
+    return data(market.price) && data(market.kpis) && networkFilled ? true : undefined;
+  }, 30_000, 250);
+  assert.ok(Date.now() - started < 30_000);
+});
+
+test('/api/bitcoin/kpis matches the fixture values', async () => {
+  const body = await get('/api/bitcoin/kpis');
+  const k = data(body);
+  assert.equal(k.priceUsd, 60823, 'median of 60823 (CoinGecko), 60823.2 (Coinbase), 60823 (mempool.space)');
+  assert.equal(k.marketCapUsd, 1218898431266);
+  assert.equal(k.volume24hUsd, 31260929299);
+  assert.equal(k.dominancePct, 57.95);
+  assert.equal(k.high24hUsd, 62011);
+  assert.equal(k.low24hUsd, 60102);
+  assert.equal(k.change24hPct, -1.24);
+  assert.equal(k.athUsd, 126080);
+  assert.equal(k.athDate, '2025-10-06T18:57:42.558Z');
+  assert.equal(k.daysSinceAth, Math.floor((Date.now() / 1000 - Date.parse('2025-10-06T18:57:42.558Z') / 1000) / 86_400));
+  assert.equal(k.drawdownFromAthPct, -51.76); // 60823 / 126080 - 1
+  assert.equal(k.circulatingSupply, 20039321);
+  assert.equal(k.supplyPctOf21M, 95.425);
+  assert.equal(typeof k.volatility30dPct, 'number');
+  assert.equal(body.stale, false);
+  assert.match(String(body.source), /coingecko/);
+});
+
+test('price, top coins and the network in Satscope\'s units', async () => {
+  const latest = await get('/api/bitcoin/latest');
+  assert.equal(data(latest).usd, 60823);
+  assert.deepEqual((data(latest).sources as Json[]).map((s) => [s.source, s.usd]).sort(), [['coinbase', 60823.2], ['coingecko', 60823], ['mempool', 60823]]);
+  const cryptos = await get('/api/cryptos');
+  assert.deepEqual((cryptos.data as Json[]).map((c) => c.symbol), ['BTC', 'ETH', 'USDT', 'XRP']);
+  const n = await get('/api/v1/network');
+  assert.equal(data(n.tipHeight), 952583);
+  assert.equal(data(n.fees).fastestSatVb, 3);
+  assert.equal(data(n.difficultyAdjustment).estimatedAtSec, 1781313272, 'ms became s');
+  assert.equal(data(n.difficultyAdjustment).nextHeight, 953568);
+  assert.equal(data(n.stats).hashrateHs, 932513615580.6332e9, 'GH/s became H/s');
+  assert.equal(data(n.stats).supplySats, 2003932187500000);
+  assert.equal(data(n.stats).nextRetargetHeight, 953568, 'Blockchain.com\'s last-height-before became the retarget height');
+  assert.equal(data(n.reachableNodes).totalNodes, 23412);
+  assert.equal((data(n.pools).pools as Json[])[0]?.sharePct, 31.91);
+  assert.equal(data(n.lightning).capacitySats, 488512345678);
+  assert.equal((n.chainTips as { data: Json[] }).data[0]?.height, 952583);
+  assert.equal(n.yourNode, null);
+  const market = await get('/api/v1/market');
+  assert.deepEqual((market.btcVsCoins as Json[])[0], { symbol: 'ETH', marketCapUsd: 279123456789, btcMultiple: 4.37 });
+  assert.equal((data(market.treasuries).companies as Json[])[0]?.name, 'Strategy');
+});
+
+test('a malformed or out-of-range reply is rejected and counted, and the last good value stays', async () => {
+  fx.fault('/coingecko/api/v3/simple/price', { kind: 'json', body: { bitcoin: { usd: -1, usd_market_cap: 1, usd_24h_vol: 1, usd_24h_change: 0, last_updated_at: 1 } } });
+  fx.fault('/coingecko/api/v3/global', { kind: 'garbage' });
+  await waitFor('coingecko rerun', async () => {
+    await requestJobRun(rt.store, rt.jobs, 'public-coingecko');
+    const s = ((await get('/api/v1/sources')).sources as Json[]).find((x) => x.name === 'coingecko') as { counts: Record<string, number> };
+    return s.counts.upstream_out_of_range && s.counts.upstream_malformed ? true : undefined;
+  }, 15_000, 500);
+  const latest = await get('/api/bitcoin/latest');
+  assert.deepEqual((data(latest).sources as Json[]).find((s) => s.source === 'coingecko')?.usd, 60823, 'the -1 price never got in');
+  assert.equal(data((await get('/api/v1/market')).global).btcDominancePct, 57.9539332566265, 'last good value');
+  fx.clearFaults();
+});
+
+test('switching an upstream off mid-run leaves every endpoint answering, its values stale, and /api/v1/sources saying why', async () => {
+  fx.fault('/mempool/api', { kind: 'status', status: 503, body: 'Service Unavailable' });
+  await waitFor('mempool failing', async () => {
+    await requestJobRun(rt.store, rt.jobs, 'public-mempool');
+    const n = await get('/api/v1/network');
+    return (n.fees as Json).stale ? n : undefined;
+  }, 20_000, 500);
+  const n = await get('/api/v1/network');
+  const fees = n.fees as Json;
+  assert.equal(data(fees).fastestSatVb, 3, 'the last good value');
+  assert.match(String(fees.reason), /UPSTREAM_HTTP.*503/);
+  assert.equal((n.stats as Json).stale, false, 'other sources are unaffected');
+  for (const path of ['/api/v1/market', '/api/bitcoin/kpis', '/api/bitcoin/latest', '/api/cryptos', '/health']) assert.equal((await fetch(rt.base + path)).status, 200, path);
+  const mempool = ((await get('/api/v1/sources')).sources as Json[]).find((s) => s.name === 'mempool') as Json;
+  assert.ok(['degraded', 'down'].includes(String(mempool.state)));
+  assert.equal((mempool.lastError as Json).code, 'UPSTREAM_HTTP');
+  fx.clearFaults();
+});

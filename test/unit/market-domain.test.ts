@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { computeKpis, dailyCloses, realizedVolatilityPct } from '../../src/domain/market.ts';
+import { checkHeight, checkPriceUsd, checkSupplySats } from '../../src/domain/validate.ts';
+import { median } from '../../src/jobs/market-price.ts';
+
+test('median() of odd and even counts', () => {
+  assert.equal(median([60823, 60823.2, 60823]), 60823);
+  assert.equal(median([1, 3, 2, 4]), 2.5);
+});
+
+test('realizedVolatilityPct() annualises the sample deviation of daily log returns', () => {
+  // Alternating ±1% moves: deviation of the log returns × √365.
+  const closes = [100, 101, 100, 101, 100];
+  const r = [Math.log(1.01), Math.log(100 / 101), Math.log(1.01), Math.log(100 / 101)];
+  const mean = r.reduce((a, b) => a + b) / 4;
+  const sd = Math.sqrt(r.reduce((a, b) => a + (b - mean) ** 2, 0) / 3);
+  assert.equal(realizedVolatilityPct(closes), Math.round(sd * Math.sqrt(365) * 10000) / 100);
+  assert.equal(realizedVolatilityPct([100, 101]), null, 'one return is not enough');
+});
+
+test('dailyCloses() keeps the last point of each UTC day', () => {
+  assert.deepEqual(dailyCloses([{ tsSec: 86_400 + 10, usd: 1 }, { tsSec: 86_400 + 20, usd: 2 }, { tsSec: 10, usd: 0 }]), [{ daySec: 0, usd: 0 }, { daySec: 86_400, usd: 2 }]);
+});
+
+test('computeKpis() derives days since ATH, drawdown and supply share', () => {
+  const k = computeKpis({
+    priceUsd: 63_040,
+    coin: { marketCapUsd: 1, volume24hUsd: 2, high24hUsd: 3, low24hUsd: 4, athUsd: 126_080, athDate: '2025-10-06T00:00:00Z', change24hPct: 1.234, circulatingSupply: 19_950_000 },
+    dominancePct: 57.954,
+    chart: [],
+    nowSec: Date.parse('2025-10-16T12:00:00Z') / 1000,
+    dailyClosesUsd: [1, 2, 4],
+  });
+  assert.equal(k.daysSinceAth, 10);
+  assert.equal(k.drawdownFromAthPct, -50);
+  assert.equal(k.supplyPctOf21M, 95);
+  assert.equal(k.dominancePct, 57.95);
+  assert.equal(typeof k.volatility30dPct, 'number');
+});
+
+test('range checks reject a bad price, a supply above 21M and a height going back past a reorg', () => {
+  assert.throws(() => checkPriceUsd('p', -1), /outside/);
+  assert.throws(() => checkPriceUsd('p', 1e12), /outside/);
+  assert.equal(checkPriceUsd('p', 60_823), 60_823);
+  assert.throws(() => checkSupplySats('s', 21_000_001 * 1e8), /outside/);
+  assert.equal(checkHeight('h', 952_580, 952_583), 952_580, 'a short reorg is fine');
+  assert.throws(() => checkHeight('h', 952_500, 952_583), /went back/);
+});
