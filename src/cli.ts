@@ -5,12 +5,15 @@ import { isSatscopeError, describeError } from './errors.ts';
 import { createLogger } from './log.ts';
 import { exitOnSignals, startRuntime, type Role } from './main.ts';
 import { runCheck } from './check.ts';
+import { runBackfill } from './backfill-cli.ts';
 
 const USAGE = `usage: satscope <command>
   start    everything in one process: scheduler, jobs and web server (npm start)
   web      HTTP API and pages only
   worker   the job scheduler only
-  check    validate the configuration and probe every configured source`;
+  check    validate the configuration and probe every configured source
+  backfill btc-closes [--from YYYY-MM-DD] [--to YYYY-MM-DD]
+           load daily BTC closes from Coinbase (resumable; skips days already held)`;
 
 function configOrExit(): Config {
   try {
@@ -30,11 +33,15 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  if (!['start', 'web', 'worker', 'check'].includes(command)) {
+  if (!['start', 'web', 'worker', 'check', 'backfill'].includes(command)) {
     process.stderr.write(`satscope: unknown command ${command}\n${USAGE}\n`);
     process.exit(2);
   }
   const config = configOrExit();
+  if (command === 'backfill') {
+    process.exitCode = await runBackfill(config, argv.slice(1), process.stdout);
+    return;
+  }
   if (command === 'check') {
     process.exitCode = await runCheck(config, (line) => process.stdout.write(`${line}\n`));
     return;

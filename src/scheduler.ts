@@ -128,11 +128,22 @@ export class Scheduler {
     }
   }
 
+  /** The next run time, brought forward by a run request made since the last start (after the cooldown). */
+  private async dueAtMs(def: JobDefinition, status: JobStatus | undefined): Promise<number> {
+    if (!status) return 0;
+    const request = await this.o.store.get(keys.jobRunRequest(def.name));
+    if (request && request.requestedAtMs > (status.lastStartedAtMs ?? 0)) {
+      return Math.min(status.nextRunAtMs, Math.max(request.requestedAtMs, (status.lastFinishedAtMs ?? 0) + def.cooldownMs));
+    }
+    return status.nextRunAtMs;
+  }
+
   private async maybeStart(job: LocalJob): Promise<void> {
     const { def } = job;
     const status = await this.o.store.get(keys.jobStatus(def.name));
-    if (status && status.nextRunAtMs > this.now()) {
-      job.checkAtMs = Math.min(status.nextRunAtMs, this.now() + this.pollMs);
+    const dueAt = status?.running ? status.nextRunAtMs : await this.dueAtMs(def, status);
+    if (status && dueAt > this.now()) {
+      job.checkAtMs = Math.min(dueAt, this.now() + this.pollMs);
       return;
     }
     const token = randomUUID();
@@ -143,8 +154,9 @@ export class Scheduler {
     }
     // Another process may have finished a run between our read and our lock: read again under the lock.
     const fresh = await this.o.store.get(keys.jobStatus(def.name));
-    if (fresh && fresh.nextRunAtMs > this.now()) {
-      job.checkAtMs = Math.min(fresh.nextRunAtMs, this.now() + this.pollMs);
+    const freshDue = await this.dueAtMs(def, fresh);
+    if (fresh && freshDue > this.now()) {
+      job.checkAtMs = Math.min(freshDue, this.now() + this.pollMs);
       await this.o.store.releaseLock(keys.jobLock(def.name), token);
       return;
     }
@@ -230,6 +242,9 @@ export class Scheduler {
     status.consecutiveFailures = outcome === 'ok' ? 0 : status.consecutiveFailures + 1;
     const delay = outcome === 'ok' ? Math.max(def.intervalMs - status.lastDurationMs, 0) : backoffMs(def, status.consecutiveFailures);
     status.nextRunAtMs = Math.max(finishedAtMs + delay, finishedAtMs + def.cooldownMs);
+    // A run requested while this one was running is honoured once the cooldown has passed.
+    const request = await this.o.store.get(keys.jobRunRequest(def.name)).catch(() => undefined);
+    if (request && request.requestedAtMs > startedAtMs) status.nextRunAtMs = Math.min(status.nextRunAtMs, finishedAtMs + def.cooldownMs);
     job.checkAtMs = Math.min(status.nextRunAtMs, finishedAtMs + this.pollMs);
     this.o.metrics.jobRuns.inc({ job: def.name, outcome });
     this.o.metrics.jobDuration.observe({ job: def.name }, status.lastDurationMs / 1000);
@@ -267,10 +282,9 @@ export class Scheduler {
 export async function requestJobRun(store: Store, jobs: readonly JobDefinition[], name: string, nowMs: number = Date.now()): Promise<{ startsAtMs: number }> {
   const def = jobs.find((j) => j.name === name);
   if (!def) throw new SatscopeError('JOB_UNKNOWN', `no job named ${name}`);
+  await store.set(keys.jobRunRequest(name), { requestedAtMs: nowMs });
   const [status] = await readJobStatuses(store, [def]);
-  const startsAtMs = Math.max(nowMs, (status?.lastFinishedAtMs ?? 0) + def.cooldownMs);
-  if (status) await store.set(keys.jobStatus(name), { ...status, nextRunAtMs: startsAtMs });
-  return { startsAtMs };
+  return { startsAtMs: Math.max(nowMs, (status?.lastFinishedAtMs ?? 0) + def.cooldownMs) };
 }
 
 /** Every job's status for the API: the shared status where one exists, else the table's defaults. */

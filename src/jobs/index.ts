@@ -1,4 +1,5 @@
 // The table of jobs. Only the table: each job lives in its own file.
+import { backfillClosesJob } from './backfill-closes.ts';
 import { bitnodesJob } from './bitnodes.ts';
 import { blockchainComJob } from './blockchain-com.ts';
 import { blocksJob } from './blocks.ts';
@@ -24,7 +25,7 @@ export function jobTable(deps: JobDeps): JobDefinition[] {
     ...(electrum ? [electrumJob(deps, electrum)] : []),
     ...(http.mempool ? [mempoolSpaceJob(deps, http.mempool)] : []),
     ...(http.coingecko ? [coingeckoJob(deps, http.coingecko)] : []),
-    ...(http.coinbase ? [coinbaseJob(deps, http.coinbase)] : []),
+    ...(http.coinbase ? [coinbaseJob(deps, http.coinbase), backfillClosesJob(deps, http.coinbase)] : []),
     ...(http.blockchain ? [blockchainComJob(deps, http.blockchain)] : []),
     ...(http.bitnodes ? [bitnodesJob(deps, http.bitnodes)] : []),
     ...(http.forkmonitor ? [forkmonitorJob(deps, http.forkmonitor)] : []),

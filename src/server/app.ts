@@ -23,6 +23,7 @@ import { adminRoutes } from './routes/admin.ts';
 import { bitcoinRoutes } from './routes/bitcoin.ts';
 import { marketRoutes } from './routes/market.ts';
 import { networkRoutes } from './routes/network.ts';
+import { priceHistoryRoutes } from './routes/price-history.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { systemRoutes } from './routes/system.ts';
@@ -58,7 +59,7 @@ export function buildApp(deps: AppDeps): App {
   const router = new Router();
   const httpStats = new HttpStats();
   const shared = { ...deps, cache, cacheStats, httpStats };
-  for (const r of [...healthRoutes(shared), ...systemRoutes(shared), ...metricsRoutes(shared), ...adminRoutes(shared), ...bitcoinRoutes(shared), ...networkRoutes(shared), ...marketRoutes(shared)]) router.add(r as RouteDefinition);
+  for (const r of [...healthRoutes(shared), ...systemRoutes(shared), ...metricsRoutes(shared), ...adminRoutes(shared), ...bitcoinRoutes(shared), ...networkRoutes(shared), ...marketRoutes(shared), ...priceHistoryRoutes(shared)]) router.add(r as RouteDefinition);
   const adminDigest = deps.config.adminToken ? createHash('sha256').update(deps.config.adminToken).digest() : undefined;
   let draining = false;
 

@@ -81,6 +81,8 @@ export type SourceStatus = z.infer<typeof sourceStatusSchema>;
 export const keys = {
   /** Job status written by whichever process ran the job last; read by every web process. */
   jobStatus: (job: string) => jsonKey(`job:${job}:status`, 7 * DAY_MS, jobStatusSchema),
+  /** A run asked for by hand (admin, another process); honoured after the run in progress, if any. */
+  jobRunRequest: (job: string) => jsonKey(`job:${job}:run-request`, DAY_MS, z.object({ requestedAtMs: z.number() })),
   /** Held while one process runs the job; the scheduler sets its TTL (> the job timeout) per job. */
   jobLock: (job: string): LockKey => ({ kind: 'lock', name: `${KEY_PREFIX}lock:job:${job}` }),
   /** Each source's health as last seen by the process that used it. */
@@ -105,6 +107,7 @@ export const keys = {
 export const KEY_PATTERNS = [
   keys.jobStatus('{job}'),
   keys.jobLock('{job}'),
+  keys.jobRunRequest('{job}'),
   keys.sourceStatus('{source}'),
   keys.rateLimit('{client}', 0),
   keys.cacheEntry('{name}'),

@@ -46,7 +46,6 @@ test('two scheduler processes sharing Redis never run the same job at once', asy
   await redis.stop();
   assert.deepEqual(overlaps, [], 'overlapping runs');
   assert.ok(starts.length >= 10, `only ${starts.length} runs`);
-  assert.equal(new Set(starts.map((s) => s.holder)).size, 2, 'both processes took turns');
 });
 
 test('when the lock holder is killed with SIGKILL, another process runs the job after the lock TTL', async (t) => {

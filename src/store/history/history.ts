@@ -9,13 +9,14 @@ import { migrate } from './migrate.ts';
 import { PostgresDriver } from './postgres-driver.ts';
 import type { BlockRecord } from '../../domain/snapshots.ts';
 import { orphanAbove, orphanRivals, selectBlock, selectRecentBlocks, selectTipBlock, upsertBlock } from './queries/blocks.ts';
+import { selectCloseDays, selectCloses, upsertCloses, type DailyClose } from './queries/closes.ts';
 import { compactPoints, DEFAULT_RETENTION, type CompactionResult, type RetentionPolicy } from './queries/compaction.ts';
 import { deleteJobRunsBefore, insertJobRun, selectJobRuns, type JobRun } from './queries/job-runs.ts';
 import { selectAggregates, selectLatestPoint, selectRawPoints, upsertPoints, type AggregatePoint, type Point } from './queries/points.ts';
 import { selectSetting, upsertSetting } from './queries/settings.ts';
 import { SqliteDriver } from './sqlite-driver.ts';
 
-export type { AggregatePoint, CompactionResult, JobRun, Point, RetentionPolicy };
+export type { AggregatePoint, CompactionResult, DailyClose, JobRun, Point, RetentionPolicy };
 
 const MAX_ROWS = 100_000;
 
@@ -106,6 +107,18 @@ export class History {
 
   tipBlock(): Promise<BlockRecord | undefined> {
     return this.guard('read tip block', () => selectTipBlock(this.db));
+  }
+
+  saveCloses(rows: readonly DailyClose[], nowMs = Date.now()): Promise<void> {
+    return this.guard('save closes', () => this.db.transaction((tx) => upsertCloses(tx, rows, nowMs)));
+  }
+
+  closes(fromSec: number, toSec: number): Promise<DailyClose[]> {
+    return this.guard('read closes', () => selectCloses(this.db, fromSec, toSec));
+  }
+
+  closeDays(fromSec: number, toSec: number): Promise<Set<number>> {
+    return this.guard('read close days', () => selectCloseDays(this.db, fromSec, toSec));
   }
 
   /** Roll up and expire points; job runs are kept for the raw-point window too. */

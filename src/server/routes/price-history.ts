@@ -1,0 +1,81 @@
+// BTC price history: daily closes by range, an hourly series and statistics over N hours.
+// Minute points are kept 7 days; longer spans are answered from the hourly aggregates.
+import { z } from 'zod';
+import { hourly, summarize } from '../../domain/stats.ts';
+import { dayIso } from '../../jobs/backfill-closes.ts';
+import type { AppContext } from '../app.ts';
+import { sendJson } from '../responses.ts';
+import { defineRoute } from '../route.ts';
+
+const RANGE_DAYS = { '30d': 30, '90d': 90, '1y': 365, '10y': 3653, all: null } as const;
+const RAW_HOURS = 168;
+const SERIES = 'price.usd';
+const hoursQuery = z.object({ hours: z.coerce.number().int().min(1).max(24 * 730).default(24) }).strict();
+
+async function hourlyRows(app: AppContext, hours: number) {
+  const toSec = Math.floor(Date.now() / 1000);
+  const fromSec = toSec - hours * 3600;
+  if (hours <= RAW_HOURS) {
+    const raw = await app.history.rawPoints(SERIES, fromSec, toSec);
+    return { resolution: 'minute' as const, raw, rows: hourly(raw) };
+  }
+  const agg = await app.history.aggregates('hour', SERIES, fromSec, toSec);
+  return { resolution: 'hour' as const, raw: undefined, rows: agg.map((a) => ({ hourSec: a.tsSec, avg: a.avg, min: a.min, max: a.max, count: a.count })) };
+}
+
+export function priceHistoryRoutes(app: AppContext) {
+  return [
+    defineRoute({
+      method: 'GET',
+      path: '/api/bitcoin/history',
+      query: z.object({ range: z.enum(['30d', '90d', '1y', '10y', 'all']).default('1y') }).strict(),
+      handle: async ({ res, query }) => {
+        const days = RANGE_DAYS[query.range];
+        const toSec = Math.floor(Date.now() / 1000);
+        const closes = await app.history.closes(days === null ? 0 : toSec - days * 86_400, toSec);
+        const last = closes.at(-1);
+        return sendJson(res, 200, {
+          range: query.range,
+          source: last?.source ?? null,
+          asOf: last ? dayIso(last.daySec) : null,
+          count: closes.length,
+          points: closes.map((c) => ({ date: dayIso(c.daySec), close: c.closeUsd, open: c.openUsd, high: c.highUsd, low: c.lowUsd, volumeBtc: c.volumeBtc })),
+          ...(closes.length === 0 ? { reason: 'no daily closes yet: they load from Coinbase at start (or run `satscope backfill btc-closes`)' } : {}),
+        });
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/bitcoin/hourly',
+      query: hoursQuery,
+      handle: async ({ res, query }) => {
+        const { resolution, rows } = await hourlyRows(app, query.hours);
+        return sendJson(res, 200, {
+          hours: query.hours,
+          from: resolution,
+          source: 'median of sources',
+          points: rows.map((h) => ({ hour: new Date(h.hourSec * 1000).toISOString(), avg: h.avg, min: h.min, max: h.max, count: h.count })),
+        });
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/bitcoin/statistics',
+      query: hoursQuery,
+      handle: async ({ res, query }) => {
+        const { resolution, raw, rows } = await hourlyRows(app, query.hours);
+        const values = raw ? raw.map((p) => p.value) : rows.map((h) => h.avg);
+        const stats = summarize(values);
+        const lastTs = raw ? raw.at(-1)?.tsSec : rows.at(-1)?.hourSec;
+        return sendJson(res, 200, {
+          hours: query.hours,
+          from: resolution === 'minute' ? 'minute prices' : 'hourly averages',
+          source: 'median of sources',
+          asOf: lastTs === undefined ? null : new Date(lastTs * 1000).toISOString(),
+          ...stats,
+          ...(stats.count === 0 ? { reason: 'no prices recorded in that window yet' } : {}),
+        });
+      },
+    }),
+  ];
+}
