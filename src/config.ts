@@ -59,6 +59,14 @@ export const VARIABLES = {
   FORKMONITOR_API_URL: { schema: httpUrl, default: 'https://forkmonitor.info/api/v1', doc: 'ForkMonitor base' },
   OCEAN_API_URL: { schema: httpUrl, default: 'https://api.ocean.xyz/v1', doc: 'OCEAN base' },
   OCEAN_ADDRESS: { schema: z.string().regex(/^[a-zA-Z0-9]{14,90}$/, 'must be a Bitcoin address'), doc: 'your OCEAN payout address; enables the mining pages' },
+  FIAT_CURRENCIES: {
+    schema: z
+      .string()
+      .transform((s) => [...new Set(['USD', ...s.split(',').map((x) => x.trim().toUpperCase()).filter(Boolean)])])
+      .pipe(z.array(z.string().regex(/^[A-Z]{3}$/, 'currency codes are three letters, e.g. USD,EUR'))),
+    default: 'USD',
+    doc: 'currencies to price BTC in (USD always included), e.g. USD,EUR,GBP',
+  },
   SOURCES_DISABLED: {
     schema: z
       .string()
@@ -95,6 +103,7 @@ export interface Config {
   readonly coingecko: { readonly apiKey: string | undefined; readonly plan: 'demo' | 'pro' };
   readonly oceanAddress: string | undefined;
   readonly sourcesDisabled: readonly string[];
+  readonly fiatCurrencies: readonly string[];
   /** Values that must never reach a log, a page or an endpoint. */
   readonly secrets: readonly string[];
 }
@@ -215,6 +224,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
     coingecko: { apiKey: str('COINGECKO_API_KEY'), plan: values.COINGECKO_API_PLAN as 'demo' | 'pro' },
     oceanAddress: str('OCEAN_ADDRESS'),
     sourcesDisabled: values.SOURCES_DISABLED as string[],
+    fiatCurrencies: values.FIAT_CURRENCIES as string[],
     secrets: secretsOf(values),
   };
   return deepFreeze(config);

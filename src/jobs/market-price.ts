@@ -8,15 +8,18 @@ import type { JobDefinition, JobDeps } from './types.ts';
 /** A quote older than this is left out of the median. */
 export const QUOTE_MAX_AGE_MS = 10 * 60_000;
 
-export const priceSchema = z.object({
-  usd: z.number(),
-  sources: z.array(z.object({ source: z.string(), usd: z.number(), asOfMs: z.number() })),
-});
-
-const QUOTES: { piece: string; read: (data: unknown) => number | undefined }[] = [
-  { piece: 'coingecko.price', read: (d) => z.object({ usd: z.number() }).safeParse(d).data?.usd },
-  { piece: 'coinbase.candles', read: (d) => z.array(z.object({ close: z.number() })).safeParse(d).data?.at(-1)?.close },
-  { piece: 'mempool.prices', read: (d) => z.object({ fiat: z.record(z.number()) }).safeParse(d).data?.fiat.USD },
+const fiatMap = z.object({ fiat: z.record(z.number()) });
+/** Each source's price of BTC per currency it quotes (Coinbase: the BTC-USD product only). */
+const QUOTES: { piece: string; read: (data: unknown) => Record<string, number> }[] = [
+  { piece: 'coingecko.price', read: (d) => fiatMap.safeParse(d).data?.fiat ?? {} },
+  {
+    piece: 'coinbase.candles',
+    read: (d): Record<string, number> => {
+      const close = z.array(z.object({ close: z.number() })).safeParse(d).data?.at(-1)?.close;
+      return close === undefined ? {} : { USD: close };
+    },
+  },
+  { piece: 'mempool.prices', read: (d) => fiatMap.safeParse(d).data?.fiat ?? {} },
 ];
 
 export function median(xs: readonly number[]): number {
@@ -35,21 +38,28 @@ export function marketPriceJob(deps: JobDeps): JobDefinition {
     cooldownMs: 1_000,
     async run() {
       const now = Date.now();
-      const quotes = (
+      const fresh = (
         await Promise.all(
           QUOTES.map(async (q) => {
             const piece = await deps.store.get(keys.publicPiece(q.piece));
-            const usd = piece ? q.read(piece.data) : undefined;
-            return piece && usd !== undefined && now - piece.asOfMs <= QUOTE_MAX_AGE_MS ? [{ source: piece.source, usd, asOfMs: piece.asOfMs }] : [];
+            return piece && now - piece.asOfMs <= QUOTE_MAX_AGE_MS ? [{ source: piece.source, asOfMs: piece.asOfMs, prices: q.read(piece.data) }] : [];
           }),
         )
       ).flat();
+      const byCurrency = (cur: string) => fresh.flatMap((f) => (f.prices[cur] !== undefined ? [{ source: f.source, value: f.prices[cur] as number, asOfMs: f.asOfMs }] : []));
+      const quotes = byCurrency('USD').map((q) => ({ source: q.source, usd: q.value, asOfMs: q.asOfMs }));
       if (quotes.length === 0) return; // nothing fresh: the last median stays, and shows its age
       const usd = Math.round(median(quotes.map((q) => q.usd)) * 100) / 100;
+      const fiat = Object.fromEntries(
+        deps.config.fiatCurrencies.flatMap((cur) => {
+          const qs = byCurrency(cur);
+          return qs.length ? [[cur, { value: Math.round(median(qs.map((q) => q.value)) * 100) / 100, sources: qs }]] : [];
+        }),
+      );
       const previous = await deps.store.get(keys.publicPiece('market.price'));
-      await deps.store.set(keys.publicPiece('market.price'), { source: quotes.map((q) => q.source).join('+'), asOfMs: now, data: { usd, sources: quotes } });
+      await deps.store.set(keys.publicPiece('market.price'), { source: quotes.map((q) => q.source).join('+'), asOfMs: now, data: { usd, sources: quotes, fiat } });
       await deps.history.upsertPoints([{ series: 'price.usd', tsSec: Math.floor(now / 60_000) * 60, value: usd }]);
-      if ((previous?.data as { usd?: number } | undefined)?.usd !== usd) await publishEvent(deps.store, 'price', { usd, sources: quotes }).catch(() => undefined);
+      if ((previous?.data as { usd?: number } | undefined)?.usd !== usd) await publishEvent(deps.store, 'price', { usd, fiat, sources: quotes }).catch(() => undefined);
     },
   };
 }

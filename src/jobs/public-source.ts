@@ -12,6 +12,8 @@ export interface PieceSpec<T> {
   fetch(signal: AbortSignal): Promise<T>;
   /** Throws UPSTREAM_OUT_OF_RANGE; gets the previous good value for consistency checks. */
   check?(value: T, previous: T | undefined): void;
+  /** History series this piece feeds, written at minute resolution. */
+  points?(value: T): { series: string; value: number | null | undefined }[];
 }
 
 export function publicSourceJob(
@@ -37,7 +39,11 @@ export function publicSourceJob(
             tracker?.record({ error: err });
             throw err;
           }
-          await deps.store.set(keys.publicPiece(spec.piece), { source: opts.source, asOfMs: Date.now(), data: value });
+          const nowMs = Date.now();
+          await deps.store.set(keys.publicPiece(spec.piece), { source: opts.source, asOfMs: nowMs, data: value });
+          const minute = Math.floor(nowMs / 60_000) * 60;
+          const points = (spec.points?.(value) ?? []).flatMap((p) => (typeof p.value === 'number' && Number.isFinite(p.value) ? [{ series: p.series, tsSec: minute, value: p.value }] : []));
+          if (points.length > 0) await deps.history.upsertPoints(points);
           return spec.piece;
         }),
       );

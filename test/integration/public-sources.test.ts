@@ -20,7 +20,7 @@ const data = (x: unknown) => (x as { data: Json }).data;
 
 before(async () => {
   fx = await startFixtureServer();
-  rt = await testRuntime({ ...fx.env, SOURCES_DISABLED: '' }, { jobs: 'production' });
+  rt = await testRuntime({ ...fx.env, SOURCES_DISABLED: '', FIAT_CURRENCIES: 'USD,EUR' }, { jobs: 'production' });
 });
 after(async () => {
   await rt.close();
@@ -62,6 +62,9 @@ test('price, top coins and the network in Satscope\'s units', async () => {
   const latest = await get('/api/bitcoin/latest');
   assert.equal(data(latest).usd, 60823);
   assert.deepEqual((data(latest).sources as Json[]).map((s) => [s.source, s.usd]).sort(), [['coinbase', 60823.2], ['coingecko', 60823], ['mempool', 60823]]);
+  // EUR: only mempool.space quotes it in the fixtures (CoinGecko's was recorded for USD alone).
+  assert.deepEqual((data(latest).fiat as Record<string, Json>).EUR?.value, 53552);
+  assert.equal(fx.hitsFor('/coingecko/api/v3/simple/price').length > 0, true);
   const cryptos = await get('/api/cryptos');
   assert.deepEqual((cryptos.data as Json[]).map((c) => c.symbol), ['BTC', 'ETH', 'USDT', 'XRP']);
   const n = await get('/api/v1/network');
@@ -77,6 +80,10 @@ test('price, top coins and the network in Satscope\'s units', async () => {
   assert.equal(data(n.lightning).capacitySats, 488512345678);
   assert.equal((n.chainTips as { data: Json[] }).data[0]?.height, 952583);
   assert.equal(n.yourNode, null);
+  // Public values are kept as history series too.
+  const series = (await get('/api/v1/history/network.hashrate_hs?hours=1')) as { points: { v: number }[] };
+  assert.equal(series.points.at(-1)?.v, 1.0124581234567891e21);
+  assert.equal(((await get('/api/v1/history/lightning.capacity_sats?hours=1')) as { points: { v: number }[] }).points.at(-1)?.v, 488512345678);
   const market = await get('/api/v1/market');
   assert.deepEqual((market.btcVsCoins as Json[])[0], { symbol: 'ETH', marketCapUsd: 279123456789, btcMultiple: 4.37 });
   assert.equal((data(market.treasuries).companies as Json[])[0]?.name, 'Strategy');

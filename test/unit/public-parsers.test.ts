@@ -49,7 +49,10 @@ test('mempool.space: fees, projected blocks, mempool, blocks, difficulty, hashra
 });
 
 test('CoinGecko: price, top coins, bitcoin market data, global, chart, treasuries', () => {
-  assert.deepEqual(parse(simplePriceSchema, 'coingecko/simple_price.json'), { usd: 60823, marketCapUsd: 1218898431266.4329, volume24hUsd: 31260929299.524803, change24hPct: -1.2383468501926174, updatedAtSec: 1780730846 });
+  assert.deepEqual(parse(simplePriceSchema, 'coingecko/simple_price.json'), {
+    usd: 60823, marketCapUsd: 1218898431266.4329, volume24hUsd: 31260929299.524803, change24hPct: -1.2383468501926174, updatedAtSec: 1780730846, fiat: { USD: 60823 },
+  });
+  assert.deepEqual(simplePriceSchema.parse({ bitcoin: { usd: 1, eur: 2, eur_market_cap: 3, usd_market_cap: 1, usd_24h_vol: 1, usd_24h_change: 0, last_updated_at: 1 } }).fiat, { USD: 1, EUR: 2 });
   const coins = parse(marketsSchema, 'coingecko/coins_markets.json');
   assert.deepEqual([coins.length, coins[0]?.symbol, coins[0]?.rank, coins[0]?.priceUsd], [4, 'BTC', 1, 60823]);
   const btc = parse(bitcoinCoinSchema, 'coingecko/coins_bitcoin.json');

@@ -7,8 +7,16 @@ const n = z.number();
 const nn = z.number().nullish().transform((v) => v ?? null);
 
 export const simplePriceSchema = z
-  .object({ bitcoin: z.object({ usd: n, usd_market_cap: n, usd_24h_vol: n, usd_24h_change: n, last_updated_at: n }) })
-  .transform(({ bitcoin: b }) => ({ usd: b.usd, marketCapUsd: b.usd_market_cap, volume24hUsd: b.usd_24h_vol, change24hPct: b.usd_24h_change, updatedAtSec: b.last_updated_at }));
+  .object({ bitcoin: z.object({ usd: n, usd_market_cap: n, usd_24h_vol: n, usd_24h_change: n, last_updated_at: n }).catchall(z.number().nullable()) })
+  .transform(({ bitcoin: b }) => ({
+    usd: b.usd,
+    marketCapUsd: b.usd_market_cap,
+    volume24hUsd: b.usd_24h_vol,
+    change24hPct: b.usd_24h_change,
+    updatedAtSec: b.last_updated_at,
+    // Every `<currency>` key (not `<currency>_market_cap` etc.) is a price in that currency.
+    fiat: Object.fromEntries(Object.entries(b).flatMap(([k, v]) => (/^[a-z]{3}$/.test(k) && typeof v === 'number' ? [[k.toUpperCase(), v]] : []))) as Record<string, number>,
+  }));
 
 export const marketsSchema = z.array(
   z
@@ -96,10 +104,11 @@ export const treasurySchema = z
     companies: t.companies.map((c) => ({ name: c.name, symbol: c.symbol ?? null, country: c.country ?? null, holdingsBtc: c.total_holdings, valueUsd: c.total_current_value_usd, pctOfSupply: c.percentage_of_total_supply })),
   }));
 
-export function coingecko(client: UpstreamClient, signal?: AbortSignal) {
+export function coingecko(client: UpstreamClient, signal?: AbortSignal, fiat: readonly string[] = ['USD']) {
   const o = { signal };
+  const vs = [...new Set(['usd', ...fiat.map((c) => c.toLowerCase())])].join(',');
   return {
-    simplePrice: () => client.getJson('/simple/price?ids=bitcoin&vs_currencies=usd&include_market_cap=true&include_24hr_vol=true&include_24hr_change=true&include_last_updated_at=true', simplePriceSchema, o),
+    simplePrice: () => client.getJson(`/simple/price?ids=bitcoin&vs_currencies=${vs}&include_market_cap=true&include_24hr_vol=true&include_24hr_change=true&include_last_updated_at=true`, simplePriceSchema, o),
     markets: () => client.getJson('/coins/markets?vs_currency=usd&order=market_cap_desc&per_page=50&page=1&sparkline=false&price_change_percentage=24h', marketsSchema, o),
     bitcoin: () => client.getJson('/coins/bitcoin?localization=false&tickers=false&market_data=true&community_data=false&developer_data=false&sparkline=false', bitcoinCoinSchema, o),
     global: () => client.getJson('/global', globalSchema, o),
