@@ -59,6 +59,10 @@ export const VARIABLES = {
   FORKMONITOR_API_URL: { schema: httpUrl, default: 'https://forkmonitor.info/api/v1', doc: 'ForkMonitor base' },
   OCEAN_API_URL: { schema: httpUrl, default: 'https://api.ocean.xyz/v1', doc: 'OCEAN base' },
   OCEAN_ADDRESS: { schema: z.string().regex(/^[a-zA-Z0-9]{14,90}$/, 'must be a Bitcoin address'), doc: 'your OCEAN payout address; enables the mining pages' },
+  GOLD_STOCK_TONNES: { schema: z.coerce.number().positive(), default: '216265', doc: 'above-ground gold, tonnes (default: World Gold Council, end of 2024)' },
+  GOLD_STOCK_AS_OF: { schema: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD'), default: '2024-12-31', doc: 'date of the gold figure' },
+  SILVER_STOCK_TONNES: { schema: z.coerce.number().positive(), doc: 'above-ground silver, tonnes; without it the silver row says so' },
+  SILVER_STOCK_AS_OF: { schema: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD'), doc: 'date of the silver figure' },
   FIAT_CURRENCIES: {
     schema: z
       .string()
@@ -104,6 +108,8 @@ export interface Config {
   readonly oceanAddress: string | undefined;
   readonly sourcesDisabled: readonly string[];
   readonly fiatCurrencies: readonly string[];
+  /** Above-ground stocks for the commodity comparison, each with the date of its figure. */
+  readonly commodityStocks: { readonly gold: { readonly tonnes: number; readonly asOf: string }; readonly silver: { readonly tonnes: number; readonly asOf: string | null } | null };
   /** Values that must never reach a log, a page or an endpoint. */
   readonly secrets: readonly string[];
 }
@@ -225,6 +231,10 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
     oceanAddress: str('OCEAN_ADDRESS'),
     sourcesDisabled: values.SOURCES_DISABLED as string[],
     fiatCurrencies: values.FIAT_CURRENCIES as string[],
+    commodityStocks: {
+      gold: { tonnes: values.GOLD_STOCK_TONNES as number, asOf: values.GOLD_STOCK_AS_OF as string },
+      silver: values.SILVER_STOCK_TONNES === undefined ? null : { tonnes: values.SILVER_STOCK_TONNES as number, asOf: str('SILVER_STOCK_AS_OF') ?? null },
+    },
     secrets: secretsOf(values),
   };
   return deepFreeze(config);

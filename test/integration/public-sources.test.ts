@@ -87,6 +87,9 @@ test('price, top coins and the network in Satscope\'s units', async () => {
   const market = await get('/api/v1/market');
   assert.deepEqual((market.btcVsCoins as Json[])[0], { symbol: 'ETH', marketCapUsd: 279123456789, btcMultiple: 4.37 });
   assert.equal((data(market.treasuries).companies as Json[])[0]?.name, 'Strategy');
+  const assets = market.btcVsAssets as Json[];
+  assert.match(String(assets[0]?.reason), /did not quote BTC in XAU/, 'the recorded reply has no XAU quote: said, not guessed');
+  assert.match(String(assets[1]?.reason), /SILVER_STOCK_TONNES/);
 });
 
 test('a malformed or out-of-range reply is rejected and counted, and the last good value stays', async () => {

@@ -47,3 +47,14 @@ test('range checks reject a bad price, a supply above 21M and a height going bac
   assert.equal(checkHeight('h', 952_580, 952_583), 952_580, 'a short reorg is fine');
   assert.throws(() => checkHeight('h', 952_500, 952_583), /went back/);
 });
+
+test('commodityRow() prices the above-ground stock from BTC\'s gold quote, and says why when it cannot', async () => {
+  const { commodityRow, TROY_OUNCES_PER_TONNE } = await import('../../src/domain/market-caps.ts');
+  // BTC at $60,000 and 20 oz of gold: gold at $3,000/oz.
+  const gold = commodityRow('gold', { priceUsd: 60_000, priceInOunces: 20, marketCapUsd: 1.2e12, asOf: 'now' }, { tonnes: 216_265, asOf: '2024-12-31' }, 'WGC');
+  assert.equal(gold.marketCapUsd, Math.round(216_265 * TROY_OUNCES_PER_TONNE * 3000));
+  assert.equal(gold.btcSharePct, Math.round((1.2e12 / (216_265 * TROY_OUNCES_PER_TONNE * 3000)) * 10_000) / 100);
+  assert.match(gold.source, /216265 t as of 2024-12-31/);
+  assert.match(commodityRow('silver', { priceUsd: 1, priceInOunces: 1, marketCapUsd: 1, asOf: 'x' }, null, 's').reason ?? '', /SILVER_STOCK_TONNES/);
+  assert.match(commodityRow('gold', { priceUsd: 1, priceInOunces: null, marketCapUsd: 1, asOf: 'x' }, { tonnes: 1, asOf: null }, 's').reason ?? '', /XAU/);
+});

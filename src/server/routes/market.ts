@@ -1,5 +1,6 @@
 // The market: the median BTC price with each source's value, KPIs, the top 50 coins and public
 // company treasuries. Each reply says its source and age.
+import { commodityRow } from '../../domain/market-caps.ts';
 import { computeKpis, type KpiInputs } from '../../domain/market.ts';
 import type { AppContext } from '../app.ts';
 import { sendJson } from '../responses.ts';
@@ -40,7 +41,10 @@ export function marketRoutes(app: AppContext) {
       method: 'GET',
       path: '/api/v1/market',
       handle: async ({ res }) => {
-        const [k, p] = await Promise.all([kpis(app), readPieces(app, ['market.price', 'coingecko.markets', 'coingecko.global', 'coingecko.treasuries'])]);
+        const [k, p] = await Promise.all([kpis(app), readPieces(app, ['market.price', 'coingecko.markets', 'coingecko.global', 'coingecko.treasuries', 'coingecko.bitcoin'])]);
+        const coin = p['coingecko.bitcoin'] as PieceReply<{ priceUsd: number | null; marketCapUsd: number | null; priceXau: number | null; priceXag: number | null }>;
+        const stocks = app.config.commodityStocks;
+        const btc = (ounces: number | null) => ({ priceUsd: coin.data?.priceUsd ?? 0, priceInOunces: coin.data?.priceUsd ? ounces : null, marketCapUsd: coin.data?.marketCapUsd ?? null, asOf: coin.asOf ?? '' });
         const coins = (p['coingecko.markets']?.data as { symbol: string; marketCapUsd: number | null }[] | null) ?? [];
         const btcCap = coins.find((c) => c.symbol === 'BTC')?.marketCapUsd ?? null;
         return sendJson(res, 200, {
@@ -49,6 +53,12 @@ export function marketRoutes(app: AppContext) {
           topCoins: p['coingecko.markets'],
           global: p['coingecko.global'],
           treasuries: p['coingecko.treasuries'],
+          btcVsAssets: [
+            commodityRow('gold', btc(coin.data?.priceXau ?? null), stocks.gold, 'World Gold Council above-ground stocks'),
+            commodityRow('silver', btc(coin.data?.priceXag ?? null), stocks.silver, 'your SILVER_STOCK_TONNES'),
+            // Company market caps need a market-data source with a key; none is built in yet.
+            { asset: 'public companies', marketCapUsd: null, btcSharePct: null, source: 'none', asOf: null, reason: 'company market caps need a market-data source; treasury holdings are under `treasuries`' },
+          ],
           // BTC's market cap as a multiple of each top coin's.
           btcVsCoins: btcCap
             ? coins.filter((c) => c.symbol !== 'BTC' && c.marketCapUsd).map((c) => ({ symbol: c.symbol, marketCapUsd: c.marketCapUsd, btcMultiple: Math.round((btcCap / (c.marketCapUsd as number)) * 100) / 100 }))

@@ -78,6 +78,9 @@ export const bitcoinCoinSchema = z
     athUsd: m.ath.usd ?? null,
     athDate: m.ath_date.usd ?? null,
     change24hPct: m.price_change_percentage_24h,
+    // BTC priced in troy ounces of gold and silver, when CoinGecko quotes them.
+    priceXau: m.current_price.xau ?? null,
+    priceXag: m.current_price.xag ?? null,
     circulatingSupply: m.circulating_supply,
     maxSupply: m.max_supply,
     updatedAt: m.last_updated,
