@@ -29,7 +29,8 @@ async function kpis(app: AppContext): Promise<PieceReply> {
   // The KPIs are as fresh as their oldest part.
   const parts = [price, coin].filter((x) => x.asOf);
   const oldest = parts.reduce((a, b) => ((a.ageSec ?? 0) >= (b.ageSec ?? 0) ? a : b), coin);
-  return { source: [price.source, coin.source].filter(Boolean).join('+'), asOf: oldest.asOf, ageSec: oldest.ageSec, stale: parts.some((x) => x.stale), data };
+  const sources = [...new Set([price.source, coin.source].flatMap((x) => (x ? x.split('+') : [])))];
+  return { source: sources.join('+'), asOf: oldest.asOf, ageSec: oldest.ageSec, stale: parts.some((x) => x.stale), data };
 }
 
 export function marketRoutes(app: AppContext) {
