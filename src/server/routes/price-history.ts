@@ -50,10 +50,12 @@ export function priceHistoryRoutes(app: AppContext) {
       query: hoursQuery,
       handle: async ({ res, query }) => {
         const { resolution, rows } = await hourlyRows(app, query.hours);
+        const last = rows.at(-1);
         return sendJson(res, 200, {
           hours: query.hours,
           from: resolution,
           source: 'median of sources',
+          asOf: last ? new Date(last.hourSec * 1000).toISOString() : null,
           points: rows.map((h) => ({ hour: new Date(h.hourSec * 1000).toISOString(), avg: h.avg, min: h.min, max: h.max, count: h.count })),
         });
       },
