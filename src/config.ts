@@ -63,6 +63,10 @@ export const VARIABLES = {
   GOLD_STOCK_AS_OF: { schema: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD'), default: '2024-12-31', doc: 'date of the gold figure' },
   SILVER_STOCK_TONNES: { schema: z.coerce.number().positive(), doc: 'above-ground silver, tonnes; without it the silver row says so' },
   SILVER_STOCK_AS_OF: { schema: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD'), doc: 'date of the silver figure' },
+  COMPANY_MARKET_CAPS_FILE: {
+    schema: z.string().min(1),
+    doc: 'JSON list of {name, ticker, marketCapUsd, asOf, source} to compare BTC with public companies; re-read hourly',
+  },
   FIAT_CURRENCIES: {
     schema: z
       .string()
@@ -108,6 +112,7 @@ export interface Config {
   readonly oceanAddress: string | undefined;
   readonly sourcesDisabled: readonly string[];
   readonly fiatCurrencies: readonly string[];
+  readonly companyMarketCapsFile: string | undefined;
   /** Above-ground stocks for the commodity comparison, each with the date of its figure. */
   readonly commodityStocks: { readonly gold: { readonly tonnes: number; readonly asOf: string }; readonly silver: { readonly tonnes: number; readonly asOf: string | null } | null };
   /** Values that must never reach a log, a page or an endpoint. */
@@ -231,6 +236,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
     oceanAddress: str('OCEAN_ADDRESS'),
     sourcesDisabled: values.SOURCES_DISABLED as string[],
     fiatCurrencies: values.FIAT_CURRENCIES as string[],
+    companyMarketCapsFile: str('COMPANY_MARKET_CAPS_FILE') === undefined ? undefined : resolve(str('COMPANY_MARKET_CAPS_FILE') as string),
     commodityStocks: {
       gold: { tonnes: values.GOLD_STOCK_TONNES as number, asOf: values.GOLD_STOCK_AS_OF as string },
       silver: values.SILVER_STOCK_TONNES === undefined ? null : { tonnes: values.SILVER_STOCK_TONNES as number, asOf: str('SILVER_STOCK_AS_OF') ?? null },

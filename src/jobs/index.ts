@@ -7,6 +7,7 @@ import { chainJob } from './chain.ts';
 import { coinbaseJob } from './coinbase.ts';
 import { coingeckoJob } from './coingecko.ts';
 import { compactHistoryJob } from './compact-history.ts';
+import { companyCapsJob } from './company-caps.ts';
 import { electrumJob } from './electrum.ts';
 import { forkmonitorJob } from './forkmonitor.ts';
 import { marketPriceJob } from './market-price.ts';
@@ -30,5 +31,6 @@ export function jobTable(deps: JobDeps): JobDefinition[] {
     ...(http.bitnodes ? [bitnodesJob(deps, http.bitnodes)] : []),
     ...(http.forkmonitor ? [forkmonitorJob(deps, http.forkmonitor)] : []),
     ...(http.mempool || http.coingecko || http.coinbase ? [marketPriceJob(deps)] : []),
+    ...(deps.config.companyMarketCapsFile ? [companyCapsJob(deps, deps.config.companyMarketCapsFile)] : []),
   ];
 }

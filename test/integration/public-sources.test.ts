@@ -2,6 +2,9 @@
 // price endpoints return the fixtures' values in Satscope's units; a failing upstream leaves its
 // last good values, marked stale with the reason; bad values are rejected and counted.
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { requestJobRun } from '../../src/scheduler.ts';
 import { startFixtureServer, type FixtureServer } from '../helpers/fixture-server.ts';
@@ -18,9 +21,15 @@ const get = async (path: string): Promise<Json> => {
 };
 const data = (x: unknown) => (x as { data: Json }).data;
 
+const companiesFile = join(mkdtempSync(join(tmpdir(), 'satscope-caps-')), 'companies.json');
+
 before(async () => {
   fx = await startFixtureServer();
-  rt = await testRuntime({ ...fx.env, SOURCES_DISABLED: '', FIAT_CURRENCIES: 'USD,EUR' }, { jobs: 'production' });
+  writeFileSync(companiesFile, JSON.stringify([
+    { name: 'Apple', ticker: 'AAPL', marketCapUsd: 3_000_000_000_000, asOf: '2026-06-05', source: 'your broker' },
+    { name: 'Strategy', ticker: 'MSTR', marketCapUsd: 60_000_000_000, asOf: '2026-06-05', source: 'your broker' },
+  ]));
+  rt = await testRuntime({ ...fx.env, SOURCES_DISABLED: '', FIAT_CURRENCIES: 'USD,EUR', COMPANY_MARKET_CAPS_FILE: companiesFile }, { jobs: 'production' });
 });
 after(async () => {
   await rt.close();
@@ -90,6 +99,8 @@ test('price, top coins and the network in Satscope\'s units', async () => {
   const assets = market.btcVsAssets as Json[];
   assert.match(String(assets[0]?.reason), /did not quote BTC in XAU/, 'the recorded reply has no XAU quote: said, not guessed');
   assert.match(String(assets[1]?.reason), /SILVER_STOCK_TONNES/);
+  assert.deepEqual(assets[2], { asset: 'Apple (AAPL)', marketCapUsd: 3e12, btcSharePct: 40.63, source: 'your broker', asOf: '2026-06-05' }); // 1,218,898,431,266 / 3e12
+  assert.equal(assets[3]?.btcSharePct, 2031.5);
 });
 
 test('a malformed or out-of-range reply is rejected and counted, and the last good value stays', async () => {
@@ -123,4 +134,21 @@ test('switching an upstream off mid-run leaves every endpoint answering, its val
   assert.ok(['degraded', 'down'].includes(String(mempool.state)));
   assert.equal((mempool.lastError as Json).code, 'UPSTREAM_HTTP');
   fx.clearFaults();
+});
+
+test('a companies file that fails its schema shows as a job error, and no row is invented', async () => {
+  const bad = join(mkdtempSync(join(tmpdir(), 'satscope-caps-')), 'bad.json');
+  writeFileSync(bad, JSON.stringify([{ name: 'X', ticker: 'X', marketCapUsd: -1, asOf: 'yesterday', source: 's' }]));
+  const other = await testRuntime({ COMPANY_MARKET_CAPS_FILE: bad }, { jobs: 'production' });
+  try {
+    const job = await waitFor('company-caps error', async () => {
+      const jobs = ((await (await fetch(`${other.base}/api/v1/jobs`)).json()) as { jobs: { name: string; lastError: string | null }[] }).jobs;
+      return jobs.find((j) => j.name === 'company-caps' && j.lastError) ;
+    }, 10_000, 200);
+    assert.match(String(job.lastError), /marketCapUsd.*asOf must be YYYY-MM-DD|asOf must be YYYY-MM-DD/s);
+    const market = (await (await fetch(`${other.base}/api/v1/market`)).json()) as { btcVsAssets: { asset: string; reason?: string }[] };
+    assert.match(String(market.btcVsAssets.at(-1)?.reason), /not read yet/);
+  } finally {
+    await other.close();
+  }
 });

@@ -42,7 +42,8 @@ export function marketRoutes(app: AppContext) {
       method: 'GET',
       path: '/api/v1/market',
       handle: async ({ res }) => {
-        const [k, p] = await Promise.all([kpis(app), readPieces(app, ['market.price', 'coingecko.markets', 'coingecko.global', 'coingecko.treasuries', 'coingecko.bitcoin'])]);
+        const [k, p] = await Promise.all([kpis(app), readPieces(app, ['market.price', 'coingecko.markets', 'coingecko.global', 'coingecko.treasuries', 'coingecko.bitcoin', 'companies.caps'])]);
+        const companies = (p['companies.caps']?.data as { name: string; ticker: string; marketCapUsd: number; asOf: string; source: string }[] | null) ?? null;
         const coin = p['coingecko.bitcoin'] as PieceReply<{ priceUsd: number | null; marketCapUsd: number | null; priceXau: number | null; priceXag: number | null }>;
         const stocks = app.config.commodityStocks;
         const btc = (ounces: number | null) => ({ priceUsd: coin.data?.priceUsd ?? 0, priceInOunces: coin.data?.priceUsd ? ounces : null, marketCapUsd: coin.data?.marketCapUsd ?? null, asOf: coin.asOf ?? '' });
@@ -57,8 +58,26 @@ export function marketRoutes(app: AppContext) {
           btcVsAssets: [
             commodityRow('gold', btc(coin.data?.priceXau ?? null), stocks.gold, 'World Gold Council above-ground stocks'),
             commodityRow('silver', btc(coin.data?.priceXag ?? null), stocks.silver, 'your SILVER_STOCK_TONNES'),
-            // Company market caps need a market-data source with a key; none is built in yet.
-            { asset: 'public companies', marketCapUsd: null, btcSharePct: null, source: 'none', asOf: null, reason: 'company market caps need a market-data source; treasury holdings are under `treasuries`' },
+            ...(companies
+              ? companies.map((c) => ({
+                  asset: `${c.name} (${c.ticker})`,
+                  marketCapUsd: c.marketCapUsd,
+                  btcSharePct: coin.data?.marketCapUsd ? Math.round((coin.data.marketCapUsd / c.marketCapUsd) * 10_000) / 100 : null,
+                  source: c.source,
+                  asOf: c.asOf,
+                }))
+              : [
+                  {
+                    asset: 'public companies',
+                    marketCapUsd: null,
+                    btcSharePct: null,
+                    source: 'none',
+                    asOf: null,
+                    reason: app.config.companyMarketCapsFile
+                      ? `COMPANY_MARKET_CAPS_FILE not read yet: ${p['companies.caps']?.reason ?? 'waiting'}`
+                      : 'set COMPANY_MARKET_CAPS_FILE to a JSON list of {name, ticker, marketCapUsd, asOf, source} to compare with public companies',
+                  },
+                ]),
           ],
           // BTC's market cap as a multiple of each top coin's.
           btcVsCoins: btcCap
