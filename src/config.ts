@@ -39,6 +39,9 @@ export const VARIABLES = {
   ADMIN_TOKEN: { schema: z.string().min(16, 'must be at least 16 characters'), secret: true, doc: 'bearer token for /api/admin/*; without it admin endpoints are off' },
   RATE_LIMIT_PER_MIN: { schema: positiveInt, default: '600', doc: 'requests per minute per client IP' },
   TRUST_PROXY: { schema: bool, default: 'false', doc: 'take the client IP from X-Forwarded-For (only behind your own proxy)' },
+  SSE_MAX_CLIENTS: { schema: positiveInt, default: '10000', doc: 'live (SSE) connections per web process; more are told to poll (each takes a file descriptor)' },
+  SSE_MAX_PER_IP: { schema: positiveInt, default: '20', doc: 'live connections per client IP (one per browser, shared by its tabs)' },
+  SSE_MAX_LIFETIME_MIN: { schema: positiveInt, default: '60', doc: 'minutes before a live connection is closed and the browser reconnects (spreads load after deploys)' },
   BITCOIN_RPC_URL: { schema: httpUrl, secret: true, doc: 'main node: http://user:pass@host:8332' },
   BITCOIN_RPC_COOKIE: { schema: z.string().min(1), doc: 'main node cookie file (instead of user:pass)' },
   NODE2_RPC_URL: { schema: httpUrl, secret: true, doc: 'second node' },
@@ -103,6 +106,7 @@ export interface Config {
   readonly adminToken: string | undefined;
   readonly rateLimitPerMin: number;
   readonly trustProxy: boolean;
+  readonly sse: { readonly maxClients: number; readonly maxPerIp: number; readonly maxLifetimeMs: number };
   readonly nodes: readonly NodeConfig[];
   readonly blocksBackfill: number;
   readonly electrumUrl: string | undefined;
@@ -215,6 +219,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
     adminToken: str('ADMIN_TOKEN'),
     rateLimitPerMin: values.RATE_LIMIT_PER_MIN as number,
     trustProxy: values.TRUST_PROXY as boolean,
+    sse: { maxClients: values.SSE_MAX_CLIENTS as number, maxPerIp: values.SSE_MAX_PER_IP as number, maxLifetimeMs: (values.SSE_MAX_LIFETIME_MIN as number) * 60_000 },
     nodes: NODE_IDS.map((id) => {
       const prefix = id === 'main' ? 'BITCOIN' : id.toUpperCase();
       return { id, rpcUrl: str(`${prefix}_RPC_URL` as VariableName), cookieFile: str(`${prefix}_RPC_COOKIE` as VariableName) };

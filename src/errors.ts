@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   JOB_TIMEOUT: { status: 500, message: 'The job exceeded its timeout' },
   JOB_UNKNOWN: { status: 404, message: 'No job has that name' },
   SHUTTING_DOWN: { status: 503, message: 'The service is shutting down' },
+  SSE_CAPACITY: { status: 503, message: 'No more live connections are accepted; poll instead' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

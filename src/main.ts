@@ -28,6 +28,8 @@ export interface RuntimeOptions {
   schedulerTickMs?: number;
   /** How often waiting jobs re-read their shared status (tests shorten it). */
   schedulerPollMs?: number;
+  /** `satscope demo`: pages say DEMO. */
+  demo?: boolean;
 }
 
 export interface Runtime {
@@ -71,7 +73,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
 
   let server: Server | undefined;
   let url: string | undefined;
-  const app = role === 'worker' ? undefined : buildApp({ config, store, history, metrics, log: log.child({ component: 'http' }), sources, nodes, jobs, scheduler, role, startedAtMs });
+  const app = role === 'worker' ? undefined : buildApp({ config, store, history, metrics, log: log.child({ component: 'http' }), sources, nodes, jobs, scheduler, role, startedAtMs, demo: opts.demo });
   if (app) {
     const srv = createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 120_000 }, app.handle);
     server = srv;
@@ -82,6 +84,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         resolve();
       });
     });
+    await app.start();
     const addr = srv.address() as AddressInfo;
     url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
   }
@@ -108,6 +111,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       const drainTimer = setTimeout(() => server?.closeAllConnections(), 5_000);
       await serverClosed;
       clearTimeout(drainTimer);
+      await app?.close();
       await store.close().catch((err: unknown) => log.warn('store close failed', { err }));
       await history.close().catch((err: unknown) => log.warn('history close failed', { err }));
       log.info('stopped cleanly');

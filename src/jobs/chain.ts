@@ -19,7 +19,7 @@ export function chainJob(deps: JobDeps): JobDefinition {
     lockTtlMs: 30_000,
     cooldownMs: 1_000,
     async run() {
-      const { node, value: snapshot } = await withFirstHealthy(deps.nodes, deps.store, async (n) => {
+      const { value: snapshot } = await withFirstHealthy(deps.nodes, deps.store, async (n) => {
         const info = await n.blockchainInfo();
         const nowSec = Math.floor(Date.now() / 1000);
         const epochHeight = Math.floor(info.blocks / RETARGET_INTERVAL) * RETARGET_INTERVAL;
@@ -73,7 +73,7 @@ export function chainJob(deps: JobDeps): JobDefinition {
         { series: 'chain.height', tsSec: minute, value: snapshot.height },
       ]);
       if (previous?.bestHash !== snapshot.bestHash) {
-        await publishEvent(deps.store, 'chain', { height: snapshot.height, hash: snapshot.bestHash, source: node.id }).catch(() => undefined);
+        await publishEvent(deps.store, 'chain', snapshot).catch(() => undefined);
       }
     },
   };

@@ -59,7 +59,7 @@ export function marketPriceJob(deps: JobDeps): JobDefinition {
       const previous = await deps.store.get(keys.publicPiece('market.price'));
       await deps.store.set(keys.publicPiece('market.price'), { source: quotes.map((q) => q.source).join('+'), asOfMs: now, data: { usd, sources: quotes, fiat } });
       await deps.history.upsertPoints([{ series: 'price.usd', tsSec: Math.floor(now / 60_000) * 60, value: usd }]);
-      if ((previous?.data as { usd?: number } | undefined)?.usd !== usd) await publishEvent(deps.store, 'price', { usd, fiat, sources: quotes }).catch(() => undefined);
+      if ((previous?.data as { usd?: number } | undefined)?.usd !== usd) await publishEvent(deps.store, 'price', { source: quotes.map((q) => q.source).join('+'), asOfMs: now, usd, fiat, sources: quotes }).catch(() => undefined);
     },
   };
 }

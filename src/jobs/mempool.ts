@@ -55,8 +55,7 @@ export function mempoolJob(deps: JobDeps): JobDefinition {
       for (const e of value.fees.estimates) if (e.feeRateSatVb !== null) points.push({ series: `fees.estimate_${e.targetBlocks}`, tsSec: minute, value: e.feeRateSatVb });
       if (value.fees.nextBlockMedianSatVb !== null) points.push({ series: 'fees.next_block_median', tsSec: minute, value: value.fees.nextBlockMedianSatVb });
       await deps.history.upsertPoints(points);
-      const { histogram: _h, ...summary } = value.mempool;
-      await publishEvent(deps.store, 'mempool', summary).catch(() => undefined);
+      await publishEvent(deps.store, 'mempool', value.mempool).catch(() => undefined);
       if (JSON.stringify(previousFees?.estimates) !== JSON.stringify(value.fees.estimates)) await publishEvent(deps.store, 'fees', value.fees).catch(() => undefined);
     },
   };

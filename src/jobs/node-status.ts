@@ -87,7 +87,7 @@ export function nodeStatusJob(deps: JobDeps): JobDefinition {
           return status;
         }),
       );
-      await publishEvent(deps.store, 'nodes', statuses.map((s) => ({ id: s.id, state: s.state, height: s.height }))).catch(() => undefined);
+      await publishEvent(deps.store, 'nodes', statuses).catch(() => undefined);
     },
   };
 }

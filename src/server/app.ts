@@ -27,6 +27,14 @@ import { priceHistoryRoutes } from './routes/price-history.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { systemRoutes } from './routes/system.ts';
+import { chartRoutes } from './routes/charts.ts';
+import { liveRoutes } from './routes/live.ts';
+import { pageRoutes } from './routes/pages.ts';
+import { DEFAULT_SSE_OPTIONS, SseHub } from './sse.ts';
+import { Traffic } from './traffic.ts';
+import { seedLiveState } from './live-seed.ts';
+import { keys } from '../store/keys.ts';
+import { errorPage } from './views/pages/error.ts';
 
 export interface AppDeps {
   config: Config;
@@ -40,14 +48,20 @@ export interface AppDeps {
   scheduler: Scheduler | undefined;
   role: string;
   startedAtMs: number;
+  /** `satscope demo`: every page says DEMO. */
+  demo?: boolean;
 }
 
 export interface App {
   handle(req: IncomingMessage, res: ServerResponse): void;
   cache: ResponseCache;
   cacheStats: CacheStats;
-  /** Refuse new requests with 503 while the server drains. */
+  sse: SseHub;
+  /** Subscribes the live stream to the event bus and seeds its snapshot from the store. */
+  start(): Promise<void>;
+  /** Refuse new requests with 503 while the server drains, and end the live streams. */
   setDraining(): void;
+  close(): Promise<void>;
 }
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -58,8 +72,11 @@ export function buildApp(deps: AppDeps): App {
   const limiter = new RateLimiter(deps.store, deps.config.rateLimitPerMin, deps.log);
   const router = new Router();
   const httpStats = new HttpStats();
-  const shared = { ...deps, cache, cacheStats, httpStats };
-  for (const r of [...healthRoutes(shared), ...systemRoutes(shared), ...metricsRoutes(shared), ...adminRoutes(shared), ...bitcoinRoutes(shared), ...networkRoutes(shared), ...marketRoutes(shared), ...priceHistoryRoutes(shared)]) router.add(r as RouteDefinition);
+  const sse = new SseHub({ ...DEFAULT_SSE_OPTIONS, ...deps.config.sse });
+  const traffic = new Traffic();
+  const shared: AppContext = { ...deps, demo: deps.demo ?? false, cache, cacheStats, httpStats, sse, traffic };
+  let unsubscribe: (() => Promise<void>) | undefined;
+  for (const r of [...healthRoutes(shared), ...liveRoutes(shared), ...chartRoutes(shared), ...pageRoutes(shared), ...systemRoutes(shared), ...metricsRoutes(shared), ...adminRoutes(shared), ...bitcoinRoutes(shared), ...networkRoutes(shared), ...marketRoutes(shared), ...priceHistoryRoutes(shared)]) router.add(r as RouteDefinition);
   const adminDigest = deps.config.adminToken ? createHash('sha256').update(deps.config.adminToken).digest() : undefined;
   let draining = false;
 
@@ -101,7 +118,7 @@ export function buildApp(deps: AppDeps): App {
   }
 
   function fail(route: string, res: ServerResponse, err: unknown, startedMs: number): void {
-    if (!(err instanceof SatscopeError) || err.status >= 500) deps.log.error('request failed', { route, err: describeError(err) });
+    if (!(err instanceof SatscopeError) || (err.status >= 500 && err.code !== 'SSE_CAPACITY')) deps.log.error('request failed', { route, err: describeError(err) });
     if (!res.headersSent) observe(route, sendError(res, err), startedMs);
     else res.destroy();
   }
@@ -131,6 +148,7 @@ export function buildApp(deps: AppDeps): App {
     const rawQuery = q === -1 ? '' : url.slice(q + 1);
     const matched = router.match(req.method ?? 'GET', path);
     if (matched === undefined || matched === 'method') {
+      if (!matched && wantsHtml(req, path)) return observe('unmatched', errorPage(shared, res, 404, `There is no page at ${path}.`), startedMs);
       const status = sendError(res, new SatscopeError(matched ? 'METHOD_NOT_ALLOWED' : 'NOT_FOUND', `${matched ? 'method not allowed for' : 'no route for'} ${path}`));
       return observe('unmatched', status, startedMs);
     }
@@ -152,8 +170,20 @@ export function buildApp(deps: AppDeps): App {
     handle,
     cache,
     cacheStats,
+    sse,
+    start: async () => {
+      sse.start();
+      await seedLiveState(shared).catch((err: unknown) => deps.log.warn('could not seed the live snapshot', { err: describeError(err) }));
+      unsubscribe = await deps.store.subscribe(keys.events, (e) => sse.broadcast(e));
+    },
     setDraining: () => {
       draining = true;
+      sse.close();
+    },
+    close: async () => {
+      sse.close();
+      traffic.close();
+      await unsubscribe?.().catch(() => undefined);
     },
   };
 }
@@ -178,4 +208,9 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-export type AppContext = AppDeps & { cache: ResponseCache; cacheStats: CacheStats; httpStats: HttpStats };
+export type AppContext = AppDeps & { demo: boolean; cache: ResponseCache; cacheStats: CacheStats; httpStats: HttpStats; sse: SseHub; traffic: Traffic };
+
+/** A browser asking for a page (not the API) gets the HTML error page. */
+function wantsHtml(req: IncomingMessage, path: string): boolean {
+  return !path.startsWith('/api/') && path !== '/metrics' && (req.headers.accept ?? '').includes('text/html');
+}

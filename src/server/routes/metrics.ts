@@ -11,7 +11,7 @@ export function metricsRoutes(app: AppContext) {
       path: '/metrics',
       async handle({ res }) {
         await healthReport(app); // refreshes the dependency gauges
-        return sendText(res, 200, (await app.metrics.registry.metrics()) + app.httpStats.render() + app.cacheStats.render() + (await renderBitcoinMetrics(app.store, app.nodes.map((n) => n.id))), app.metrics.registry.contentType);
+        return sendText(res, 200, (await app.metrics.registry.metrics()) + app.httpStats.render() + app.cacheStats.render() + app.traffic.render(app.sse.stats()) + (await renderBitcoinMetrics(app.store, app.nodes.map((n) => n.id))), app.metrics.registry.contentType);
       },
     }),
   ];

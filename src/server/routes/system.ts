@@ -4,9 +4,8 @@ import { z } from 'zod';
 import { readJobStatuses } from '../../scheduler.ts';
 import { readSourceStatuses } from '../../sources/source-tracker.ts';
 import type { AppContext } from '../app.ts';
-import { sendJson, sendText } from '../responses.ts';
+import { sendJson } from '../responses.ts';
 import { defineRoute } from '../route.ts';
-import { VERSION } from './health.ts';
 
 const LIST_TTL_MS = 1000;
 
@@ -73,18 +72,5 @@ export function systemRoutes(app: AppContext) {
       path: '/api/cache/stats',
       handle: ({ res }) => sendJson(res, 200, { asOf: new Date().toISOString(), tiers: app.cacheStats.snapshot() }),
     }),
-    defineRoute({
-      method: 'GET',
-      path: '/',
-      handle: ({ res }) => sendText(res, 200, indexPage(), 'text/html; charset=utf-8'),
-    }),
   ];
-}
-
-// The dashboard pages are built on this frame in a later release; until then the root lists
-// the API, so a person opening the port sees what is running.
-function indexPage(): string {
-  const links = ['/health', '/api/v1/jobs', '/api/v1/jobs/runs', '/api/v1/sources', '/api/cache/stats', '/metrics'];
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Satscope</title></head><body>
-<h1>Satscope ${VERSION}</h1><p>The runtime is up. API:</p><ul>${links.map((l) => `<li><a href="${l}">${l}</a></li>`).join('')}</ul></body></html>`;
 }

@@ -1,0 +1,64 @@
+// Shaping series for display: downsampling to what a chart can show, and the geometry of the
+// mempool fee histogram. Pure, shared by the server (first paint, chart endpoints) and browser.
+
+/**
+ * Largest-Triangle-Three-Buckets: keeps `threshold` points that preserve the visual shape
+ * (peaks survive, unlike averaging). Timestamps must be ascending.
+ */
+export function downsample(t: readonly number[], v: readonly number[], threshold: number): { t: number[]; v: number[] } {
+  const n = t.length;
+  if (threshold >= n || threshold < 3) return { t: [...t], v: [...v] };
+  const outT = [t[0] as number];
+  const outV = [v[0] as number];
+  const every = (n - 2) / (threshold - 2);
+  let a = 0;
+  for (let i = 0; i < threshold - 2; i++) {
+    const nextStart = Math.floor((i + 1) * every) + 1;
+    const nextEnd = Math.min(Math.floor((i + 2) * every) + 1, n);
+    let avgT = 0;
+    let avgV = 0;
+    for (let j = nextStart; j < nextEnd; j++) {
+      avgT += t[j] as number;
+      avgV += v[j] as number;
+    }
+    const len = Math.max(1, nextEnd - nextStart);
+    avgT /= len;
+    avgV /= len;
+    const start = Math.floor(i * every) + 1;
+    const end = Math.floor((i + 1) * every) + 1;
+    let best = start;
+    let bestArea = -1;
+    for (let j = start; j < end; j++) {
+      const area = Math.abs(((t[a] as number) - avgT) * ((v[j] as number) - (v[a] as number)) - ((t[a] as number) - (t[j] as number)) * (avgV - (v[a] as number)));
+      if (area > bestArea) {
+        bestArea = area;
+        best = j;
+      }
+    }
+    outT.push(t[best] as number);
+    outV.push(v[best] as number);
+    a = best;
+  }
+  outT.push(t[n - 1] as number);
+  outV.push(v[n - 1] as number);
+  return { t: outT, v: outV };
+}
+
+export interface Bar {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  label: string;
+}
+
+/** Bars of a fee histogram in a width×height box, one per bucket, heights by vsize. */
+export function histogramBars(buckets: readonly { feeRate: number; vsize: number }[], width: number, height: number): Bar[] {
+  const shown = buckets.filter((b) => b.vsize > 0);
+  const max = Math.max(1, ...shown.map((b) => b.vsize));
+  const w = shown.length === 0 ? 0 : width / shown.length;
+  return shown.map((b, i) => {
+    const h = Math.max(1, Math.round((b.vsize / max) * height));
+    return { x: Math.round(i * w * 10) / 10, y: height - h, w: Math.max(1, Math.round((w - 1) * 10) / 10), h, label: `≥ ${b.feeRate} sat/vB: ${Math.round(b.vsize).toLocaleString('en-US')} vB` };
+  });
+}

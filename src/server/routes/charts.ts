@@ -1,0 +1,92 @@
+// Chart data, columnar ({t: [...], v: [...]}) and downsampled on the server to what a chart can
+// show (`points`, at most 2,000), as JSON for the charts or CSV for export. Each chart names the
+// series it reads, your node's first and the public one when there is no node.
+import type { ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { downsample } from '../../domain/charts.ts';
+import { SatscopeError } from '../../errors.ts';
+import type { AppContext } from '../app.ts';
+import { SECURITY_HEADERS, sendJson } from '../responses.ts';
+import { defineRoute } from '../route.ts';
+
+export const RANGES = { '1d': 86_400, '7d': 7 * 86_400, '30d': 30 * 86_400, '90d': 90 * 86_400, '1y': 365 * 86_400, '10y': 3653 * 86_400, all: 20 * 366 * 86_400 } as const;
+type Range = keyof typeof RANGES;
+
+interface Series {
+  t: number[];
+  v: number[];
+  source: string;
+}
+
+interface ChartDef {
+  title: string;
+  unit: string;
+  read(app: AppContext, fromSec: number, toSec: number, range: Range): Promise<Series>;
+}
+
+/** Raw points up to a week, hourly aggregates up to two years, daily beyond. */
+async function seriesPoints(app: AppContext, series: string, fromSec: number, toSec: number): Promise<Series> {
+  const span = toSec - fromSec;
+  if (span <= 7 * 86_400) {
+    const pts = await app.history.rawPoints(series, fromSec, toSec);
+    return { t: pts.map((p) => p.tsSec), v: pts.map((p) => p.value), source: series };
+  }
+  const agg = await app.history.aggregates(span <= 730 * 86_400 ? 'hour' : 'day', series, fromSec, toSec);
+  return { t: agg.map((p) => p.tsSec), v: agg.map((p) => p.avg), source: series };
+}
+
+const nodeOrPublic = (nodeSeries: string, publicSeries: string) => (app: AppContext, fromSec: number, toSec: number) =>
+  seriesPoints(app, app.nodes.length > 0 ? nodeSeries : publicSeries, fromSec, toSec);
+
+export const CHARTS: Record<string, ChartDef> = {
+  price: {
+    title: 'BTC price',
+    unit: 'USD',
+    async read(app, fromSec, toSec, range) {
+      if (range !== '1d') {
+        const closes = await app.history.closes(fromSec, toSec);
+        if (closes.length >= 2) return { t: closes.map((c) => c.daySec), v: closes.map((c) => c.closeUsd), source: 'daily closes (coinbase)' };
+      }
+      return seriesPoints(app, 'price.usd', fromSec, toSec);
+    },
+  },
+  hashrate: { title: 'Hashrate', unit: 'H/s', read: nodeOrPublic('chain.hashrate_hs', 'network.hashrate_hs') },
+  difficulty: { title: 'Difficulty', unit: '', read: nodeOrPublic('chain.difficulty', 'network.difficulty') },
+  mempool: { title: 'Mempool transactions', unit: 'tx', read: nodeOrPublic('mempool.tx_count', 'network.mempool.tx_count') },
+  fees: { title: 'Next-block fee rate', unit: 'sat/vB', read: nodeOrPublic('fees.next_block_median', 'network.fees.fastest') },
+};
+
+function sendCsv(res: ServerResponse, name: string, range: string, unit: string, s: { t: number[]; v: number[] }): number {
+  const rows = s.t.map((t, i) => `${new Date(t * 1000).toISOString()},${s.v[i]}`);
+  const body = Buffer.from(`time,${name}${unit ? `_${unit.replace(/[^A-Za-z0-9]/g, '')}` : ''}\n${rows.join('\n')}\n`);
+  res.writeHead(200, [...SECURITY_HEADERS, 'content-type', 'text/csv; charset=utf-8', 'content-disposition', `attachment; filename="satscope-${name}-${range}.csv"`, 'content-length', String(body.length), 'cache-control', 'no-store']);
+  res.end(body);
+  return 200;
+}
+
+export function chartRoutes(app: AppContext) {
+  return [
+    defineRoute({
+      method: 'GET',
+      path: '/api/v1/charts/:name',
+      query: z
+        .object({
+          range: z.enum(Object.keys(RANGES) as [Range, ...Range[]]).default('30d'),
+          points: z.coerce.number().int().min(10).max(2000).default(800),
+          format: z.enum(['json', 'csv']).default('json'),
+        })
+        .strict(),
+      handle: async ({ res, params, query }) => {
+        const name = params.name ?? '';
+        const def = CHARTS[name];
+        if (!def) throw new SatscopeError('NOT_FOUND', `no chart ${name}: one of ${Object.keys(CHARTS).join(', ')}`);
+        const toSec = Math.floor(Date.now() / 1000);
+        const raw = await def.read(app, toSec - RANGES[query.range], toSec, query.range);
+        // CSV export gives every point; the chart gets what it can draw.
+        if (query.format === 'csv') return sendCsv(res, name, query.range, def.unit, raw);
+        const s = downsample(raw.t, raw.v, query.points);
+        return sendJson(res, 200, { chart: name, title: def.title, unit: def.unit, range: query.range, source: raw.source, points: raw.t.length, t: s.t, v: s.v, ...(raw.t.length === 0 ? { reason: `no ${def.title.toLowerCase()} history yet: it fills as the jobs run (or run satscope backfill btc-closes)` } : {}) });
+      },
+    }),
+  ];
+}

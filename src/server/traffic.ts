@@ -1,0 +1,81 @@
+// Dashboard traffic without cookies or IP addresses: page views are counted per page when a page is
+// rendered, and a viewer is a random id that each browser tab makes for itself (sessionStorage)
+// and sends with its heartbeat. Nothing that identifies a person is kept; ids expire after
+// VIEWER_TTL_MS. Counts are per web process; Prometheus sums them across processes.
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import type { SseStats } from './sse.ts';
+
+/** A tab sends its heartbeat every 30 s; two missed ones and it no longer counts. */
+export const VIEWER_TTL_MS = 75_000;
+const MAX_VIEWERS = 100_000;
+
+export class Traffic {
+  private readonly views = new Map<string, number>();
+  private readonly viewers = new Map<string, number>();
+  private readonly loop: IntervalHistogram;
+
+  constructor() {
+    this.loop = monitorEventLoopDelay({ resolution: 20 });
+    this.loop.enable();
+  }
+
+  recordView(page: string): void {
+    this.views.set(page, (this.views.get(page) ?? 0) + 1);
+  }
+
+  heartbeat(viewerId: string, nowMs = Date.now()): void {
+    // A flood of made-up ids cannot grow the map without bound: expired ones go first.
+    if (this.viewers.size >= MAX_VIEWERS && !this.viewers.has(viewerId)) this.prune(nowMs);
+    if (this.viewers.size >= MAX_VIEWERS) return;
+    this.viewers.set(viewerId, nowMs);
+  }
+
+  activeViewers(nowMs = Date.now()): number {
+    this.prune(nowMs);
+    return this.viewers.size;
+  }
+
+  private prune(nowMs: number): void {
+    for (const [id, seen] of this.viewers) if (nowMs - seen > VIEWER_TTL_MS) this.viewers.delete(id);
+  }
+
+  pageViews(): Record<string, number> {
+    return Object.fromEntries(this.views);
+  }
+
+  eventLoopLagMs(): { p50: number; p99: number; max: number } {
+    const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+    return { p50: ms(this.loop.percentile(50)), p99: ms(this.loop.percentile(99)), max: ms(this.loop.max) };
+  }
+
+  close(): void {
+    this.loop.disable();
+  }
+
+  render(sse: SseStats, nowMs = Date.now()): string {
+    const lines = [
+      '# HELP satscope_page_views_total Dashboard pages rendered, by page',
+      '# TYPE satscope_page_views_total counter',
+      ...[...this.views].map(([page, n]) => `satscope_page_views_total{page="${page}"} ${n}`),
+      '# HELP satscope_active_viewers Browser tabs that sent a heartbeat in the last 75 s',
+      '# TYPE satscope_active_viewers gauge',
+      `satscope_active_viewers ${this.activeViewers(nowMs)}`,
+      '# HELP satscope_sse_clients Open live (SSE) connections',
+      '# TYPE satscope_sse_clients gauge',
+      `satscope_sse_clients ${sse.clients}`,
+      '# HELP satscope_sse_connections_total Live connections accepted',
+      '# TYPE satscope_sse_connections_total counter',
+      `satscope_sse_connections_total ${sse.connectedTotal}`,
+      '# HELP satscope_sse_refused_total Live connections refused by the total or per-IP cap',
+      '# TYPE satscope_sse_refused_total counter',
+      `satscope_sse_refused_total ${sse.refusedTotal}`,
+      '# HELP satscope_sse_dropped_slow_total Live connections dropped because the client did not read',
+      '# TYPE satscope_sse_dropped_slow_total counter',
+      `satscope_sse_dropped_slow_total ${sse.droppedSlowTotal}`,
+      '# HELP satscope_sse_events_total Events broadcast to live connections',
+      '# TYPE satscope_sse_events_total counter',
+      `satscope_sse_events_total ${sse.eventsTotal}`,
+    ];
+    return `${lines.join('\n')}\n`;
+  }
+}

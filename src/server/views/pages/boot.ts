@@ -1,0 +1,25 @@
+// The retro boot sequence: the real checks of this runtime (store, history, nodes, sources, jobs)
+// printed as a terminal would, line by line (CSS animation), then on to the Overview.
+import { readSourceStatuses } from '../../../sources/source-tracker.ts';
+import { VERSION } from '../../routes/health.ts';
+import { html } from '../html.ts';
+import type { PageContext, RenderedPage } from '../page.ts';
+
+export async function bootPage(ctx: PageContext): Promise<RenderedPage> {
+  const { app } = ctx;
+  const storeOk = await app.store.ping().then(() => true, () => false);
+  const sources = await readSourceStatuses(app.store, app.sources.trackers).catch(() => []);
+  const lines: [string, 'ok' | 'fail' | 'off'][] = [
+    [`SATSCOPE ${VERSION} BIOS`, 'ok'],
+    [`state store: ${app.store.kind}`, storeOk ? 'ok' : 'fail'],
+    [`history: ${app.history.kind}`, 'ok'],
+    [`nodes: ${app.nodes.map((n) => n.id).join(', ') || 'none configured'}`, app.nodes.length ? 'ok' : 'off'],
+    ...sources.map((s) => [`source ${s.name}: ${s.state}`, s.state === 'disabled' ? 'off' : s.state === 'down' ? 'fail' : 'ok'] as [string, 'ok' | 'fail' | 'off']),
+    [`jobs: ${app.jobs.length} scheduled`, 'ok'],
+    ['live stream: /api/stream', 'ok'],
+  ];
+  const body = html`<meta http-equiv="refresh" content="${Math.ceil(lines.length * 0.3) + 2};url=/">
+<pre class="boot" aria-live="off">${lines.map(([text, state], i) => html`<span class="boot-line l${Math.min(i, 24)}">${text.padEnd(44, '.')} [${state === 'ok' ? ' OK ' : state === 'off' ? ' -- ' : 'FAIL'}]</span>\n`)}<span class="boot-line l${Math.min(lines.length, 24)} cursor">READY. Loading the dashboard…</span></pre>
+<p><a href="/">Skip to the Overview</a></p>`;
+  return { title: 'Boot', body };
+}

@@ -1,0 +1,60 @@
+// Status: the runtime itself. Jobs, sources, cache tiers, live connections, dashboard traffic,
+// process memory and event-loop lag. web/status.ts refreshes the `status.*` values every few seconds.
+import { readJobStatuses } from '../../../scheduler.ts';
+import { readSourceStatuses } from '../../../sources/source-tracker.ts';
+import { runtimeStatus } from '../../routes/live.ts';
+import { html, type SafeHtml } from '../html.ts';
+import type { PageContext, RenderedPage } from '../page.ts';
+import { bound, card, stats, unavailable, type View } from '../widgets.ts';
+
+export async function statusPage(ctx: PageContext): Promise<RenderedPage> {
+  const { app } = ctx;
+  const v: View = { fmt: ctx.fmt };
+  const s = runtimeStatus(app, ctx.nowMs);
+  const [jobs, sources] = await Promise.all([
+    readJobStatuses(app.store, app.jobs.map((j) => ({ name: j.name, intervalMs: j.intervalMs, timeoutMs: j.timeoutMs }))),
+    readSourceStatuses(app.store, app.sources.trackers),
+  ]);
+  const runtime = card(
+    { id: 'runtime', title: 'This process' },
+    stats([
+      ['Role', html`${s.role}${s.demo ? ' (demo)' : ''}`],
+      ['Uptime', bound(v, 'status.uptimeSec', s.uptimeSec, 'duration')],
+      ['Memory (RSS)', bound(v, 'status.process.rssBytes', s.process.rssBytes, 'bytes')],
+      ['Heap used', bound(v, 'status.process.heapUsedBytes', s.process.heapUsedBytes, 'bytes')],
+      ['Event-loop lag p99', html`${bound(v, 'status.process.eventLoopLagMs.p99', s.process.eventLoopLagMs.p99, 'dec')} ms`],
+      ['Node.js', html`${s.process.node}`],
+    ]),
+  );
+  const live = card(
+    { id: 'live', title: 'Live connections and traffic' },
+    stats([
+      ['Live (SSE) clients', bound(v, 'status.sse.clients', s.sse.clients, 'int')],
+      ['Events sent', bound(v, 'status.sse.eventsTotal', s.sse.eventsTotal, 'int')],
+      ['Refused (caps)', bound(v, 'status.sse.refusedTotal', s.sse.refusedTotal, 'int')],
+      ['Dropped (slow)', bound(v, 'status.sse.droppedSlowTotal', s.sse.droppedSlowTotal, 'int')],
+      ['Active viewers', bound(v, 'status.traffic.activeViewers', s.traffic.activeViewers, 'int')],
+      ...Object.entries(s.traffic.pageViews).map(([page, n]) => [`Views: ${page}`, bound(v, `status.traffic.pageViews.${page}`, n, 'int')] as [string, SafeHtml]),
+    ]),
+  );
+  const cache = card(
+    { id: 'cache', title: 'Response cache' },
+    Object.keys(s.cache).length
+      ? stats(Object.entries(s.cache).map(([tier, t]) => [tier, html`${bound(v, null, t.hits, 'int')} hits · ${bound(v, null, t.misses, 'int')} misses`] as [string, SafeHtml]))
+      : unavailable('nothing cached yet'),
+  );
+  const jobTable = card(
+    { id: 'jobs', title: 'Jobs', wide: true },
+    html`<div class="table-wrap"><table><thead><tr><th scope="col">Job</th><th scope="col">Last</th><th scope="col">Took</th><th scope="col">Finished</th><th scope="col">Next</th><th scope="col">Runs</th><th scope="col">Error</th></tr></thead><tbody>${jobs.map(
+      (j) => html`<tr><th scope="row">${j.name}</th><td><span class="state state-${j.running ? 'running' : (j.lastOutcome ?? 'pending')}">${j.running ? 'running' : (j.lastOutcome ?? 'not run')}</span></td>
+<td>${j.lastDurationMs === null ? '—' : `${j.lastDurationMs} ms`}</td><td>${j.lastFinishedAtMs ? bound(v, null, j.lastFinishedAtMs / 1000, 'ago') : '—'}</td><td>${bound(v, null, j.nextRunAtMs / 1000, 'until')}</td><td>${bound(v, null, j.runs, 'int')}</td><td><small>${j.lastError ?? ''}</small></td></tr>`,
+    )}</tbody></table></div>`,
+  );
+  const sourceTable = card(
+    { id: 'sources', title: 'Sources', wide: true },
+    html`<div class="table-wrap"><table><thead><tr><th scope="col">Source</th><th scope="col">State</th><th scope="col">Breaker</th><th scope="col">Last good</th><th scope="col">Last error</th></tr></thead><tbody>${sources.map(
+      (src) => html`<tr><th scope="row">${src.name}</th><td><span class="state state-${src.state}">${src.state}</span></td><td>${src.breaker}</td><td>${src.lastOkAtMs ? bound(v, null, src.lastOkAtMs / 1000, 'ago') : '—'}</td><td><small>${src.disabledReason ?? src.lastError?.message ?? ''}</small></td></tr>`,
+    )}</tbody></table></div>`,
+  );
+  return { title: 'Status', body: html`<div class="grid">${runtime}${live}${cache}${jobTable}${sourceTable}</div>` };
+}

@@ -1,0 +1,66 @@
+// Building blocks of every page. A bound value carries its event type and path (data-k), its format
+// (data-f) and raw value (data-v), so the browser can re-format it and replace only what changed.
+// Every card says where its data came from and how old it is, and why it is stale or missing.
+import { formatValue, type FormatKind, type FormatOptions } from '../../domain/format.ts';
+import { dataAttrs, html, type SafeHtml } from './html.ts';
+
+export interface Freshness {
+  source: string | null;
+  asOfMs: number | null;
+  stale: boolean;
+  reason?: string | undefined;
+  /** After this age the browser marks the card stale by itself. */
+  staleAfterMs?: number;
+}
+
+export interface View {
+  fmt: FormatOptions;
+}
+
+/** A value the browser keeps live: `live` is "type.path" of the SSE event it comes from. */
+export function bound(v: View, live: string | null, value: unknown, kind: FormatKind): SafeHtml {
+  const raw = typeof value === 'number' || typeof value === 'string' ? String(value) : '';
+  return html`<span class="v"${dataAttrs({ k: live, f: kind, v: raw })}>${formatValue(value, kind, v.fmt)}</span>`;
+}
+
+export function freshness(v: View, live: string | null, f: Freshness): SafeHtml {
+  if (f.asOfMs === null) return html`<p class="fresh missing"${dataAttrs({ fresh: live })}><span class="why">${f.reason ?? 'no data yet'}</span></p>`;
+  return html`<p class="fresh${f.stale ? ' stale' : ''}"${dataAttrs({ fresh: live, asof: f.asOfMs, 'stale-ms': f.staleAfterMs ?? null })}>
+<span class="src">${f.source ?? '—'}</span> · <span class="age">${formatValue(f.asOfMs / 1000, 'ago', v.fmt)}</span>${f.stale ? html` · <span class="why">stale: ${f.reason ?? 'not refreshed recently'}</span>` : ''}</p>`;
+}
+
+export interface CardOptions {
+  id: string;
+  title: string;
+  fresh?: SafeHtml;
+  wide?: boolean;
+}
+
+export function card(o: CardOptions, body: SafeHtml | readonly SafeHtml[]): SafeHtml {
+  return html`<section class="card${o.wide ? ' wide' : ''}" id="${o.id}" aria-labelledby="${o.id}-h"><h2 id="${o.id}-h">${o.title}</h2>${body}${o.fresh ?? ''}</section>`;
+}
+
+export function stats(items: readonly [string, SafeHtml][]): SafeHtml {
+  return html`<dl class="stats">${items.map(([label, value]) => html`<div><dt>${label}</dt><dd>${value}</dd></div>`)}</dl>`;
+}
+
+export function unavailable(reason: string): SafeHtml {
+  return html`<p class="unavailable" role="status">${reason}</p>`;
+}
+
+/** A native progress bar: no inline style, so the strict CSP holds. */
+export function progress(v: View, live: string | null, pct: number | null, label: string): SafeHtml {
+  return html`<div class="progress"><progress max="100" value="${pct ?? 0}" aria-label="${label}"${dataAttrs({ k: live, f: 'progress' })}></progress> ${bound(v, live, pct, 'pct')}</div>`;
+}
+
+/** A chart: the server gives the frame, range buttons and a CSV link; web/charts.ts draws it. */
+export function chart(o: { id: string; name: string; title: string; ranges: readonly string[]; range: string }): SafeHtml {
+  const csv = `/api/v1/charts/${o.name}?range=${o.range}&format=csv`;
+  return html`<figure class="chart" id="${o.id}"${dataAttrs({ chart: o.name, range: o.range })}>
+<figcaption><span>${o.title}</span>
+<span class="ranges" role="group" aria-label="${o.title} range">${o.ranges.map((r) => html`<button type="button" data-range-btn="${r}" aria-pressed="${r === o.range ? 'true' : 'false'}">${r}</button>`)}</span>
+<a class="csv" href="${csv}" download>CSV</a> <button type="button" class="png" data-png>PNG</button></figcaption>
+<div class="plot" role="img" aria-label="${o.title} chart"><p class="chart-status">loading chart…</p></div></figure>`;
+}
+
+export const STALE_MS = { node: 60_000, price: 600_000 } as const;

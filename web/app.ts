@@ -1,0 +1,57 @@
+// The browser entry: bind live values, connect (one connection per browser), and start the page's
+// own module. Hidden tabs keep only the latest event of each type and paint it when shown again.
+import { Binder } from './bind.ts';
+import { initCharts } from './charts.ts';
+import { addBlock, updateMempool, updateNodes } from './live-widgets.ts';
+import { LiveClient, type LivePayload } from './live.ts';
+import { initMarketTable } from './market-table.ts';
+import { Monitor } from './monitor.ts';
+import { startBeacon, startStatusRefresh } from './status.ts';
+
+function main(): void {
+  const binder = new Binder();
+  const monitor = new Monitor();
+  const pending = new Map<string, LivePayload>();
+
+  const paint = (type: string, p: LivePayload) => {
+    if (type === 'price') {
+      const cur = document.documentElement.dataset.currency;
+      const d = p.data as { usd?: number; fiat?: Record<string, { value: number }> };
+      const v = cur && d.fiat?.[cur]?.value;
+      if (cur && cur !== 'USD' && v && d.usd) document.documentElement.dataset.usdRate = String(v / d.usd);
+    }
+    binder.apply(type, p.data, p.tsMs);
+    if (type === 'mempool') updateMempool(p.data as Parameters<typeof updateMempool>[0]);
+    if (type === 'nodes' && Array.isArray(p.data)) updateNodes(p.data as Parameters<typeof updateNodes>[0]);
+    if (type === 'block') addBlock(p.data as Parameters<typeof addBlock>[0]);
+  };
+
+  const live = new LiveClient(
+    (type, payload) => {
+      monitor.updated();
+      if (document.hidden) pending.set(type, payload);
+      else paint(type, payload);
+    },
+    (state) => monitor.state(state),
+  );
+  document.addEventListener('visibilitychange', () => {
+    if (document.hidden) return;
+    for (const [type, p] of pending) paint(type, p);
+    pending.clear();
+  });
+  live.start();
+  window.setInterval(() => {
+    if (document.hidden) return;
+    binder.tick();
+    monitor.tick();
+  }, 1000);
+  monitor.tick();
+
+  initCharts();
+  initMarketTable();
+  if (document.body.dataset.page === 'status') startStatusRefresh((data) => binder.apply('status', data, Date.now()));
+  startBeacon();
+}
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', main);
+else main();

@@ -1,0 +1,96 @@
+// Charts drawn with uPlot from the server's columnar, downsampled series. Range buttons refetch,
+// the CSV link follows the range, PNG saves the canvas. Colours come from the theme's CSS variables.
+import uPlot from 'uplot';
+import { formatValue } from '../src/domain/format.ts';
+import { formatOptions } from './bind.ts';
+
+interface ChartData {
+  title: string;
+  unit: string;
+  source: string;
+  t: number[];
+  v: number[];
+  reason?: string;
+}
+
+function cssVar(name: string): string {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#f7931a';
+}
+
+function axisValue(unit: string) {
+  return (_u: uPlot, splits: number[]) => splits.map((v) => (unit === 'USD' ? formatValue(v, 'fiatCompact', formatOptions()) : unit === 'H/s' ? formatValue(v, 'hashrate', formatOptions()) : formatValue(v, 'dec', formatOptions())));
+}
+
+class Chart {
+  private plot: uPlot | undefined;
+  private readonly box: HTMLElement;
+  private readonly status: HTMLElement;
+
+  constructor(private readonly fig: HTMLElement) {
+    this.box = fig.querySelector('.plot') as HTMLElement;
+    this.status = fig.querySelector('.chart-status') ?? document.createElement('p');
+    fig.querySelectorAll<HTMLButtonElement>('[data-range-btn]').forEach((b) => b.addEventListener('click', () => this.load(b.dataset.rangeBtn ?? '30d')));
+    fig.querySelector('[data-png]')?.addEventListener('click', () => this.png());
+    new ResizeObserver(() => this.plot?.setSize(this.size())).observe(this.box);
+  }
+
+  private size() {
+    return { width: Math.max(200, this.box.clientWidth), height: Math.min(320, Math.max(180, Math.round(this.box.clientWidth * 0.4))) };
+  }
+
+  async load(range: string): Promise<void> {
+    const name = this.fig.dataset.chart ?? '';
+    this.fig.dataset.range = range;
+    this.fig.querySelectorAll<HTMLButtonElement>('[data-range-btn]').forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.rangeBtn === range)));
+    const csv = this.fig.querySelector<HTMLAnchorElement>('a.csv');
+    if (csv) csv.href = `/api/v1/charts/${name}?range=${range}&format=csv`;
+    try {
+      const r = await fetch(`/api/v1/charts/${name}?range=${range}&points=${Math.min(2000, Math.max(50, this.box.clientWidth))}`);
+      if (!r.ok) throw new Error(`HTTP ${r.status}`);
+      this.draw((await r.json()) as ChartData);
+    } catch (err) {
+      this.message(`chart unavailable: ${(err as Error).message}`);
+    }
+  }
+
+  private message(text: string): void {
+    this.status.textContent = text;
+    if (!this.status.isConnected) this.box.prepend(this.status);
+  }
+
+  private draw(d: ChartData): void {
+    this.plot?.destroy();
+    this.plot = undefined;
+    if (d.t.length < 2) return this.message(d.reason ?? 'not enough history yet');
+    this.status.remove();
+    const stroke = cssVar('--accent');
+    const grid = cssVar('--grid');
+    const text = cssVar('--muted');
+    const axis = { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } };
+    this.plot = new uPlot(
+      {
+        ...this.size(),
+        legend: { show: false },
+        cursor: { drag: { x: false, y: false } },
+        series: [{}, { label: d.title, stroke, width: 2, fill: `${stroke}22` }],
+        axes: [axis, { ...axis, size: 70, values: axisValue(d.unit) }],
+      },
+      [d.t, d.v],
+      this.box,
+    );
+    this.box.setAttribute('aria-label', `${d.title}, ${d.t.length} points from ${d.source}`);
+  }
+
+  private png(): void {
+    const canvas = this.box.querySelector('canvas');
+    if (!canvas) return;
+    const a = document.createElement('a');
+    a.href = canvas.toDataURL('image/png');
+    a.download = `satscope-${this.fig.dataset.chart ?? 'chart'}-${this.fig.dataset.range ?? ''}.png`;
+    a.click();
+  }
+}
+
+export function initCharts(): void {
+  document.querySelectorAll<HTMLElement>('figure[data-chart]').forEach((fig) => void new Chart(fig).load(fig.dataset.range ?? '30d'));
+}
