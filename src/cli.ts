@@ -6,6 +6,7 @@ import { createLogger } from './log.ts';
 import { exitOnSignals, startRuntime, type Role } from './main.ts';
 import { runCheck } from './check.ts';
 import { runBackfill } from './backfill-cli.ts';
+import { startDemo } from './demo/index.ts';
 
 const USAGE = `usage: satscope <command>
   start    everything in one process: scheduler, jobs and web server (npm start)
@@ -13,7 +14,8 @@ const USAGE = `usage: satscope <command>
   worker   the job scheduler only
   check    validate the configuration and probe every configured source
   backfill btc-closes [--from YYYY-MM-DD] [--to YYYY-MM-DD]
-           load daily BTC closes from Coinbase (resumable; skips days already held)`;
+           load daily BTC closes from Coinbase (resumable; skips days already held)
+  demo     an offline demo: a local regtest node that keeps mining, recorded market data, DEMO on every page`;
 
 function configOrExit(): Config {
   try {
@@ -33,7 +35,7 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  if (!['start', 'web', 'worker', 'check', 'backfill'].includes(command)) {
+  if (!['start', 'web', 'worker', 'check', 'backfill', 'demo'].includes(command)) {
     process.stderr.write(`satscope: unknown command ${command}\n${USAGE}\n`);
     process.exit(2);
   }
@@ -48,6 +50,16 @@ async function main(argv: string[]): Promise<void> {
   }
   const log = createLogger({ level: config.logLevel, secrets: config.secrets });
   process.on('unhandledRejection', (err) => log.error('unhandled rejection', { err: describeError(err) }));
+  if (command === 'demo') {
+    try {
+      const demo = await startDemo({ log });
+      exitOnSignals({ ...demo.runtime, close: demo.close }, log);
+    } catch (err) {
+      log.error('the demo could not start', { err: describeError(err) });
+      process.exit(1);
+    }
+    return;
+  }
   let runtime;
   try {
     runtime = await startRuntime({ role: command as Role, config, log });

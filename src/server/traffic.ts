@@ -8,6 +8,7 @@ import type { SseStats } from './sse.ts';
 /** A tab sends its heartbeat every 30 s; two missed ones and it no longer counts. */
 export const VIEWER_TTL_MS = 75_000;
 const MAX_VIEWERS = 100_000;
+const LOOP_RESOLUTION_MS = 20;
 
 export class Traffic {
   private readonly views = new Map<string, number>();
@@ -15,7 +16,7 @@ export class Traffic {
   private readonly loop: IntervalHistogram;
 
   constructor() {
-    this.loop = monitorEventLoopDelay({ resolution: 20 });
+    this.loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
     this.loop.enable();
   }
 
@@ -44,7 +45,8 @@ export class Traffic {
   }
 
   eventLoopLagMs(): { p50: number; p99: number; max: number } {
-    const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+    // The histogram records the whole timer interval; the lag is what exceeds the resolution.
+    const ms = (ns: number) => Math.max(0, Math.round((ns - LOOP_RESOLUTION_MS * 1e6) / 1e4) / 100);
     return { p50: ms(this.loop.percentile(50)), p99: ms(this.loop.percentile(99)), max: ms(this.loop.max) };
   }
 
