@@ -42,7 +42,7 @@ function scaled(value: number, base: number, units: readonly string[], locale: s
     v /= base;
     i++;
   }
-  return `${num(Math.sign(value) * v, locale, v >= 100 ? 0 : digits)} ${units[i]}`;
+  return `${num(Math.sign(value) * v, locale, v >= 100 ? 1 : digits)} ${units[i]}`;
 }
 
 function num(value: number, locale: string, maxDigits: number, minDigits = 0): string {

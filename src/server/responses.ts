@@ -94,7 +94,7 @@ export function errorEnvelope(code: ErrorCode, message?: string, details?: unkno
 /** The `{error:{code,message,details}}` reply for any thrown value; internal errors say nothing more. */
 export function sendError(res: ServerResponse, err: unknown, extraHeaders: readonly string[] = []): number {
   if (err instanceof SatscopeError) {
-    const expose = err.status < 500 || err.code.startsWith('UPSTREAM_') || err.code.endsWith('_UNAVAILABLE') || err.code === 'SHUTTING_DOWN';
+    const expose = err.status < 500 || err.code.startsWith('UPSTREAM_') || err.code.endsWith('_UNAVAILABLE') || err.code === 'SHUTTING_DOWN' || err.code === 'SSE_CAPACITY';
     return sendJson(res, err.status, expose ? errorEnvelope(err.code, err.message, err.details) : errorEnvelope('INTERNAL'), extraHeaders);
   }
   return sendJson(res, 500, errorEnvelope('INTERNAL'), extraHeaders);

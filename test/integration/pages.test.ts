@@ -1,0 +1,108 @@
+// The pages over plain HTTP against the fixture server: first paint carries the jobs' data, every
+// page has the strict CSP and no inline script, preferences come from the Settings cookie, chart
+// data is downsampled JSON or full CSV, and an unknown page gets the HTML error page.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startFixtureServer, type FixtureServer } from '../helpers/fixture-server.ts';
+import { waitFor } from '../helpers/ports.ts';
+import { testRuntime } from '../helpers/runtime.ts';
+
+let fx: FixtureServer;
+let rt: Awaited<ReturnType<typeof testRuntime>>;
+const page = async (path: string, headers: Record<string, string> = {}) => {
+  const r = await fetch(rt.base + path, { headers: { accept: 'text/html', ...headers } });
+  return { status: r.status, headers: r.headers, html: await r.text() };
+};
+
+before(async () => {
+  fx = await startFixtureServer();
+  rt = await testRuntime({ ...fx.env, SOURCES_DISABLED: '', FIAT_CURRENCIES: 'USD,EUR' }, { jobs: 'production' });
+  await waitFor('market data', async () => ((await (await fetch(`${rt.base}/api/v1/market`)).json()) as { kpis: { data: unknown } }).kpis.data ?? undefined, 30_000, 250);
+  await waitFor('EUR price', async () => ((await (await fetch(`${rt.base}/api/bitcoin/latest`)).json()) as { data: { fiat?: { EUR?: unknown } } | null }).data?.fiat?.EUR, 30_000, 250);
+});
+after(async () => {
+  await rt.close();
+  await fx.stop();
+});
+
+test('the Overview paints the fixture price and the public network at first paint, with no inline script', async () => {
+  const { status, headers, html } = await page('/');
+  assert.equal(status, 200);
+  assert.match(headers.get('content-security-policy') ?? '', /script-src 'self'/);
+  assert.match(html, /data-k="price\.usd" data-f="fiat" data-v="60823">\$60,823</);
+  assert.match(html, /No Bitcoin node configured/);
+  assert.doesNotMatch(html, /DEMO/);
+  // Only external scripts and the JSON data block.
+  const scripts = html.match(/<script[^>]*>/g) ?? [];
+  assert.ok(scripts.length === 2 && scripts.every((s) => /src="\/assets\/app\.[0-9a-f]{12}\.js"|type="application\/json"/.test(s)), scripts.join(' '));
+  assert.doesNotMatch(html, /style="/);
+});
+
+test('every page renders with its data; assets are immutable and content-hashed', async () => {
+  const want: Record<string, RegExp> = {
+    '/market': /data-sort="cap"[\s\S]*Ethereum/,
+    '/blocks': /mempool\.space[\s\S]*<table class="blocks"/,
+    '/nodes': /Reachable nodes[\s\S]*class="big"/,
+    '/status': /Live \(SSE\) clients[\s\S]*public-coingecko/,
+    '/settings': /Retro terminal/,
+    '/boot': /SATSCOPE .* BIOS/,
+  };
+  for (const [path, re] of Object.entries(want)) {
+    const p = await page(path);
+    assert.equal(p.status, 200, path);
+    assert.match(p.html, re, path);
+  }
+  const js = (await page('/')).html.match(/\/assets\/app\.[0-9a-f]{12}\.js/)?.[0] ?? '';
+  const r = await fetch(rt.base + js, { headers: { 'accept-encoding': 'gzip' } });
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('cache-control') ?? '', /immutable/);
+  assert.ok((await r.arrayBuffer()).byteLength > 10_000);
+});
+
+test('Settings stores theme, currency and locale in a cookie and the pages follow it', async () => {
+  const saved = await page('/settings?theme=retro&currency=EUR&locale=de-DE');
+  const cookie = saved.headers.get('set-cookie')?.split(';')[0] ?? '';
+  assert.match(cookie, /^satscope_prefs=/);
+  const market = await page('/market', { cookie });
+  assert.match(market.html, /data-theme="retro"/);
+  assert.match(market.html, /data-currency="EUR"/);
+  assert.match(market.html, /\d\s€/u, 'amounts in euro');
+  const ignored = await page('/settings?theme=%3Cscript%3E&currency=XXX');
+  assert.equal(ignored.headers.get('set-cookie')?.includes('theme%3Ddark'), true, 'unknown values fall back');
+});
+
+test('chart data is columnar and downsampled; CSV export has every point; bad parameters are 400', async () => {
+  const j = (await (await fetch(`${rt.base}/api/v1/charts/price?range=1y&points=50`)).json()) as { t: number[]; v: number[]; points: number };
+  assert.equal(j.t.length, j.v.length);
+  assert.ok(j.t.length <= 50);
+  const csv = await fetch(`${rt.base}/api/v1/charts/price?range=1y&format=csv`);
+  assert.match(csv.headers.get('content-disposition') ?? '', /satscope-price-1y\.csv/);
+  const lines = (await csv.text()).trim().split('\n');
+  assert.equal(lines[0], 'time,price_USD');
+  assert.equal(lines.length - 1, j.points);
+  assert.equal((await fetch(`${rt.base}/api/v1/charts/price?range=2w`)).status, 400);
+  assert.equal((await fetch(`${rt.base}/api/v1/charts/nope`)).status, 404);
+});
+
+test('an unknown page gets the HTML error page; the API keeps its JSON envelope', async () => {
+  const p = await page('/no/such/page');
+  assert.equal(p.status, 404);
+  assert.match(p.html, /<h1>404 · Not found<\/h1>/);
+  const api = await fetch(`${rt.base}/api/v1/nope`, { headers: { accept: 'text/html' } });
+  assert.equal(((await api.json()) as { error: { code: string } }).error.code, 'NOT_FOUND');
+  assert.equal((await page('/blocks/xyz')).status, 400);
+});
+
+test('viewers are counted by heartbeat without cookies; page views per page on /metrics', async () => {
+  const beat = (viewer: string) => fetch(`${rt.base}/api/v1/beacon`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ viewer }) });
+  assert.equal((await beat('tab-aaaaaaaa')).status, 204);
+  assert.equal((await beat('tab-bbbbbbbb')).status, 204);
+  assert.equal((await beat('tab-aaaaaaaa')).status, 204);
+  assert.equal((await beat('x')).status, 400);
+  const status = (await (await fetch(`${rt.base}/api/v1/status`)).json()) as { traffic: { activeViewers: number; pageViews: Record<string, number> } };
+  assert.equal(status.traffic.activeViewers, 2);
+  assert.ok((status.traffic.pageViews.overview ?? 0) >= 1);
+  const metrics = await (await fetch(`${rt.base}/metrics`)).text();
+  assert.match(metrics, /^satscope_active_viewers 2$/m);
+  assert.match(metrics, /^satscope_page_views_total\{page="market"\} \d+$/m);
+});
