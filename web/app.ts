@@ -1,6 +1,7 @@
 // The browser entry: bind live values, connect (one connection per browser), and start the page's
 // own module. Hidden tabs keep only the latest event of each type and paint it when shown again.
 import { Binder } from './bind.ts';
+import { initBoot } from './boot.ts';
 import { initCharts } from './charts.ts';
 import { addBlock, updateMempool, updateNodes } from './live-widgets.ts';
 import { LiveClient, type LivePayload } from './live.ts';
@@ -23,7 +24,13 @@ function main(): void {
     binder.apply(type, p.data, p.tsMs);
     if (type === 'mempool') updateMempool(p.data as Parameters<typeof updateMempool>[0]);
     if (type === 'nodes' && Array.isArray(p.data)) updateNodes(p.data as Parameters<typeof updateNodes>[0]);
-    if (type === 'block') addBlock(p.data as Parameters<typeof addBlock>[0]);
+    if (type === 'block') {
+      const b = p.data as Parameters<typeof addBlock>[0] & { source?: string };
+      addBlock(b);
+      // A new block moves the tip at once; the full chain snapshot follows with the chain job.
+      const shown = Number(document.querySelector<HTMLElement>('[data-k="chain.height"]')?.dataset.v ?? 0);
+      if (b.height > shown) binder.apply('chain', { height: b.height, tipTimeSec: b.timeSec, source: b.source, asOfMs: p.tsMs }, p.tsMs);
+    }
   };
 
   const live = new LiveClient(
@@ -49,6 +56,7 @@ function main(): void {
 
   initCharts();
   initMarketTable();
+  initBoot();
   if (document.body.dataset.page === 'status') startStatusRefresh((data) => binder.apply('status', data, Date.now()));
   startBeacon();
 }

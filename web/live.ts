@@ -110,6 +110,7 @@ export class LiveClient {
       if (this.source !== es) return;
       this.source = undefined;
       this.failures++;
+      if (this.state === 'live') this.setState('connecting');
       void this.pollOnce();
       const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** (this.failures - 1));
       window.setTimeout(() => this.connect(), delay * (0.8 + Math.random() * 0.4));

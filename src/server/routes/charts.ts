@@ -32,7 +32,10 @@ async function seriesPoints(app: AppContext, series: string, fromSec: number, to
     return { t: pts.map((p) => p.tsSec), v: pts.map((p) => p.value), source: series };
   }
   const agg = await app.history.aggregates(span <= 730 * 86_400 ? 'hour' : 'day', series, fromSec, toSec);
-  return { t: agg.map((p) => p.tsSec), v: agg.map((p) => p.avg), source: series };
+  // The newest points are not aggregated yet: raw points after the last aggregate complete the line.
+  const lastSec = agg.at(-1)?.tsSec ?? fromSec;
+  const recent = await app.history.rawPoints(series, Math.max(lastSec + 1, toSec - 7 * 86_400), toSec);
+  return { t: [...agg.map((p) => p.tsSec), ...recent.map((p) => p.tsSec)], v: [...agg.map((p) => p.avg), ...recent.map((p) => p.value)], source: series };
 }
 
 const nodeOrPublic = (nodeSeries: string, publicSeries: string) => (app: AppContext, fromSec: number, toSec: number) =>

@@ -16,6 +16,9 @@ export const NAV = [
   { path: '/settings', page: 'settings', label: 'Settings' },
 ] as const;
 
+// An orange dot, inline, so the browser does not ask for /favicon.ico.
+const FAVICON = `data:image/svg+xml,${encodeURIComponent('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><circle cx="8" cy="8" r="7" fill="#f7931a"/></svg>')}`;
+
 export interface PageFrame {
   page: string;
   title: string;
@@ -49,6 +52,7 @@ export function layout(f: PageFrame, body: SafeHtml): string {
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${f.demo ? 'DEMO · ' : ''}${f.title} · Satscope</title>
 <meta name="color-scheme" content="dark">
+<link rel="icon" href="${FAVICON}">
 <link rel="stylesheet" href="${f.assets.style.url}">
 <script defer src="${f.assets.script.url}"></script>
 </head>

@@ -17,7 +17,7 @@ export function blockRow(v: View, b: Pick<BlockRecord, 'hash' | 'height' | 'time
 }
 
 function table(rows: SafeHtml[], live: boolean): SafeHtml {
-  return html`<div class="table-wrap"><table class="blocks"${live ? html` data-live-blocks` : ''}><thead><tr>${BLOCK_COLUMNS.map((c) => html`<th scope="col">${c}</th>`)}</tr></thead><tbody>${rows}</tbody></table></div>`;
+  return html`<div class="table-wrap" tabindex="0" role="region" aria-label="Recent blocks"><table class="blocks"${live ? html` data-live-blocks` : ''}><thead><tr>${BLOCK_COLUMNS.map((c) => html`<th scope="col">${c}</th>`)}</tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
 const median = (b: BlockRecord) => b.feeRatePercentiles?.[2] ?? null;

@@ -1,5 +1,5 @@
 // The retro boot sequence: the real checks of this runtime (store, history, nodes, sources, jobs)
-// printed as a terminal would, line by line (CSS animation), then on to the Overview.
+// printed as a terminal would, line by line (CSS animation), then on to the Overview (web/boot.ts).
 import { readSourceStatuses } from '../../../sources/source-tracker.ts';
 import { VERSION } from '../../routes/health.ts';
 import { html } from '../html.ts';
@@ -18,8 +18,7 @@ export async function bootPage(ctx: PageContext): Promise<RenderedPage> {
     [`jobs: ${app.jobs.length} scheduled`, 'ok'],
     ['live stream: /api/stream', 'ok'],
   ];
-  const body = html`<meta http-equiv="refresh" content="${Math.ceil(lines.length * 0.3) + 2};url=/">
-<pre class="boot" aria-live="off">${lines.map(([text, state], i) => html`<span class="boot-line l${Math.min(i, 24)}">${text.padEnd(44, '.')} [${state === 'ok' ? ' OK ' : state === 'off' ? ' -- ' : 'FAIL'}]</span>\n`)}<span class="boot-line l${Math.min(lines.length, 24)} cursor">READY. Loading the dashboard…</span></pre>
-<p><a href="/">Skip to the Overview</a></p>`;
+  const body = html`<pre class="boot" aria-live="off">${lines.map(([text, state], i) => html`<span class="boot-line l${Math.min(i, 24)}">${text.padEnd(44, '.')} [${state === 'ok' ? ' OK ' : state === 'off' ? ' -- ' : 'FAIL'}]</span>\n`)}<span class="boot-line l${Math.min(lines.length, 24)} cursor">READY. Loading the dashboard…</span></pre>
+<p><a href="/" data-boot-next>Continue to the Overview</a> (any key skips; it continues by itself when the checks are printed)</p>`;
   return { title: 'Boot', body };
 }

@@ -32,7 +32,7 @@ function coinTable(v: View, piece: PieceReply): SafeHtml {
   if (coins.length === 0) return unavailable(piece.reason ?? 'no coin list yet');
   return html`<div class="table-tools"><label>Search <input type="search" id="coin-search" autocomplete="off" placeholder="name or symbol"></label>
 <label><input type="checkbox" id="watch-only"> watchlist only</label></div>
-<div class="table-wrap"><table class="coins" id="coins"><caption class="sr-only">Top ${coins.length} coins by market cap</caption>
+<div class="table-wrap" tabindex="0" role="region" aria-label="Top coins table"><table class="coins" id="coins"><caption class="sr-only">Top ${coins.length} coins by market cap</caption>
 <thead><tr><th scope="col"><span class="sr-only">Watch</span></th>${COLUMNS.map(([key, label]) => html`<th scope="col" aria-sort="${key === 'rank' ? 'ascending' : 'none'}"><button type="button" data-sort="${key}">${label}</button></th>`)}</tr></thead>
 <tbody>${coins.map(
     (c) => html`<tr${dataAttrs({ id: c.id, search: `${c.name} ${c.symbol}`.toLowerCase(), rank: c.rank, name: c.name.toLowerCase(), price: c.priceUsd, change: c.change24hPct, cap: c.marketCapUsd, volume: c.volume24hUsd })}>
@@ -64,7 +64,7 @@ export async function marketPage(ctx: PageContext): Promise<RenderedPage> {
   );
   const assets = card(
     { id: 'vs-assets', title: 'BTC beside other assets', wide: true },
-    html`<div class="table-wrap"><table><thead><tr><th scope="col">Asset</th><th scope="col">Market cap</th><th scope="col">BTC as % of it</th><th scope="col">Source</th></tr></thead><tbody>${m.btcVsAssets.map(
+    html`<div class="table-wrap" tabindex="0" role="region" aria-label="BTC beside other assets"><table><thead><tr><th scope="col">Asset</th><th scope="col">Market cap</th><th scope="col">BTC as % of it</th><th scope="col">Source</th></tr></thead><tbody>${m.btcVsAssets.map(
       (r) => html`<tr><th scope="row">${r.asset}</th><td>${r.marketCapUsd === null ? html`<span class="why">${'reason' in r ? r.reason : 'unavailable'}</span>` : bound(v, null, r.marketCapUsd, 'fiatCompact')}</td><td>${bound(v, null, r.btcSharePct, 'pct')}</td><td><small>${r.source}${r.asOf ? ` · ${r.asOf.slice(0, 10)}` : ''}</small></td></tr>`,
     )}</tbody></table></div>
 <h3>BTC's market cap as a multiple of each coin's</h3>${

@@ -14,7 +14,7 @@ const NO_ELECTRUM = 'No Electrum server configured: set ELECTRUM_URL (tcp://host
 function nodeTable(v: View, ids: readonly string[], statuses: readonly (NodeStatus | undefined)[]): SafeHtml {
   const row = (label: string, cell: (s: NodeStatus) => SafeHtml | string) =>
     html`<tr><th scope="row">${label}</th>${statuses.map((s) => html`<td>${s ? cell(s) : 'not checked yet'}</td>`)}</tr>`;
-  return html`<div class="table-wrap"><table class="side-by-side"><thead><tr><th scope="col">Node</th>${ids.map((id) => html`<th scope="col">${id}</th>`)}</tr></thead><tbody>
+  return html`<div class="table-wrap" tabindex="0" role="region" aria-label="Your nodes side by side"><table class="side-by-side"><thead><tr><th scope="col">Node</th>${ids.map((id) => html`<th scope="col">${id}</th>`)}</tr></thead><tbody>
 ${row('State', (s) => html`<span class="state state-${s.state}">${s.state}</span> <small>${s.message ?? ''}</small>`)}
 ${row('Version', (s) => s.subversion ?? s.version ?? '—')}
 ${row('Chain', (s) => s.chain ?? '—')}

@@ -136,7 +136,7 @@ function networkCard(v: View, p: Record<string, PieceReply>, nowSec: number): Sa
           ['Next adjustment', bound(v, null, adj?.estimatedChangePct ?? null, 'signedPct')],
           ['Hashrate', bound(v, null, hr?.currentHashrateHs ?? null, 'hashrate')],
           ['Halving in', bound(v, null, halving?.blocksLeft ?? null, 'int')],
-          ['Supply', bound(v, null, supplySats(height + 1), 'btc')],
+          ['Supply', bound(v, null, supplySats(height), 'btc')],
         ]),
   );
 }

@@ -45,14 +45,14 @@ export async function statusPage(ctx: PageContext): Promise<RenderedPage> {
   );
   const jobTable = card(
     { id: 'jobs', title: 'Jobs', wide: true },
-    html`<div class="table-wrap"><table><thead><tr><th scope="col">Job</th><th scope="col">Last</th><th scope="col">Took</th><th scope="col">Finished</th><th scope="col">Next</th><th scope="col">Runs</th><th scope="col">Error</th></tr></thead><tbody>${jobs.map(
+    html`<div class="table-wrap" tabindex="0" role="region" aria-label="Jobs"><table><thead><tr><th scope="col">Job</th><th scope="col">Last</th><th scope="col">Took</th><th scope="col">Finished</th><th scope="col">Next</th><th scope="col">Runs</th><th scope="col">Error</th></tr></thead><tbody>${jobs.map(
       (j) => html`<tr><th scope="row">${j.name}</th><td><span class="state state-${j.running ? 'running' : (j.lastOutcome ?? 'pending')}">${j.running ? 'running' : (j.lastOutcome ?? 'not run')}</span></td>
 <td>${j.lastDurationMs === null ? '—' : `${j.lastDurationMs} ms`}</td><td>${j.lastFinishedAtMs ? bound(v, null, j.lastFinishedAtMs / 1000, 'ago') : '—'}</td><td>${bound(v, null, j.nextRunAtMs / 1000, 'until')}</td><td>${bound(v, null, j.runs, 'int')}</td><td><small>${j.lastError ?? ''}</small></td></tr>`,
     )}</tbody></table></div>`,
   );
   const sourceTable = card(
     { id: 'sources', title: 'Sources', wide: true },
-    html`<div class="table-wrap"><table><thead><tr><th scope="col">Source</th><th scope="col">State</th><th scope="col">Breaker</th><th scope="col">Last good</th><th scope="col">Last error</th></tr></thead><tbody>${sources.map(
+    html`<div class="table-wrap" tabindex="0" role="region" aria-label="Sources"><table><thead><tr><th scope="col">Source</th><th scope="col">State</th><th scope="col">Breaker</th><th scope="col">Last good</th><th scope="col">Last error</th></tr></thead><tbody>${sources.map(
       (src) => html`<tr><th scope="row">${src.name}</th><td><span class="state state-${src.state}">${src.state}</span></td><td>${src.breaker}</td><td>${src.lastOkAtMs ? bound(v, null, src.lastOkAtMs / 1000, 'ago') : '—'}</td><td><small>${src.disabledReason ?? src.lastError?.message ?? ''}</small></td></tr>`,
     )}</tbody></table></div>`,
   );
