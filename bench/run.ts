@@ -1,6 +1,7 @@
 // `npm run bench`: one cached JSON endpoint of the real server against a raw node:http server
 // serving the same bytes, measured in the same run, interleaved, on loopback only. Reports
-// requests/s, p50/p99 latency and the ratio; the goal is a ratio >= 0.70.
+// requests/s, p50/p99 latency and the ratio; the goal is a ratio >= 0.70. Then the SSE fan-out
+// benchmark (bench/sse.ts). The exit code is non-zero when either goal is missed.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
@@ -74,4 +75,10 @@ try {
 } finally {
   child.kill('SIGTERM');
   await once(child, 'exit');
+}
+
+if (process.env.BENCH_SKIP_SSE !== '1') {
+  console.log('');
+  const sse = spawnSync(process.execPath, ['--import', 'tsx', new URL('./sse.ts', import.meta.url).pathname], { stdio: 'inherit' });
+  if (sse.status !== 0) process.exitCode = 1;
 }
