@@ -61,6 +61,8 @@ class Chart {
   private draw(d: ChartData): void {
     this.plot?.destroy();
     this.plot = undefined;
+    const src = this.fig.querySelector('.chart-src');
+    if (src) src.textContent = '';
     if (d.t.length < 2) return this.message(d.reason ?? 'not enough history yet');
     this.status.remove();
     const stroke = cssVar('--accent');
@@ -79,6 +81,8 @@ class Chart {
       this.box,
     );
     this.box.setAttribute('aria-label', `${d.title}, ${d.t.length} points from ${d.source}`);
+    const newest = d.t.at(-1);
+    if (src && newest !== undefined) src.textContent = `${d.source} · ${d.t.length} points · latest ${formatValue(newest, 'ago', formatOptions())}`;
   }
 
   private png(): void {

@@ -60,7 +60,7 @@ export function chart(o: { id: string; name: string; title: string; ranges: read
 <figcaption><span>${o.title}</span>
 <span class="ranges" role="group" aria-label="${o.title} range">${o.ranges.map((r) => html`<button type="button" data-range-btn="${r}" aria-pressed="${r === o.range ? 'true' : 'false'}">${r}</button>`)}</span>
 <a class="csv" href="${csv}" download>CSV</a> <button type="button" class="png" data-png>PNG</button></figcaption>
-<div class="plot" role="img" aria-label="${o.title} chart"><p class="chart-status">loading chart…</p></div></figure>`;
+<div class="plot" role="img" aria-label="${o.title} chart"><p class="chart-status">loading chart…</p></div><p class="fresh chart-src"></p></figure>`;
 }
 
 export const STALE_MS = { node: 60_000, price: 600_000 } as const;
