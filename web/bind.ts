@@ -11,7 +11,6 @@ export function formatOptions(): FormatOptions {
 
 export class Binder {
   private readonly byType = new Map<string, HTMLElement[]>();
-  private readonly ticking: HTMLElement[] = [];
   private readonly fresh: HTMLElement[] = [];
 
   constructor(root: ParentNode = document) {
@@ -21,7 +20,6 @@ export class Binder {
       list.push(el);
       this.byType.set(type, list);
     });
-    root.querySelectorAll<HTMLElement>('[data-f="ago"],[data-f="until"]').forEach((el) => this.ticking.push(el));
     root.querySelectorAll<HTMLElement>('[data-fresh]').forEach((el) => this.fresh.push(el));
   }
 
@@ -53,7 +51,14 @@ export class Binder {
       const src = el.querySelector('.src');
       if (src && d?.source) src.textContent = d.source;
       el.querySelector('.why')?.remove();
-      if (!el.querySelector('.age')) el.innerHTML = '<span class="src"></span> · <span class="age"></span>';
+      if (!el.querySelector('.age')) {
+        const source = document.createElement('span');
+        source.className = 'src';
+        source.textContent = d?.source ?? type;
+        const age = document.createElement('span');
+        age.className = 'age';
+        el.replaceChildren(source, ' · ', age);
+      }
     }
     this.tick();
     return changed;
@@ -62,7 +67,8 @@ export class Binder {
   /** Every second: relative times, freshness ages, stale marks. */
   tick(): void {
     const opts = formatOptions();
-    for (const el of this.ticking) {
+    // Looked up each time: rows added live (new blocks) tick too.
+    for (const el of document.querySelectorAll<HTMLElement>('[data-f="ago"],[data-f="until"]')) {
       const text = formatValue(Number(el.dataset.v), el.dataset.f as FormatKind, opts);
       if (el.textContent !== text) el.textContent = text;
     }

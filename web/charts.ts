@@ -75,7 +75,7 @@ class Chart {
         legend: { show: false },
         cursor: { drag: { x: false, y: false } },
         series: [{}, { label: d.title, stroke, width: 2, fill: `${stroke}22` }],
-        axes: [axis, { ...axis, size: 70, values: axisValue(d.unit) }],
+        axes: [axis, { ...axis, size: 86, values: axisValue(d.unit) }],
       },
       [d.t, d.v],
       this.box,

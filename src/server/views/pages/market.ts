@@ -74,7 +74,7 @@ export async function marketPage(ctx: PageContext): Promise<RenderedPage> {
     }`,
   );
   const body = html`<div class="grid">${kpiCard}
-${card({ id: 'btc-chart', title: 'BTC price', wide: true }, chart({ id: 'chart-btc', name: 'price', title: 'BTC price (USD)', ranges: ['1d', '30d', '90d', '1y', '10y', 'all'], range: '1y' }))}
+${card({ id: 'btc-chart', title: 'BTC price', wide: true }, chart({ id: 'chart-btc', name: 'price', title: 'BTC price', ranges: ['1d', '30d', '90d', '1y', '10y', 'all'], range: '1y' }))}
 ${card({ id: 'top', title: 'Top coins', wide: true, fresh: pieceFresh(v, m.topCoins) }, coinTable(v, m.topCoins ?? { source: null, asOf: null, ageSec: null, stale: false, data: null, reason: 'not fetched yet' }))}
 ${assets}</div>`;
   return { title: 'Market', body };

@@ -153,7 +153,8 @@ export async function overviewPage(ctx: PageContext): Promise<RenderedPage> {
     readPieces(app, ['mempool.tip', 'mempool.fees', 'mempool.difficulty', 'mempool.hashrate']),
   ]);
   const reason = app.nodes.length === 0 ? NO_NODE : 'waiting for the first reading from your node';
-  const body = html`<div class="grid">${marketCard(v, k)}${chainCards(v, chain, reason, nowMs)}${mempoolCards(v, mempool, fees, reason, nowMs)}${nodeListCard(v, statuses, app.nodes.map((n) => n.id), nowMs)}${networkCard(v, pub, Math.floor(nowMs / 1000))}
-${card({ id: 'price-chart', title: 'BTC price', wide: true }, chart({ id: 'chart-price', name: 'price', title: 'BTC price (USD)', ranges: ['1d', '30d', '90d', '1y'], range: '30d' }))}</div>`;
+  const [feesCard, mempoolCard] = mempoolCards(v, mempool, fees, reason, nowMs);
+  const body = html`<div class="grid">${marketCard(v, k)}${chainCards(v, chain, reason, nowMs)}${feesCard}${nodeListCard(v, statuses, app.nodes.map((n) => n.id), nowMs)}${mempoolCard}${networkCard(v, pub, Math.floor(nowMs / 1000))}
+${card({ id: 'price-chart', title: 'BTC price', wide: true }, chart({ id: 'chart-price', name: 'price', title: 'BTC price', ranges: ['1d', '30d', '90d', '1y'], range: '30d' }))}</div>`;
   return { title: 'Overview', body };
 }
