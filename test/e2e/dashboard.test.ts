@@ -138,6 +138,37 @@ describe('the dashboard in Chromium', { skip: CHROMIUM ? false : 'chromium not i
     await ctx.close();
   });
 
+  test('the top coins search, sort and keep a watchlist; charts export CSV and PNG', async () => {
+    const ctx = await browser.newContext({ acceptDownloads: true });
+    try {
+      const { page, problems } = await openPage(ctx, '/market');
+      const visible = () => page.locator('#coins tbody tr:visible th').allInnerTexts();
+      await page.fill('#coin-search', 'ereum');
+      assert.deepEqual(await visible(), ['Ethereum ETH']);
+      await page.fill('#coin-search', '');
+      await page.click('button[data-sort="price"]');
+      await page.click('button[data-sort="price"]');
+      assert.equal((await visible())[0], 'Bitcoin BTC', 'highest price first');
+      assert.equal(await page.locator('th:has(button[data-sort="price"])').getAttribute('aria-sort'), 'descending');
+      await page.click('button[data-watch="tether"]');
+      await page.check('#watch-only');
+      assert.deepEqual(await visible(), ['Tether USDT']);
+      await page.reload();
+      await page.check('#watch-only');
+      assert.deepEqual(await visible(), ['Tether USDT'], 'the watchlist survives a reload');
+      await page.waitForSelector('#chart-btc .uplot canvas', { timeout: 10_000 });
+      const [png] = await Promise.all([page.waitForEvent('download'), page.click('#chart-btc [data-png]')]);
+      assert.match(png.suggestedFilename(), /^satscope-price-1y\.png$/);
+      await page.click('#chart-btc [data-range-btn="all"]');
+      assert.equal(await page.locator('#chart-btc a.csv').getAttribute('href'), '/api/v1/charts/price?range=all&format=csv');
+      const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#chart-btc a.csv')]);
+      assert.equal(csv.suggestedFilename(), 'satscope-price-all.csv');
+      assert.deepEqual(problems.console, []);
+    } finally {
+      await ctx.close();
+    }
+  });
+
   test('a mined block reaches the open Overview within 5 s, without a reload', async () => {
     const ctx = await browser.newContext();
     const { page } = await openPage(ctx, '/');
