@@ -55,28 +55,19 @@ export class Traffic {
   }
 
   render(sse: SseStats, nowMs = Date.now()): string {
+    const metric = (name: string, type: 'counter' | 'gauge', help: string, samples: string[]) => [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...samples];
     const lines = [
-      '# HELP satscope_page_views_total Dashboard pages rendered, by page',
-      '# TYPE satscope_page_views_total counter',
-      ...[...this.views].map(([page, n]) => `satscope_page_views_total{page="${page}"} ${n}`),
-      '# HELP satscope_active_viewers Browser tabs that sent a heartbeat in the last 75 s',
-      '# TYPE satscope_active_viewers gauge',
-      `satscope_active_viewers ${this.activeViewers(nowMs)}`,
-      '# HELP satscope_sse_clients Open live (SSE) connections',
-      '# TYPE satscope_sse_clients gauge',
-      `satscope_sse_clients ${sse.clients}`,
-      '# HELP satscope_sse_connections_total Live connections accepted',
-      '# TYPE satscope_sse_connections_total counter',
-      `satscope_sse_connections_total ${sse.connectedTotal}`,
-      '# HELP satscope_sse_refused_total Live connections refused by the total or per-IP cap',
-      '# TYPE satscope_sse_refused_total counter',
-      `satscope_sse_refused_total ${sse.refusedTotal}`,
-      '# HELP satscope_sse_dropped_slow_total Live connections dropped because the client did not read',
-      '# TYPE satscope_sse_dropped_slow_total counter',
-      `satscope_sse_dropped_slow_total ${sse.droppedSlowTotal}`,
-      '# HELP satscope_sse_events_total Events broadcast to live connections',
-      '# TYPE satscope_sse_events_total counter',
-      `satscope_sse_events_total ${sse.eventsTotal}`,
+      ...metric('satscope_page_views_total', 'counter', 'Dashboard pages rendered, by page', [...this.views].map(([page, n]) => `satscope_page_views_total{page="${page}"} ${n}`)),
+      ...metric('satscope_active_viewers', 'gauge', 'Browser tabs that sent a heartbeat in the last 75 s', [`satscope_active_viewers ${this.activeViewers(nowMs)}`]),
+      ...(
+        [
+          ['satscope_sse_clients', 'gauge', 'Open live (SSE) connections', sse.clients],
+          ['satscope_sse_connections_total', 'counter', 'Live connections accepted', sse.connectedTotal],
+          ['satscope_sse_refused_total', 'counter', 'Live connections refused by the total or per-IP cap', sse.refusedTotal],
+          ['satscope_sse_dropped_slow_total', 'counter', 'Live connections dropped because the client did not read', sse.droppedSlowTotal],
+          ['satscope_sse_events_total', 'counter', 'Events broadcast to live connections', sse.eventsTotal],
+        ] as const
+      ).flatMap(([name, type, help, value]) => metric(name, type, help, [`${name} ${value}`])),
     ];
     return `${lines.join('\n')}\n`;
   }

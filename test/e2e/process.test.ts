@@ -139,3 +139,38 @@ test('satscope check prints each node and the Electrum server: what answered and
     await node.stop();
   }
 });
+
+test('satscope start serves the Overview with the data its jobs have by then at first paint', async () => {
+  const fx = await startFixtureServer();
+  const port = await freePort();
+  const child = spawnSatscope(['start'], { PORT: String(port), HOST: '127.0.0.1', ...fx.env });
+  try {
+    await waitFor('a price from the jobs', async () => ((await (await fetch(`http://127.0.0.1:${port}/api/bitcoin/latest`)).json()) as { data: unknown }).data ?? undefined, 30_000, 200);
+    const r = await fetch(`http://127.0.0.1:${port}/`);
+    assert.equal(r.status, 200);
+    const html = await r.text();
+    assert.match(html, /<title>Overview · Satscope<\/title>/);
+    assert.match(html, /data-k="price\.usd" data-f="fiat" data-v="60823">\$60,823</);
+  } finally {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+    await fx.stop();
+  }
+});
+
+test('satscope demo serves a populated dashboard labelled DEMO with nothing configured, and stops on SIGTERM', async () => {
+  const port = await freePort();
+  const child = spawnSatscope(['demo'], { PORT: String(port), HOST: '127.0.0.1' });
+  try {
+    const html = await waitFor('a filled demo overview', async () => {
+      const h = await (await fetch(`http://127.0.0.1:${port}/`)).text();
+      return /data-k="chain\.height" data-f="int" data-v="2\d\d"/.test(h) && /\$60,823/.test(h) ? h : undefined;
+    }, 60_000, 500);
+    assert.match(html, /<title>DEMO · Overview/);
+    for (const path of ['/market', '/blocks', '/nodes', '/status', '/settings']) assert.match(await (await fetch(`http://127.0.0.1:${port}${path}`)).text(), /<strong>DEMO<\/strong>/, path);
+  } finally {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  }
+  assert.match(child.output(), /stopped cleanly/);
+});
