@@ -1,6 +1,7 @@
 // `satscope backfill btc-closes --from 2015-01-01 [--to 2026-01-01]`: the same backfill the job
 // runs, in the foreground, with a progress bar on a terminal (plain lines otherwise).
 import { z } from 'zod';
+import { bitcoinDaySchema } from './domain/dates.ts';
 import type { Config } from './config.ts';
 import { describeError } from './errors.ts';
 import { BACKFILL_FROM_SETTING, backfillCloses, dayIso } from './jobs/backfill-closes.ts';
@@ -11,7 +12,7 @@ import { buildSourceCatalog } from './sources/catalog.ts';
 import { openHistory } from './store/history/history.ts';
 
 const SERIES = ['btc-closes'] as const;
-const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD').transform((d) => Date.parse(`${d}T00:00:00Z`) / 1000).refine((s) => Number.isFinite(s), 'not a date');
+const date = bitcoinDaySchema();
 
 export function parseBackfillArgs(argv: readonly string[]): { series: (typeof SERIES)[number]; fromSec: number; toSec: number | undefined } {
   const [series, ...rest] = argv;

@@ -17,7 +17,7 @@ import type { Store } from '../store/types.ts';
 import { HttpStats } from './http-stats.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { CacheStats, ResponseCache } from './response-cache.ts';
-import { errorEnvelope, sendError, sendJson } from './responses.ts';
+import { SECURITY_HEADERS, errorEnvelope, sendError, sendJson } from './responses.ts';
 import { Router, type RouteDefinition } from './route.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { bitcoinRoutes } from './routes/bitcoin.ts';
@@ -118,6 +118,11 @@ export function buildApp(deps: AppDeps): App {
   }
 
   function fail(route: string, res: ServerResponse, err: unknown, startedMs: number): void {
+    if (isClientAbort(err, res)) {
+      deps.log.debug('client went away mid-request', { route, err: describeError(err) });
+      if (!res.destroyed) res.destroy();
+      return observe(route, 499, startedMs);
+    }
     if (!(err instanceof SatscopeError) || (err.status >= 500 && err.code !== 'SSE_CAPACITY')) deps.log.error('request failed', { route, err: describeError(err) });
     if (!res.headersSent) observe(route, sendError(res, err), startedMs);
     else res.destroy();
@@ -140,17 +145,40 @@ export function buildApp(deps: AppDeps): App {
     observe(def.path, sendJson(res, 429, errorEnvelope('RATE_LIMITED', message), ['retry-after', String(retryAfterSec)]), startedMs);
   }
 
+  // The request path is total: whatever a client sends (path, method, query, headers, body) ends in
+  // a reply from here or a handler, never in an exception past this function.
   function handle(req: IncomingMessage, res: ServerResponse): void {
     const startedMs = performance.now();
+    try {
+      route(req, res, startedMs);
+    } catch (err) {
+      fail('unmatched', res, err, startedMs);
+    }
+  }
+
+  function route(req: IncomingMessage, res: ServerResponse, startedMs: number): void {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
     const rawQuery = q === -1 ? '' : url.slice(q + 1);
-    const matched = router.match(req.method ?? 'GET', path);
-    if (matched === undefined || matched === 'method') {
-      if (!matched && wantsHtml(req, path)) return observe('unmatched', errorPage(shared, res, 404, `There is no page at ${path}.`), startedMs);
-      const status = sendError(res, new SatscopeError(matched ? 'METHOD_NOT_ALLOWED' : 'NOT_FOUND', `${matched ? 'method not allowed for' : 'no route for'} ${path}`));
-      return observe('unmatched', status, startedMs);
+    const method = req.method ?? 'GET';
+    if (method === 'OPTIONS') {
+      const allow = router.allowed(path);
+      if (allow.length === 0) return observe('unmatched', sendError(res, new SatscopeError('NOT_FOUND', `no route for ${path}`)), startedMs);
+      // No CORS: the dashboard is same-origin; OPTIONS only says what the path allows.
+      res.writeHead(204, [...SECURITY_HEADERS, 'allow', allow.join(', '), 'cache-control', 'no-store', 'content-length', '0']);
+      res.end();
+      return observe('unmatched', 204, startedMs);
+    }
+    const matched = router.match(method, path);
+    if (matched.kind === 'bad-path') return observe('unmatched', sendError(res, new SatscopeError('BAD_REQUEST', matched.message, { details: [{ field: 'path', message: 'malformed percent-escape' }] })), startedMs);
+    if (matched.kind === 'method') {
+      const err = new SatscopeError('METHOD_NOT_ALLOWED', `${method.slice(0, 16)} is not allowed for ${path}; use ${matched.allow.join(', ')}`);
+      return observe('unmatched', sendError(res, err, ['allow', matched.allow.join(', ')]), startedMs);
+    }
+    if (matched.kind === 'none') {
+      if (wantsHtml(req, path)) return observe('unmatched', errorPage(shared, res, 404, `There is no page at ${path}.`), startedMs);
+      return observe('unmatched', sendError(res, new SatscopeError('NOT_FOUND', `no route for ${path}`)), startedMs);
     }
     const { def, params } = matched;
     if (draining) return observe(def.path, sendError(res, new SatscopeError('SHUTTING_DOWN'), ['connection', 'close']), startedMs);
@@ -209,6 +237,12 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
 }
 
 export type AppContext = AppDeps & { demo: boolean; cache: ResponseCache; cacheStats: CacheStats; httpStats: HttpStats; sse: SseHub; traffic: Traffic };
+
+/** The client hung up (reset, aborted body): its business, not an error of ours. */
+function isClientAbort(err: unknown, res: ServerResponse): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'ECONNRESET' || code === 'ECONNABORTED' || code === 'EPIPE' || code === 'ERR_STREAM_PREMATURE_CLOSE' || (res.destroyed && !(err instanceof SatscopeError));
+}
 
 /** A browser asking for a page (not the API) gets the HTML error page. */
 function wantsHtml(req: IncomingMessage, path: string): boolean {

@@ -34,15 +34,35 @@ export interface CompiledRoute {
   paramNames: string[];
 }
 
+export type RouteMatch =
+  | { kind: 'route'; def: RouteDefinition; params: Record<string, string> }
+  /** The path exists for other methods; `allow` lists them for the 405's Allow header. */
+  | { kind: 'method'; allow: string[] }
+  /** A path parameter is not valid percent-encoded UTF-8 (e.g. `%E0`, `%ZZ`). */
+  | { kind: 'bad-path'; message: string }
+  | { kind: 'none' };
+
+/** decodeURIComponent without the URIError: undefined for a malformed escape. */
+export function safeDecode(s: string): string | undefined {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return undefined;
+  }
+}
+
 export class Router {
   private readonly exact = new Map<string, RouteDefinition>();
   private readonly patterns: CompiledRoute[] = [];
-  private readonly paths = new Set<string>();
+  /** Methods per exact path, for Allow. */
+  private readonly methods = new Map<string, Set<string>>();
 
   add(def: RouteDefinition): void {
-    this.paths.add(def.path);
     if (!def.path.includes(':')) {
       this.exact.set(`${def.method} ${def.path}`, def);
+      const set = this.methods.get(def.path) ?? new Set<string>();
+      set.add(def.method);
+      this.methods.set(def.path, set);
       return;
     }
     const paramNames: string[] = [];
@@ -53,12 +73,26 @@ export class Router {
     this.patterns.push({ def, pattern: new RegExp(`^${source}$`), paramNames });
   }
 
-  /** The route, 'method' when the path exists for another method, or undefined. */
-  match(method: string, path: string): { def: RouteDefinition; params: Record<string, string> } | 'method' | undefined {
+  /** Every route, for the fuzz test and the docs. */
+  routes(): RouteDefinition[] {
+    return [...this.exact.values(), ...this.patterns.map((p) => p.def)];
+  }
+
+  /** The methods a path answers to (GET implies HEAD; OPTIONS always), or [] when none. */
+  allowed(path: string): string[] {
+    const set = new Set<string>(this.methods.get(path) ?? []);
+    for (const r of this.patterns) if (r.pattern?.test(path)) set.add(r.def.method);
+    if (set.size === 0) return [];
+    if (set.has('GET')) set.add('HEAD');
+    set.add('OPTIONS');
+    return [...set].sort();
+  }
+
+  match(method: string, path: string): RouteMatch {
     const m = method === 'HEAD' ? 'GET' : method;
     const hit = this.exact.get(`${m} ${path}`);
-    if (hit) return { def: hit, params: {} };
-    let otherMethod = this.paths.has(path);
+    if (hit) return { kind: 'route', def: hit, params: {} };
+    let otherMethod = this.methods.has(path);
     for (const r of this.patterns) {
       const found = r.pattern?.exec(path);
       if (!found) continue;
@@ -67,9 +101,13 @@ export class Router {
         continue;
       }
       const params: Record<string, string> = {};
-      r.paramNames.forEach((n, i) => (params[n] = decodeURIComponent(found[i + 1] ?? '')));
-      return { def: r.def, params };
+      for (const [i, n] of r.paramNames.entries()) {
+        const decoded = safeDecode(found[i + 1] ?? '');
+        if (decoded === undefined) return { kind: 'bad-path', message: `the path parameter ${n} is not valid percent-encoded UTF-8` };
+        params[n] = decoded;
+      }
+      return { kind: 'route', def: r.def, params };
     }
-    return otherMethod ? 'method' : undefined;
+    return otherMethod ? { kind: 'method', allow: this.allowed(path) } : { kind: 'none' };
   }
 }

@@ -115,6 +115,12 @@ export class SseHub {
    * reconnects by itself and cannot set headers).
    */
   connect(req: IncomingMessage, res: ServerResponse, ip: string, lastEventId?: string, nowMs = Date.now()): void {
+    // HEAD asks what a stream would look like: its headers, and no slot held.
+    if (req.method === 'HEAD') {
+      res.writeHead(200, HEADERS);
+      res.end();
+      return;
+    }
     const perIp = this.perIp.get(ip) ?? 0;
     if (this.clients.size >= this.options.maxClients) {
       this.counts.refusedTotal++;

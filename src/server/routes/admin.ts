@@ -1,6 +1,7 @@
 // Admin endpoints: bearer ADMIN_TOKEN only; off (404 FEATURE_DISABLED) without it.
 import { z } from 'zod';
 import { BACKFILL_FROM_SETTING } from '../../jobs/backfill-closes.ts';
+import { bitcoinDaySchema } from '../../domain/dates.ts';
 import { SatscopeError } from '../../errors.ts';
 import { requestJobRun } from '../../scheduler.ts';
 import type { AppContext } from '../app.ts';
@@ -13,14 +14,14 @@ export function adminRoutes(app: AppContext) {
       method: 'POST',
       path: '/api/admin/backfill/btc-closes',
       auth: 'admin',
-      body: z.object({ from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD').refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), 'not a date') }).strict(),
+      body: z.object({ from: z.string().max(10).pipe(bitcoinDaySchema()) }).strict(),
       handle: async ({ res, body }) => {
         if (!app.jobs.some((j) => j.name === 'backfill-btc-closes')) throw new SatscopeError('FEATURE_DISABLED', 'the coinbase source is switched off');
-        const fromSec = Date.parse(`${body.from}T00:00:00Z`) / 1000;
+        const fromSec = body.from;
         await app.history.setSetting(BACKFILL_FROM_SETTING, fromSec);
         const { startsAtMs } = await requestJobRun(app.store, app.jobs, 'backfill-btc-closes');
         app.cache.invalidate('jobs');
-        return sendJson(res, 202, { job: 'backfill-btc-closes', from: body.from, startsAt: new Date(startsAtMs).toISOString(), progress: '/api/v1/jobs' });
+        return sendJson(res, 202, { job: 'backfill-btc-closes', from: new Date(fromSec * 1000).toISOString().slice(0, 10), startsAt: new Date(startsAtMs).toISOString(), progress: '/api/v1/jobs' });
       },
     }),
     defineRoute({

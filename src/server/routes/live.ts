@@ -2,7 +2,7 @@
 // heartbeat, and the runtime's own status (what the Status page and the system monitor show).
 import { z } from 'zod';
 import type { AppContext } from '../app.ts';
-import { sendJson } from '../responses.ts';
+import { SECURITY_HEADERS, sendJson } from '../responses.ts';
 import { defineRoute } from '../route.ts';
 
 export function liveRoutes(app: AppContext) {
@@ -25,7 +25,7 @@ export function liveRoutes(app: AppContext) {
       body: z.object({ viewer: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'a random id of 8-64 letters, digits, - or _') }).strict(),
       handle: ({ res, body }) => {
         app.traffic.heartbeat(body.viewer);
-        res.writeHead(204, ['cache-control', 'no-store']);
+        res.writeHead(204, [...SECURITY_HEADERS, 'cache-control', 'no-store']);
         res.end();
         return 204;
       },

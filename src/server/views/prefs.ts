@@ -22,7 +22,14 @@ export function readPrefs(req: IncomingMessage, currencies: readonly string[]): 
     .find((c) => c.startsWith(`${PREFS_COOKIE}=`))
     ?.slice(PREFS_COOKIE.length + 1);
   if (!raw) return prefs;
-  const params = new URLSearchParams(decodeURIComponent(raw));
+  // A cookie is client input: a malformed escape means no preferences, not an error.
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(raw);
+  } catch {
+    return prefs;
+  }
+  const params = new URLSearchParams(decoded);
   return mergePrefs(prefs, params, currencies);
 }
 
