@@ -1,6 +1,10 @@
 // `satscope check`: the configuration, the stores, and one cheap request to every enabled source.
+// One line per source with the cause in plain words; exit 1 when the stores or any enabled source
+// fail, so a deployment script can rely on it. When no public source answers at all, the machine
+// is probably offline: `satscope demo` runs without a network.
 import type { Config, PublicSourceName } from './config.ts';
 import { describeError } from './errors.ts';
+import { explainError } from './sources/explain.ts';
 import { silentLogger } from './log.ts';
 import { createMetrics } from './metrics.ts';
 import { openStore } from './main.ts';
@@ -15,6 +19,7 @@ interface Row {
   what: string;
   state: 'ok' | 'FAIL' | 'off';
   detail: string;
+  public?: boolean;
 }
 
 export async function runCheck(config: Config, print: (line: string) => void): Promise<number> {
@@ -45,9 +50,9 @@ export async function runCheck(config: Config, print: (line: string) => void): P
       if (!client) return rows.push({ what: t.def.name, state: 'off', detail: 'no client' });
       try {
         await client.getText(PROBE_PATHS[t.def.name as PublicSourceName]);
-        rows.push({ what: t.def.name, state: 'ok', detail: t.def.target ?? '' });
+        rows.push({ what: t.def.name, state: 'ok', detail: t.def.target ?? '', public: true });
       } catch (err) {
-        rows.push({ what: t.def.name, state: 'FAIL', detail: describeError(err) });
+        rows.push({ what: t.def.name, state: 'FAIL', detail: explainError(err, t.def.name).summary, public: true });
       }
     }),
   );
@@ -55,8 +60,14 @@ export async function runCheck(config: Config, print: (line: string) => void): P
   const width = Math.max(...rows.map((r) => r.what.length));
   print('Configuration: valid');
   for (const r of rows) print(`${r.what.padEnd(width)}  ${r.state.padEnd(4)}  ${r.detail}`);
-  // Sources may be unreachable on an offline box; only the stores decide the exit code.
-  return rows.some((r) => (r.what === 'store' || r.what === 'history') && r.state === 'FAIL') ? 1 : 0;
+  const failed = rows.filter((r) => r.state === 'FAIL');
+  const publicRows = rows.filter((r) => r.public);
+  if (publicRows.length > 0 && publicRows.every((r) => r.state === 'FAIL')) {
+    print('No public source answered: is this machine offline? `satscope demo` shows the dashboard without a network,');
+    print('and SOURCES_DISABLED=mempool,coingecko,coinbase,blockchain,bitnodes,forkmonitor keeps an offline install quiet.');
+  }
+  if (failed.length > 0) print(`${failed.length} of ${rows.filter((r) => r.state !== 'off').length} checks failed: ${failed.map((r) => r.what).join(', ')}`);
+  return failed.length > 0 ? 1 : 0;
 }
 
 async function probeNode(node: BitcoinNode | undefined): Promise<Row> {
@@ -66,7 +77,7 @@ async function probeNode(node: BitcoinNode | undefined): Promise<Row> {
     const missing = caps.missing.length ? `; missing ${caps.missing.join(', ')} (fallbacks in use)` : '; all optional methods present';
     return { what: node.id, state: 'ok', detail: `${net.info.subversion} ${info.chain} height ${info.blocks}, ${net.peers.length} peers${missing}` };
   } catch (err) {
-    return { what: node.id, state: 'FAIL', detail: `${node.target ?? ''}: ${describeError(err)}` };
+    return { what: node.id, state: 'FAIL', detail: `${explainError(err, node.id).summary} (${node.target ?? ''})` };
   }
 }
 
@@ -76,7 +87,7 @@ async function probeElectrum(url: string, tracker: SourceTracker, tlsVerify: boo
     await client.start();
     return { what: 'electrum', state: 'ok', detail: `${client.serverVersion?.[0] ?? '?'} protocol ${client.serverVersion?.[1] ?? '?'}, tip ${client.tip?.height ?? '?'}` };
   } catch (err) {
-    return { what: 'electrum', state: 'FAIL', detail: `${url}: ${describeError(err)}` };
+    return { what: 'electrum', state: 'FAIL', detail: explainError(err, 'electrum').summary };
   } finally {
     await client.close();
   }

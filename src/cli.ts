@@ -3,10 +3,11 @@
 import { loadConfig, type Config } from './config.ts';
 import { isSatscopeError, describeError } from './errors.ts';
 import { createLogger } from './log.ts';
-import { exitOnSignals, startRuntime, type Role } from './main.ts';
+import { exitOnFatal, exitOnSignals, startRuntime, type Role } from './main.ts';
 import { runCheck } from './check.ts';
 import { runBackfill } from './backfill-cli.ts';
 import { startDemo } from './demo/index.ts';
+import { VERSION } from './server/routes/health.ts';
 
 const USAGE = `usage: satscope <command>
   start    everything in one process: scheduler, jobs and web server (npm start)
@@ -15,7 +16,8 @@ const USAGE = `usage: satscope <command>
   check    validate the configuration and probe every configured source
   backfill btc-closes [--from YYYY-MM-DD] [--to YYYY-MM-DD]
            load daily BTC closes from Coinbase (resumable; skips days already held)
-  demo     an offline demo: a local regtest node that keeps mining, recorded market data, DEMO on every page`;
+  demo     an offline demo: a local regtest node that keeps mining, recorded market data, DEMO on every page
+  --version  print the version`;
 
 function configOrExit(): Config {
   try {
@@ -31,6 +33,10 @@ function configOrExit(): Config {
 
 async function main(argv: string[]): Promise<void> {
   const command = argv[0] ?? 'start';
+  if (command === '--version' || command === '-v' || command === 'version') {
+    process.stdout.write(`satscope ${VERSION}\n`);
+    return;
+  }
   if (command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(`${USAGE}\n`);
     return;
@@ -49,10 +55,13 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const log = createLogger({ level: config.logLevel, secrets: config.secrets });
-  process.on('unhandledRejection', (err) => log.error('unhandled rejection', { err: describeError(err) }));
+  // Registered before anything starts; closes whatever runtime is up by then.
+  let closeRuntime: () => Promise<void> = () => Promise.resolve();
+  exitOnFatal({ close: () => closeRuntime() }, log);
   if (command === 'demo') {
     try {
       const demo = await startDemo({ log });
+      closeRuntime = demo.close;
       exitOnSignals({ ...demo.runtime, close: demo.close }, log);
     } catch (err) {
       log.error('the demo could not start', { err: describeError(err) });
@@ -67,6 +76,7 @@ async function main(argv: string[]): Promise<void> {
     log.error('satscope could not start', { err: describeError(err) });
     process.exit(1);
   }
+  closeRuntime = runtime.close;
   exitOnSignals(runtime, log);
 }
 

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { keys } from './store/keys.ts';
 import type { Store } from './store/types.ts';
 
-export type EventType = 'block' | 'mempool' | 'fees' | 'nodes' | 'electrum' | 'chain' | 'price' | 'market';
+export const PUBLIC_EVENT_TYPES = ['public-mempool', 'public-coingecko', 'public-coinbase', 'public-blockchain', 'public-bitnodes', 'public-forkmonitor', 'public-ocean'] as const;
+export type EventType = 'block' | 'mempool' | 'fees' | 'nodes' | 'electrum' | 'chain' | 'price' | 'market' | (typeof PUBLIC_EVENT_TYPES)[number];
 
 const processTag = randomBytes(3).toString('hex');
 let sequence = 0;

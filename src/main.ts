@@ -141,3 +141,21 @@ export function exitOnSignals(runtime: Runtime, log: Logger): void {
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
 }
+
+/**
+ * What happens on an exception outside any request (the request path catches its own): an
+ * unhandled rejection is a detached task that failed, logged with its stack, and the process keeps
+ * serving; an uncaught exception may have left state half-changed, so it is logged, the process
+ * closes what it can within 5 s and exits 1 for the supervisor (systemd, Docker, npm) to restart.
+ */
+export function exitOnFatal(runtime: Pick<Runtime, 'close'>, log: Logger): void {
+  process.on('unhandledRejection', (err) => log.error('unhandled rejection (the process keeps running)', { err: describeError(err), stack: err instanceof Error ? err.stack?.split('\n').slice(0, 4).join(' | ') : undefined }));
+  process.on('uncaughtException', (err, origin) => {
+    log.error('uncaught exception: closing and exiting 1 for the supervisor to restart', { origin, err: describeError(err), stack: err.stack?.split('\n').slice(0, 6).join(' | ') });
+    setTimeout(() => process.exit(1), 5_000).unref();
+    runtime.close().then(
+      () => process.exit(1),
+      () => process.exit(1),
+    );
+  });
+}

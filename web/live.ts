@@ -11,7 +11,7 @@ export interface LivePayload {
 }
 type Message = { kind: 'event'; type: string; payload: LivePayload } | { kind: 'state'; state: LiveState } | { kind: 'hello' };
 
-export const EVENT_TYPES = ['block', 'chain', 'mempool', 'fees', 'nodes', 'electrum', 'price', 'market', 'score', 'mining', 'workers', 'jobs', 'alert'] as const;
+export const EVENT_TYPES = ['block', 'chain', 'mempool', 'fees', 'nodes', 'electrum', 'price', 'market', 'score', 'mining', 'workers', 'jobs', 'alert', 'public-mempool', 'public-coingecko', 'public-coinbase', 'public-blockchain', 'public-bitnodes', 'public-forkmonitor', 'public-ocean'] as const;
 const BACKOFF_MIN_MS = 1000;
 const BACKOFF_MAX_MS = 15_000;
 const POLL_VISIBLE_MS = 10_000;

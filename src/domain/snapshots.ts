@@ -139,5 +139,13 @@ export const electrumSnapshotSchema = z.object({
   estimateSatVb: z.record(nullableNum),
   histogram: z.array(z.object({ feeRate: num, vsize: num })),
   peerCount: nullableNum,
+  /** Why a field is empty (the server's error answer, no estimate, no answer), by field name. */
+  notes: z.record(z.string()).optional(),
 });
 export type ElectrumSnapshot = z.infer<typeof electrumSnapshotSchema>;
+
+/** The Electrum tip's lag behind your node's tip, from whichever moved last. */
+export function withElectrumLag(snap: ElectrumSnapshot, nodeHeight: number | null): ElectrumSnapshot {
+  const lag = nodeHeight !== null && snap.tipHeight !== null ? Math.max(0, nodeHeight - snap.tipHeight) : null;
+  return lag === snap.tipLagBlocks ? snap : { ...snap, tipLagBlocks: lag };
+}

@@ -1,6 +1,7 @@
 // Each node's health, version, sync state, peers and traffic, side by side. A node that fails
 // keeps its last good values with the state and reason of the failure.
-import { isSatscopeError, describeError } from '../errors.ts';
+import { isSatscopeError } from '../errors.ts';
+import { explainError } from '../sources/explain.ts';
 import { publishEvent } from '../events.ts';
 import type { NodeStatus } from '../domain/snapshots.ts';
 import type { BitcoinNode } from '../sources/bitcoind/node.ts';
@@ -23,6 +24,11 @@ function empty(node: BitcoinNode, nowMs: number): NodeStatus {
 }
 
 export async function readNodeStatus(node: BitcoinNode, previous: NodeStatus | undefined, nowMs: number): Promise<NodeStatus> {
+  return (await checkNode(node, previous, nowMs)).status;
+}
+
+/** The node's status, and the error behind it when it failed. */
+async function checkNode(node: BitcoinNode, previous: NodeStatus | undefined, nowMs: number): Promise<{ status: NodeStatus; error?: unknown }> {
   const base = previous ?? empty(node, nowMs);
   try {
     const [chain, net, caps] = await Promise.all([node.blockchainInfo(), node.network(), node.capabilities()]);
@@ -37,7 +43,7 @@ export async function readNodeStatus(node: BitcoinNode, previous: NodeStatus | u
       byClient.set(p.subver || 'unknown', (byClient.get(p.subver || 'unknown') ?? 0) + 1);
     }
     const inbound = net.peers.filter((p) => p.inbound).length;
-    return {
+    return { status: {
       id: node.id,
       target: node.target,
       state: 'ok',
@@ -62,11 +68,11 @@ export async function readNodeStatus(node: BitcoinNode, previous: NodeStatus | u
       uptimeSec: net.uptime,
       warnings: [...new Set([...chain.warnings, ...net.info.warnings])],
       missingMethods: caps.missing,
-    };
+    } };
   } catch (err) {
     const state = failureState(err);
     if (state === 'down') node.forgetCapabilities();
-    return { ...base, state, message: describeError(err), checkedAtMs: nowMs };
+    return { status: { ...base, state, message: explainError(err, node.id).summary, checkedAtMs: nowMs }, error: err };
   }
 }
 
@@ -82,7 +88,9 @@ export function nodeStatusJob(deps: JobDeps): JobDefinition {
       const statuses = await Promise.all(
         deps.nodes.map(async (node) => {
           const previous = await deps.store.get(keys.nodeStatus(node.id));
-          const status = await readNodeStatus(node, previous, nowMs);
+          const { status, error } = await checkNode(node, previous, nowMs);
+          // The node's health everywhere (/health, /api/v1/sources, Status) is this check's verdict.
+          deps.sources.tracker(node.id)?.settle('node-status', 1, error === undefined ? [] : [error]);
           await deps.store.set(keys.nodeStatus(node.id), status);
           return status;
         }),

@@ -3,6 +3,7 @@
 // counted on the source. The run fails only when every piece failed, so backoff applies then.
 import { describeError, isSatscopeError, SatscopeError } from '../errors.ts';
 import type { PublicSourceName } from '../config.ts';
+import { publishEvent, type EventType } from '../events.ts';
 import { keys } from '../store/keys.ts';
 import type { JobDefinition, JobDeps } from './types.ts';
 
@@ -44,10 +45,14 @@ export function publicSourceJob(
           const minute = Math.floor(nowMs / 60_000) * 60;
           const points = (spec.points?.(value) ?? []).flatMap((p) => (typeof p.value === 'number' && Number.isFinite(p.value) ? [{ series: p.series, tsSec: minute, value: p.value }] : []));
           if (points.length > 0) await deps.history.upsertPoints(points);
-          return spec.piece;
+          return { piece: spec.piece, value };
         }),
       );
-      const failed = results.flatMap((r) => (r.status === 'rejected' ? [describeError(r.reason)] : []));
+      const reasons = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+      tracker?.settle(opts.name, results.length, reasons);
+      const fresh = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      if (fresh.length > 0) await publishPieces(deps, opts.source, fresh).catch((err: unknown) => ctx.log.debug('public event not published', { err: describeError(err) }));
+      const failed = reasons.map((r) => describeError(r));
       if (failed.length > 0) ctx.log.warn('public data not refreshed', { source: opts.source, failed: failed.length, first: failed[0] });
       if (failed.length === results.length && results.length > 0) {
         const first = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
@@ -55,4 +60,21 @@ export function publicSourceJob(
       }
     },
   };
+}
+
+// Pieces small enough to travel in a live event; lists (blocks, pools, top coins) are read on load.
+const MAX_EVENT_PIECE_BYTES = 4096;
+
+/**
+ * A `public-<source>` event with the pieces refreshed in this run, keyed by the piece's name
+ * without the source (`public-mempool.fees.fastestSatVb`), so public cards are live like node cards.
+ */
+async function publishPieces(deps: JobDeps, source: PublicSourceName, fresh: readonly { piece: string; value: unknown }[]): Promise<void> {
+  const nowMs = Date.now();
+  const data: Record<string, unknown> = { source, asOfMs: nowMs };
+  for (const { piece, value } of fresh) {
+    if (JSON.stringify(value ?? null).length > MAX_EVENT_PIECE_BYTES) continue;
+    data[piece.slice(piece.indexOf('.') + 1)] = value;
+  }
+  await publishEvent(deps.store, `public-${source}` as EventType, data, nowMs);
 }

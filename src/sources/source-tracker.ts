@@ -1,6 +1,9 @@
-// Each source's health as this process sees it, mirrored to the store so that every web process
-// (and /api/v1/sources, /health) shows the same picture.
-import { describeError, isSatscopeError } from '../errors.ts';
+// Each source's health, mirrored to the store so that every web process (and /api/v1/sources,
+// /health, the Status page) shows the same picture. One truth: once a job has run against the
+// source, the state is that job's verdict on its last run (every part answered: ok; some failed:
+// degraded; none answered: down), not whichever single call happened to finish last.
+import { isSatscopeError } from '../errors.ts';
+import { explainError, isConsequence, rootFailure } from './explain.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { keys, type SourceStatus } from '../store/keys.ts';
@@ -40,6 +43,7 @@ export class SourceTracker {
       breaker: 'closed',
       counts: {},
       rateLimit: null,
+      lastRun: null,
     };
   }
 
@@ -63,8 +67,32 @@ export class SourceTracker {
       this.status.lastOkAtMs = t;
     } else {
       this.status.lastErrorAtMs = t;
-      const code = isSatscopeError(outcome.error) ? outcome.error.code : 'INTERNAL';
-      this.status.lastError = { code, message: describeError(outcome.error) };
+      // A refused budget or an open breaker follows from an earlier failure: keep that cause.
+      const prior = this.status.lastError?.code;
+      const keepCause = isConsequence(outcome.error) && prior !== undefined && prior !== 'UPSTREAM_RATE_LIMITED' && prior !== 'UPSTREAM_CIRCUIT_OPEN';
+      if (!keepCause) this.status.lastError = this.describe(outcome.error);
+    }
+    this.refresh();
+    this.persist();
+  }
+
+  private describe(err: unknown): NonNullable<SourceStatus['lastError']> {
+    const code = isSatscopeError(err) ? err.code : 'INTERNAL';
+    const { summary, detail } = explainError(err, this.def.name);
+    return { code, message: detail, summary };
+  }
+
+  /**
+   * A job's verdict after a run: how many parts it asked for and which failed. The state follows
+   * the last verdict; the first real cause among the failures becomes the last error.
+   */
+  settle(job: string, parts: number, failures: readonly unknown[]): void {
+    const t = this.now();
+    this.status.lastRun = { job, atMs: t, parts, failed: failures.length };
+    if (failures.length === 0) this.status.lastOkAtMs = t;
+    else {
+      this.status.lastErrorAtMs = t;
+      this.status.lastError = this.describe(rootFailure(failures));
     }
     this.refresh();
     this.persist();
@@ -77,7 +105,10 @@ export class SourceTracker {
     this.deps.metrics.breakerState.set({ source: this.def.name }, BREAKER_GAUGE[breaker]);
     if (!this.def.enabled) this.status.state = 'disabled';
     else if (breaker === 'open') this.status.state = 'down';
-    else if (this.lastOutcomeOk === false) this.status.state = 'degraded';
+    else if (this.status.lastRun) {
+      const r = this.status.lastRun;
+      this.status.state = r.failed === 0 ? 'ok' : r.failed >= r.parts ? 'down' : 'degraded';
+    } else if (this.lastOutcomeOk === false) this.status.state = 'degraded';
     else if (this.lastOutcomeOk === true) this.status.state = 'ok';
     else this.status.state = 'idle';
   }

@@ -70,7 +70,10 @@ export const sourceStatusSchema = z.object({
   state: z.enum(['idle', 'ok', 'degraded', 'down', 'disabled']),
   lastOkAtMs: z.number().nullable(),
   lastErrorAtMs: z.number().nullable(),
-  lastError: z.object({ code: z.string(), message: z.string() }).nullable(),
+  /** `summary` is for people; `message` is the technical chain. */
+  lastError: z.object({ code: z.string(), message: z.string(), summary: z.string().optional() }).nullable(),
+  /** The verdict of the last job run that read the source: the state follows it. */
+  lastRun: z.object({ job: z.string(), atMs: z.number(), parts: z.number(), failed: z.number() }).nullable().optional(),
   breaker: z.enum(['closed', 'open', 'half-open']),
   counts: z.record(z.number()),
   rateLimit: z.object({ tokens: z.number(), capacity: z.number(), blockedUntilMs: z.number().nullable() }).nullable(),

@@ -3,7 +3,7 @@
 // with no node configured the reply says how to configure one instead of failing.
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
-import type { NodeStatus } from '../../domain/snapshots.ts';
+import { withElectrumLag, type NodeStatus } from '../../domain/snapshots.ts';
 import { SatscopeError } from '../../errors.ts';
 import { keys, type JsonKey } from '../../store/keys.ts';
 import type { AppContext } from '../app.ts';
@@ -88,10 +88,13 @@ export function bitcoinRoutes(app: AppContext) {
       method: 'GET',
       path: '/api/v1/electrum',
       handle: async ({ res }) => {
-        const snap = await app.store.get(keys.electrum);
         if (!app.config.electrumUrl) return sendJson(res, 200, { data: null, reason: NO_ELECTRUM });
-        if (!snap) return sendJson(res, 200, { data: null, reason: 'waiting for the first answer from the Electrum server' });
-        return sendJson(res, 200, { asOf: new Date(snap.checkedAtMs).toISOString(), stale: Date.now() - snap.checkedAtMs > STALE_AFTER_MS, data: snap });
+        const [stored, chain] = await Promise.all([app.store.get(keys.electrum), app.store.get(keys.chain)]);
+        if (!stored) return sendJson(res, 200, { data: null, reason: 'waiting for the first answer from the Electrum server' });
+        // The lag follows your node's tip too, not only the server's pushes.
+        const snap = withElectrumLag(stored, chain?.height ?? null);
+        const stale = snap.state !== 'ok' || Date.now() - snap.checkedAtMs > STALE_AFTER_MS;
+        return sendJson(res, 200, { asOf: new Date(snap.checkedAtMs).toISOString(), stale, ...(stale && snap.message ? { reason: snap.message } : {}), data: snap });
       },
     }),
     defineRoute({

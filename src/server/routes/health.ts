@@ -45,8 +45,20 @@ export async function healthReport(app: AppContext) {
     store: { kind: app.store.kind, ...store },
     history: { kind: app.history.kind, ...history },
     scheduler: app.scheduler ? { running: true, jobs: app.scheduler.jobNames.length, watchdogRestarts: app.scheduler.watchdogRestarts } : null,
+    // The same verdict as /api/v1/sources and the Status page: the last outcome, with its age.
     sources: Object.fromEntries(
-      sources.map((s) => [s.name, { state: s.state, ...(s.disabledReason ? { reason: s.disabledReason } : {}), ...(s.lastError && s.state !== 'ok' ? { lastError: s.lastError } : {}) }]),
+      sources.map((s) => {
+        const lastAtMs = Math.max(s.lastOkAtMs ?? 0, s.lastErrorAtMs ?? 0);
+        return [
+          s.name,
+          {
+            state: s.state,
+            ...(lastAtMs > 0 ? { ageSec: Math.max(0, Math.round((Date.now() - lastAtMs) / 1000)) } : {}),
+            ...(s.disabledReason ? { reason: s.disabledReason } : {}),
+            ...(s.lastError && s.state !== 'ok' ? { lastError: s.lastError } : {}),
+          },
+        ];
+      }),
     ),
     // Optional configuration only switches a feature off; each says how to switch it on.
     features: {

@@ -21,7 +21,10 @@ export interface PieceReply<T = unknown> {
   ageSec: number | null;
   stale: boolean;
   data: T | null;
+  /** Why there is no data, or why it is stale: one sentence for people. */
   reason?: string;
+  /** The technical chain behind `reason`, when a failure caused it. */
+  detail?: string;
 }
 
 export async function sourceStatuses(app: AppContext): Promise<Map<string, SourceStatus>> {
@@ -29,11 +32,11 @@ export async function sourceStatuses(app: AppContext): Promise<Map<string, Sourc
   return new Map(statuses.map((s) => [s.name, s]));
 }
 
-function why(status: SourceStatus | undefined): string | undefined {
+function why(status: SourceStatus | undefined): { reason: string; detail?: string } | undefined {
   if (!status) return undefined;
-  if (status.disabledReason) return status.disabledReason;
-  // The message already starts with the error code.
-  return status.lastError?.message;
+  if (status.disabledReason) return { reason: status.disabledReason };
+  if (!status.lastError) return undefined;
+  return { reason: status.lastError.summary ?? status.lastError.message, detail: status.lastError.message };
 }
 
 /**
@@ -42,13 +45,13 @@ function why(status: SourceStatus | undefined): string | undefined {
  */
 export function pieceReply<T>(piece: PublicPiece | undefined, pieceName: string, statuses: Map<string, SourceStatus>, nowMs = Date.now()): PieceReply<T> {
   const sourceName = pieceName.split('.')[0] ?? '';
-  if (!piece) return { source: null, asOf: null, ageSec: null, stale: false, data: null, reason: why(statuses.get(sourceName)) ?? 'not fetched yet' };
+  if (!piece) return { source: null, asOf: null, ageSec: null, stale: false, data: null, ...(why(statuses.get(sourceName)) ?? { reason: 'not fetched yet' }) };
   const ageMs = nowMs - piece.asOfMs;
   const owners = piece.source.split('+').map((n) => statuses.get(n));
   const failedSince = owners.find((s) => s && s.state !== 'ok' && s.state !== 'idle' && (s.lastErrorAtMs ?? 0) > piece.asOfMs);
   const stale = ageMs > (STALE_AFTER_MS[sourceName] ?? 600_000) || failedSince !== undefined;
-  const reason = stale ? (why(failedSince) ?? why(statuses.get(sourceName)) ?? 'not refreshed recently') : undefined;
-  return { source: piece.source, asOf: new Date(piece.asOfMs).toISOString(), ageSec: Math.round(ageMs / 1000), stale, data: piece.data as T, ...(reason ? { reason } : {}) };
+  const reason = stale ? (why(failedSince) ?? why(statuses.get(sourceName)) ?? { reason: 'not refreshed recently' }) : undefined;
+  return { source: piece.source, asOf: new Date(piece.asOfMs).toISOString(), ageSec: Math.round(ageMs / 1000), stale, data: piece.data as T, ...(reason ?? {}) };
 }
 
 export async function readPieces(app: AppContext, names: readonly string[]): Promise<Record<string, PieceReply>> {

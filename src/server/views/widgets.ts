@@ -24,7 +24,8 @@ export function bound(v: View, live: string | null, value: unknown, kind: Format
 }
 
 export function freshness(v: View, live: string | null, f: Freshness): SafeHtml {
-  if (f.asOfMs === null) return html`<p class="fresh missing"${dataAttrs({ fresh: live })}><span class="why">${f.reason ?? 'no data yet'}</span></p>`;
+  // The card's body says why there is no data; the footer does not repeat it.
+  if (f.asOfMs === null) return html`<p class="fresh missing"${dataAttrs({ fresh: live, 'stale-ms': f.staleAfterMs ?? null })}><span class="why">${f.source ? `${f.source} · ` : ''}no data yet</span></p>`;
   return html`<p class="fresh${f.stale ? ' stale' : ''}"${dataAttrs({ fresh: live, asof: f.asOfMs, 'stale-ms': f.staleAfterMs ?? null })}>
 <span class="src">${f.source ?? '—'}</span> · <span class="age">${formatValue(f.asOfMs / 1000, 'ago', v.fmt)}</span>${f.stale ? html` · <span class="why">stale: ${f.reason ?? 'not refreshed recently'}</span>` : ''}</p>`;
 }
@@ -44,8 +45,9 @@ export function stats(items: readonly [string, SafeHtml][]): SafeHtml {
   return html`<dl class="stats">${items.map(([label, value]) => html`<div><dt>${label}</dt><dd>${value}</dd></div>`)}</dl>`;
 }
 
-export function unavailable(reason: string): SafeHtml {
-  return html`<p class="unavailable" role="status">${reason}</p>`;
+/** Why a card has no data: a sentence for people, and the technical detail behind a toggle. */
+export function unavailable(reason: string, detail?: string): SafeHtml {
+  return html`<div class="unavailable" role="status"><p>${reason}</p>${detail && detail !== reason ? html`<details><summary>Technical detail</summary><code>${detail}</code></details>` : ''}</div>`;
 }
 
 /** A native progress bar: no inline style, so the strict CSP holds. */

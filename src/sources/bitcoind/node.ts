@@ -183,7 +183,7 @@ export class BitcoinNode {
     let last: unknown;
     for (const style of styles) {
       try {
-        const block = await this.rpc.call('getblock', style === 'verbosity2' ? [hash, 2] : [hash, true, true], blockSchema);
+        const block = await this.rpc.call('getblock', style === 'verbosity2' ? [hash, 2] : [hash, true, true], blockSchema, { probe: !caps.getblockDetail });
         if (block.tx.some((t) => typeof t === 'string')) throw new SatscopeError('RPC_ERROR', 'getblock returned txids only');
         caps.getblockDetail = style;
         return block;

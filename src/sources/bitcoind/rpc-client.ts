@@ -113,7 +113,11 @@ export class RpcClient {
     return reply.result ?? null;
   }
 
-  async call<T>(method: string, params: unknown[], schema: z.ZodType<T, z.ZodTypeDef, unknown>, opts: { timeoutMs?: number; maxBytes?: number } = {}): Promise<T> {
+  /**
+   * One call. With `probe`, an RPC error is an expected answer (trying which parameter style the
+   * node takes) and is not recorded as the node's failure.
+   */
+  async call<T>(method: string, params: unknown[], schema: z.ZodType<T, z.ZodTypeDef, unknown>, opts: { timeoutMs?: number; maxBytes?: number; probe?: boolean } = {}): Promise<T> {
     const raw = await this.post({ jsonrpc: '1.0', id: this.nextId++, method, params }, opts);
     const reply = replySchema.safeParse(raw);
     if (!reply.success) throw this.record(new SatscopeError('UPSTREAM_SCHEMA', `${method}: not a JSON-RPC reply`));
@@ -122,7 +126,7 @@ export class RpcClient {
       result = this.unwrap(reply.data, method);
     } catch (err) {
       // A missing method is an answer, not a sick node: capability probing expects it.
-      if (isSatscopeError(err, 'RPC_METHOD_NOT_FOUND')) this.o.tracker.record('ok');
+      if (isSatscopeError(err, 'RPC_METHOD_NOT_FOUND') || (opts.probe && isSatscopeError(err, 'RPC_ERROR'))) this.o.tracker.record('ok');
       else this.record(err as SatscopeError);
       throw err;
     }

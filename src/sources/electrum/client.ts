@@ -2,11 +2,12 @@
 // TLS. `server.version` goes first on every connection; the tip subscription is renewed after a
 // reconnect; `server.ping` keeps an idle connection open; a dropped connection is retried with
 // exponential backoff. Lines that are not JSON are counted and skipped, never fatal.
-import { connect as tcpConnect, type Socket } from 'node:net';
+import { connect as tcpConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { z } from 'zod';
 import { SatscopeError, describeError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
+import { transportCause } from '../explain.ts';
 import type { SourceTracker } from '../source-tracker.ts';
 
 export const CLIENT_NAME = 'Satscope 0.1';
@@ -59,6 +60,10 @@ export class ElectrumClient {
   private pingTimer: NodeJS.Timeout | undefined;
   private failures = 0;
   private closed = false;
+  /** The current socket completed the handshake (a later close is a lost connection, not a failed one). */
+  private established = false;
+  /** Why the last attempt failed, in words, for the reconnect message. */
+  private lastFailure: SatscopeError | undefined;
   private readonly host: string;
   private readonly port: number;
   private readonly tls: boolean;
@@ -85,28 +90,69 @@ export class ElectrumClient {
     return this.ready;
   }
 
+  private get where(): string {
+    return `${this.tls ? 'ssl' : 'tcp'}://${this.host}:${this.port}`;
+  }
+
+  /** A connection failure in plain words (refused, timed out, TLS on a plain port, certificate), the raw error as cause. */
+  private connectError(err: unknown): SatscopeError {
+    if (err instanceof SatscopeError) return err;
+    const cause = transportCause(err);
+    let words = cause?.words ?? (err instanceof Error ? err.message : String(err));
+    if (cause?.kind === 'certificate') words += ': set ELECTRUM_TLS_VERIFY=false for a self-signed certificate, or install its CA';
+    const summary = `Can't reach your Electrum server at ${this.where}: ${words}`;
+    const code = cause?.kind === 'timeout' ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_NETWORK';
+    return new SatscopeError(code, `electrum: ${summary}`, { cause: err, details: { summary, cause: cause?.kind ?? 'other' } });
+  }
+
   private open(): Promise<void> {
     this.setState('connecting', null);
+    this.established = false;
     return new Promise<void>((resolve, reject) => {
+      let failed = false;
+      const fail = (err: unknown) => {
+        if (failed) return; // the first cause wins: an error is followed by a close
+        failed = true;
+        const e = this.connectError(err);
+        this.lastFailure = e;
+        reject(e);
+      };
       const onConnect = () => {
-        this.handshake().then(resolve, (err: unknown) => {
+        this.handshake().then(() => {
+          failed = true;
+          resolve();
+        }, (err: unknown) => {
+          fail(this.handshakeError(err));
           socket.destroy();
-          reject(err);
         });
       };
+      // SNI takes host names only (an IP address there is deprecated, DEP0123).
       const socket = this.tls
-        ? tlsConnect({ host: this.host, port: this.port, servername: this.host, rejectUnauthorized: this.o.tlsVerify ?? false }, onConnect)
+        ? tlsConnect({ host: this.host, port: this.port, ...(isIP(this.host) ? {} : { servername: this.host }), rejectUnauthorized: this.o.tlsVerify ?? false }, onConnect)
         : tcpConnect({ host: this.host, port: this.port }, onConnect);
       this.socket = socket;
       this.buffer = '';
       socket.setEncoding('utf8');
       socket.setTimeout(this.o.timeoutMs ?? 10_000, () => {
-        if (this.state === 'connecting') socket.destroy(new Error('connect timeout'));
+        if (this.state === 'connecting') socket.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' }));
       });
       socket.on('data', (chunk: string) => this.onData(chunk));
-      socket.on('error', (err) => reject(new SatscopeError('UPSTREAM_NETWORK', `electrum: ${err.message}`, { cause: err })));
-      socket.on('close', () => this.onClose(socket));
+      socket.on('error', (err) => fail(err));
+      socket.on('close', () => {
+        // Closed before the handshake finished, with no error: the server hung up on us.
+        if (!this.established) fail(new SatscopeError('UPSTREAM_NETWORK', `electrum: ${this.where} closed the connection during the handshake`, { details: { summary: `Your Electrum server at ${this.where} closed the connection during the handshake${this.tls ? '' : ' (if it expects TLS, use ssl://)'}` } }));
+        this.onClose(socket);
+      });
     });
+  }
+
+  /** A plain-TCP handshake that gets no answer is often a TLS port: say so. */
+  private handshakeError(err: unknown): unknown {
+    if (!this.tls && err instanceof SatscopeError && err.code === 'UPSTREAM_TIMEOUT') {
+      const summary = `Your Electrum server at ${this.where} did not answer the handshake (if that port expects TLS, use ssl://)`;
+      return new SatscopeError('UPSTREAM_TIMEOUT', `electrum: ${summary}`, { cause: err, details: { summary } });
+    }
+    return err;
   }
 
   private async handshake(): Promise<void> {
@@ -117,8 +163,9 @@ export class ElectrumClient {
     this.tip = tip;
     this.o.onHeader?.(tip);
     this.failures = 0;
+    this.established = true;
+    this.lastFailure = undefined;
     this.setState('ok', null);
-    this.o.tracker.record('ok');
     clearInterval(this.pingTimer);
     this.pingTimer = setInterval(() => {
       this.request('server.ping', [], z.null()).catch((err: unknown) => this.o.log.debug('electrum ping failed', { err }));
@@ -177,11 +224,15 @@ export class ElectrumClient {
       this.pending.delete(id);
     }
     if (this.closed) return;
+    const wasEstablished = this.established;
+    this.established = false;
     this.failures++;
     const delay = Math.min(this.o.maxBackoffMs ?? 60_000, 500 * 2 ** Math.min(this.failures - 1, 10)) * (0.8 + 0.4 * Math.random());
-    const message = `disconnected; reconnecting in ${Math.round(delay / 100) / 10} s`;
-    this.setState('down', message);
-    this.o.tracker.record({ error: new SatscopeError('UPSTREAM_NETWORK', `electrum: ${message}`) });
+    const retry = `retrying in ${Math.round(delay / 100) / 10} s`;
+    const failure = this.lastFailure;
+    const summary = wasEstablished ? `Lost the connection to your Electrum server at ${this.where}; ${retry}` : `${(failure?.details as { summary?: string } | undefined)?.summary ?? `Can't reach your Electrum server at ${this.where}`}; ${retry}`;
+    this.setState('down', summary);
+    this.o.tracker.record({ error: new SatscopeError(failure?.code ?? 'UPSTREAM_NETWORK', `electrum: ${summary}`, { cause: wasEstablished ? undefined : failure?.cause, details: { summary } }) });
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => {
       this.reconnects++;

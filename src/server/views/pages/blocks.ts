@@ -38,7 +38,7 @@ export async function blocksPage(ctx: PageContext): Promise<RenderedPage> {
   const list = (pub?.data as (BlockRecord & { medianFeeRate: number })[] | null) ?? [];
   return {
     title: 'Blocks',
-    body: html`${unavailable(NO_NODE)}${card({ id: 'recent', title: 'Recent blocks (mempool.space)', wide: true, fresh: pieceFresh(v, pub) }, list.length ? table(list.map((b) => blockRow(v, { ...b, intervalSec: null }, false)), false) : unavailable(pub?.reason ?? 'no public block list yet'))}`,
+    body: html`${unavailable(NO_NODE)}${card({ id: 'recent', title: 'Recent blocks (mempool.space)', wide: true, fresh: pieceFresh(v, pub) }, list.length ? table(list.map((b) => blockRow(v, { ...b, intervalSec: null }, false)), false) : unavailable(pub?.reason ?? 'no public block list yet', pub?.detail))}`,
   };
 }
 

@@ -29,7 +29,7 @@ const COLUMNS: [string, string, keyof Coin, 'text' | 'num'][] = [
 
 function coinTable(v: View, piece: PieceReply): SafeHtml {
   const coins = (piece.data as Coin[] | null) ?? [];
-  if (coins.length === 0) return unavailable(piece.reason ?? 'no coin list yet');
+  if (coins.length === 0) return unavailable(piece.reason ?? 'no coin list yet', piece.detail);
   return html`<div class="table-tools"><label>Search <input type="search" id="coin-search" autocomplete="off" placeholder="name or symbol"></label>
 <label><input type="checkbox" id="watch-only"> watchlist only</label></div>
 <div class="table-wrap" tabindex="0" role="region" aria-label="Top coins table"><table class="coins" id="coins"><caption class="sr-only">Top ${coins.length} coins by market cap</caption>
@@ -60,7 +60,7 @@ export async function marketPage(ctx: PageContext): Promise<RenderedPage> {
           ['30 d volatility', bound(v, null, k.volatility30dPct, 'pct')],
           ['Supply mined', bound(v, null, k.supplyPctOf21M, 'pct')],
         ])}`
-      : unavailable(m.kpis.reason ?? 'no market data yet'),
+      : unavailable(m.kpis.reason ?? 'no market data yet', m.kpis.detail),
   );
   const assets = card(
     { id: 'vs-assets', title: 'BTC beside other assets', wide: true },

@@ -1,13 +1,14 @@
 // Nodes: your nodes side by side with the tip-agreement check, your Electrum server, and the public
 // network (reachable nodes, mining pools, Lightning, chain tips).
-import type { NodeStatus } from '../../../domain/snapshots.ts';
+import { withElectrumLag, type NodeStatus } from '../../../domain/snapshots.ts';
+import { ELECTRUM_TARGETS as ELECTRUM_ESTIMATES } from '../../../jobs/electrum.ts';
 import { keys } from '../../../store/keys.ts';
 import { readPieces } from '../../routes/public-data.ts';
 import { tipAgreement } from '../../routes/bitcoin.ts';
 import { html, type SafeHtml } from '../html.ts';
 import type { PageContext, RenderedPage } from '../page.ts';
 import { bound, card, freshness, STALE_MS, stats, unavailable, type View } from '../widgets.ts';
-import { NO_NODE, pieceFresh } from './overview.ts';
+import { NO_NODE, pieceFresh, pieceMissing } from './overview.ts';
 
 const NO_ELECTRUM = 'No Electrum server configured: set ELECTRUM_URL (tcp://host:50001 or ssl://host:50002).';
 
@@ -36,11 +37,13 @@ export async function nodesPage(ctx: PageContext): Promise<RenderedPage> {
   const { app, nowMs } = ctx;
   const v: View = { fmt: ctx.fmt };
   const ids = app.nodes.map((n) => n.id);
-  const [statuses, electrum, pub] = await Promise.all([
+  const [statuses, storedElectrum, chain, pub] = await Promise.all([
     Promise.all(app.nodes.map((n) => app.store.get(keys.nodeStatus(n.id)))),
     app.store.get(keys.electrum),
+    app.store.get(keys.chain),
     readPieces(app, ['bitnodes.latest', 'mempool.pools', 'mempool.lightning', 'forkmonitor.tips']),
   ]);
+  const electrum = storedElectrum ? withElectrumLag(storedElectrum, chain?.height ?? null) : undefined;
   const known = statuses.filter((s): s is NodeStatus => s !== undefined);
   const agreement = tipAgreement(known);
   const checked = Math.max(0, ...known.map((s) => s.checkedAtMs));
@@ -55,34 +58,35 @@ export async function nodesPage(ctx: PageContext): Promise<RenderedPage> {
         ['Tip', bound(v, null, electrum.tipHeight, 'int')],
         ['Behind your node', bound(v, null, electrum.tipLagBlocks, 'int')],
         ['Relay fee', bound(v, null, electrum.relayFeeSatVb, 'satvb')],
+        ...ELECTRUM_ESTIMATES.map((t): [string, SafeHtml] => [`Fee, ${t} blocks`, electrum.estimateSatVb[String(t)] == null && electrum.notes?.[`estimate.${t}`] ? html`<small>${electrum.notes[`estimate.${t}`]}</small>` : bound(v, null, electrum.estimateSatVb[String(t)] ?? null, 'satvb')]),
         ['Peers', bound(v, null, electrum.peerCount, 'int')],
       ])
     : unavailable(app.config.electrumUrl ? 'waiting for the first answer from the Electrum server' : NO_ELECTRUM);
   const electrumCard = card(
-    { id: 'electrum', title: 'Electrum server', fresh: electrum ? freshness(v, null, { source: electrum.target, asOfMs: electrum.checkedAtMs, stale: nowMs - electrum.checkedAtMs > STALE_MS.node }) : undefined },
+    { id: 'electrum', title: 'Electrum server', fresh: electrum ? freshness(v, null, { source: electrum.target, asOfMs: electrum.checkedAtMs, stale: electrum.state !== 'ok' || nowMs - electrum.checkedAtMs > STALE_MS.node, reason: electrum.state === 'ok' ? undefined : 'the server is not answering' }) : undefined },
     el,
   );
   const bn = pub['bitnodes.latest']?.data as { totalNodes: number; height: number; clients: { name: string; count: number }[]; networks: { name: string; count: number }[]; countries: { name: string; count: number }[] } | null;
   const reach = card(
-    { id: 'reachable', title: 'Reachable nodes (Bitnodes)', fresh: pieceFresh(v, pub['bitnodes.latest']) },
+    { id: 'reachable', title: 'Reachable nodes (Bitnodes)', fresh: pieceFresh(v, pub['bitnodes.latest'], 'public-bitnodes') },
     bn
-      ? html`<p class="big">${bound(v, null, bn.totalNodes, 'int')}</p>${stats(bn.networks.slice(0, 5).map((n) => [n.name, bound(v, null, n.count, 'int')] as [string, SafeHtml]))}<h3>Clients</h3>${stats(bn.clients.slice(0, 6).map((c) => [c.name, bound(v, null, c.count, 'int')] as [string, SafeHtml]))}`
-      : unavailable(pub['bitnodes.latest']?.reason ?? 'no data yet'),
+      ? html`<p class="big">${bound(v, 'public-bitnodes.latest.totalNodes', bn.totalNodes, 'int')}</p>${stats(bn.networks.slice(0, 5).map((n) => [n.name, bound(v, null, n.count, 'int')] as [string, SafeHtml]))}<h3>Clients</h3>${stats(bn.clients.slice(0, 6).map((c) => [c.name, bound(v, null, c.count, 'int')] as [string, SafeHtml]))}`
+      : pieceMissing(pub['bitnodes.latest']),
   );
   const pools = pub['mempool.pools']?.data as { blockCount: number; pools: { name: string; sharePct: number; blockCount: number }[] } | null;
   const poolCard = card(
     { id: 'pools', title: 'Mining pools (last week)', fresh: pieceFresh(v, pub['mempool.pools']) },
-    pools ? html`<ol class="pools">${pools.pools.slice(0, 10).map((p) => html`<li>${p.name} <span>${bound(v, null, p.sharePct, 'pct')}</span></li>`)}</ol>` : unavailable(pub['mempool.pools']?.reason ?? 'no data yet'),
+    pools ? html`<ol class="pools">${pools.pools.slice(0, 10).map((p) => html`<li>${p.name} <span>${bound(v, null, p.sharePct, 'pct')}</span></li>`)}</ol>` : pieceMissing(pub['mempool.pools']),
   );
   const ln = pub['mempool.lightning']?.data as { nodes: number; channels: number; capacitySats: number; torNodes: number } | null;
   const lnCard = card(
-    { id: 'lightning', title: 'Lightning network', fresh: pieceFresh(v, pub['mempool.lightning']) },
-    ln ? stats([['Nodes', bound(v, null, ln.nodes, 'int')], ['Channels', bound(v, null, ln.channels, 'int')], ['Capacity', bound(v, null, ln.capacitySats, 'btc')], ['Tor nodes', bound(v, null, ln.torNodes, 'int')]]) : unavailable(pub['mempool.lightning']?.reason ?? 'no data yet'),
+    { id: 'lightning', title: 'Lightning network', fresh: pieceFresh(v, pub['mempool.lightning'], 'public-mempool') },
+    ln ? stats([['Nodes', bound(v, 'public-mempool.lightning.nodes', ln.nodes, 'int')], ['Channels', bound(v, 'public-mempool.lightning.channels', ln.channels, 'int')], ['Capacity', bound(v, 'public-mempool.lightning.capacitySats', ln.capacitySats, 'btc')], ['Tor nodes', bound(v, 'public-mempool.lightning.torNodes', ln.torNodes, 'int')]]) : pieceMissing(pub['mempool.lightning']),
   );
   const tips = pub['forkmonitor.tips']?.data as { height: number; hash: string; nodes: number }[] | null;
   const tipsCard = card(
     { id: 'chaintips', title: 'Chain tips (ForkMonitor)', fresh: pieceFresh(v, pub['forkmonitor.tips']) },
-    tips ? html`<ul class="tips">${tips.slice(0, 5).map((t) => html`<li>${bound(v, null, t.height, 'int')} <code class="short">${t.hash.slice(0, 16)}…</code> · ${t.nodes} nodes</li>`)}</ul>` : unavailable(pub['forkmonitor.tips']?.reason ?? 'no data yet'),
+    tips ? html`<ul class="tips">${tips.slice(0, 5).map((t) => html`<li>${bound(v, null, t.height, 'int')} <code class="short">${t.hash.slice(0, 16)}…</code> · ${t.nodes} nodes</li>`)}</ul>` : pieceMissing(pub['forkmonitor.tips']),
   );
   return { title: 'Nodes', body: html`<div class="grid">${nodes}${electrumCard}${reach}${poolCard}${lnCard}${tipsCard}</div>` };
 }

@@ -14,8 +14,12 @@ export const NO_NODE = 'No Bitcoin node configured: set BITCOIN_RPC_URL (or BITC
 const nodeFresh = (v: View, live: string, snap: { source: string; asOfMs: number } | undefined, nowMs: number, reason: string) =>
   freshness(v, live, snap ? { source: snap.source, asOfMs: snap.asOfMs, stale: nowMs - snap.asOfMs > STALE_MS.node, reason: 'the node has not answered for a minute', staleAfterMs: STALE_MS.node } : { source: null, asOfMs: null, stale: false, reason });
 
-export const pieceFresh = (v: View, p: PieceReply | undefined) =>
-  freshness(v, null, { source: p?.source ?? null, asOfMs: p?.asOf ? Date.parse(p.asOf) : null, stale: p?.stale ?? false, reason: p?.reason });
+/** The footer of a public card; `live` is its `public-<source>` event, so live updates renew it. */
+export const pieceFresh = (v: View, p: PieceReply | undefined, live: string | null = null) =>
+  freshness(v, live, { source: p?.source ?? null, asOfMs: p?.asOf ? Date.parse(p.asOf) : null, stale: p?.stale ?? false, reason: p?.reason });
+
+/** The body of a card whose public piece is missing: the reason, with its detail one click away. */
+export const pieceMissing = (p: PieceReply | undefined, fallback = 'no data yet') => unavailable(p?.reason ?? fallback, p?.detail);
 
 export function histogramSvg(buckets: readonly { feeRate: number; vsize: number }[]): SafeHtml {
   const bars = histogramBars(buckets, 600, 120);
@@ -41,7 +45,7 @@ function marketCard(v: View, k: PieceReply): SafeHtml {
           ['Days since ATH', bound(v, null, d.daysSinceAth, 'int')],
           ['30 d volatility', bound(v, null, d.volatility30dPct, 'pct')],
         ])}`
-      : unavailable(k.reason ?? 'no price yet'),
+      : unavailable(k.reason ?? 'no price yet', k.detail),
   );
 }
 
@@ -124,17 +128,17 @@ function networkCard(v: View, p: Record<string, PieceReply>, nowSec: number): Sa
   const height = typeof tip?.data === 'number' ? tip.data : null;
   const halving = height === null ? null : nextHalving(height, nowSec);
   return card(
-    { id: 'network', title: 'Public network', fresh: pieceFresh(v, tip), wide: true },
+    { id: 'network', title: 'Public network', fresh: pieceFresh(v, tip, 'public-mempool'), wide: true },
     height === null
-      ? unavailable(tip?.reason ?? 'no public data yet')
+      ? pieceMissing(tip, 'no public data yet')
       : stats([
-          ['Tip', bound(v, null, height, 'int')],
-          ['Next block fee', bound(v, null, fees?.fastestSatVb ?? null, 'satvb')],
-          ['1 hour fee', bound(v, null, fees?.hourSatVb ?? null, 'satvb')],
-          ['Economy fee', bound(v, null, fees?.economySatVb ?? null, 'satvb')],
-          ['Epoch progress', bound(v, null, adj?.progressPct ?? null, 'pct')],
-          ['Next adjustment', bound(v, null, adj?.estimatedChangePct ?? null, 'signedPct')],
-          ['Hashrate', bound(v, null, hr?.currentHashrateHs ?? null, 'hashrate')],
+          ['Tip', bound(v, 'public-mempool.tip', height, 'int')],
+          ['Next block fee', bound(v, 'public-mempool.fees.fastestSatVb', fees?.fastestSatVb ?? null, 'satvb')],
+          ['1 hour fee', bound(v, 'public-mempool.fees.hourSatVb', fees?.hourSatVb ?? null, 'satvb')],
+          ['Economy fee', bound(v, 'public-mempool.fees.economySatVb', fees?.economySatVb ?? null, 'satvb')],
+          ['Epoch progress', bound(v, 'public-mempool.difficulty.progressPct', adj?.progressPct ?? null, 'pct')],
+          ['Next adjustment', bound(v, 'public-mempool.difficulty.estimatedChangePct', adj?.estimatedChangePct ?? null, 'signedPct')],
+          ['Hashrate', bound(v, 'public-mempool.hashrate.currentHashrateHs', hr?.currentHashrateHs ?? null, 'hashrate')],
           ['Halving in', bound(v, null, halving?.blocksLeft ?? null, 'int')],
           ['Supply', bound(v, null, supplySats(height), 'btc')],
         ]),

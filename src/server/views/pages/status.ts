@@ -53,7 +53,7 @@ export async function statusPage(ctx: PageContext): Promise<RenderedPage> {
   const sourceTable = card(
     { id: 'sources', title: 'Sources', wide: true },
     html`<div class="table-wrap" tabindex="0" role="region" aria-label="Sources"><table><thead><tr><th scope="col">Source</th><th scope="col">State</th><th scope="col">Breaker</th><th scope="col">Last good</th><th scope="col">Last error</th></tr></thead><tbody>${sources.map(
-      (src) => html`<tr><th scope="row">${src.name}</th><td><span class="state state-${src.state}">${src.state}</span></td><td>${src.breaker}</td><td>${src.lastOkAtMs ? bound(v, null, src.lastOkAtMs / 1000, 'ago') : '—'}</td><td><small>${src.disabledReason ?? src.lastError?.message ?? ''}</small></td></tr>`,
+      (src) => html`<tr><th scope="row">${src.name}</th><td><span class="state state-${src.state}">${src.state}</span></td><td>${src.breaker}</td><td>${src.lastOkAtMs ? bound(v, null, src.lastOkAtMs / 1000, 'ago') : '—'}</td><td>${src.disabledReason ? html`<small>${src.disabledReason}</small>` : src.lastError && src.state !== 'ok' ? html`<small>${src.lastError.summary ?? src.lastError.message}</small>${src.lastError.summary ? html`<details><summary>Detail</summary><code>${src.lastError.message}</code></details>` : ''}` : html`<small>${src.lastError ? html`earlier: ${src.lastError.summary ?? src.lastError.message}` : ''}</small>`}</td></tr>`,
     )}</tbody></table></div>`,
   );
   return { title: 'Status', body: html`<div class="grid">${runtime}${live}${cache}${jobTable}${sourceTable}</div>` };
