@@ -1,5 +1,5 @@
 // Composition root: builds every stateful object for a role and passes it down; owns shutdown.
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.ts';
 import { describeError } from './errors.ts';
@@ -8,7 +8,8 @@ import type { JobDefinition, JobDeps } from './jobs/types.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics } from './metrics.ts';
 import { Scheduler } from './scheduler.ts';
-import { buildApp } from './server/app.ts';
+import { buildApp, type App } from './server/app.ts';
+import { createHttpServer } from './server/http-server.ts';
 import { VERSION } from './server/routes/health.ts';
 import { buildNodes } from './sources/bitcoind/nodes.ts';
 import { buildSourceCatalog } from './sources/catalog.ts';
@@ -34,6 +35,8 @@ export interface RuntimeOptions {
 
 export interface Runtime {
   url: string | undefined;
+  /** The web app (not in a worker), for tests that walk its route table. */
+  app: App | undefined;
   jobs: readonly JobDefinition[];
   store: Store;
   history: History;
@@ -75,7 +78,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   let url: string | undefined;
   const app = role === 'worker' ? undefined : buildApp({ config, store, history, metrics, log: log.child({ component: 'http' }), sources, nodes, jobs, scheduler, role, startedAtMs, demo: opts.demo });
   if (app) {
-    const srv = createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 120_000 }, app.handle);
+    const srv = createHttpServer(app.handle, log.child({ component: 'http' }));
     server = srv;
     await new Promise<void>((resolve, reject) => {
       srv.once('error', reject);
@@ -117,7 +120,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       log.info('stopped cleanly');
     })());
 
-  return { url, jobs, store, history, scheduler, close };
+  return { url, app, jobs, store, history, scheduler, close };
 }
 
 /** SIGTERM/SIGINT: a graceful close, then exit 0; a second signal exits at once. */

@@ -54,6 +54,8 @@ export interface AppDeps {
 
 export interface App {
   handle(req: IncomingMessage, res: ServerResponse): void;
+  /** The route table, for the fuzz test and the docs. */
+  routes(): RouteDefinition[];
   cache: ResponseCache;
   cacheStats: CacheStats;
   sse: SseHub;
@@ -196,6 +198,7 @@ export function buildApp(deps: AppDeps): App {
 
   return {
     handle,
+    routes: () => router.routes(),
     cache,
     cacheStats,
     sse,
