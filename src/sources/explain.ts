@@ -52,12 +52,14 @@ function chain(err: unknown): { codes: Set<string>; text: string } {
   return { codes, text: texts.join(' | ').toLowerCase() };
 }
 
-const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+// "your node main" starts a sentence as "Your node main"; brand names (mempool.space) keep their case.
+const capital = (s: string) => (s.startsWith('your ') ? `Y${s.slice(1)}` : s);
 
 /** The cause of a transport failure in plain words, or undefined when the chain does not say. */
 export function transportCause(err: unknown): { kind: 'refused' | 'dns' | 'unreachable' | 'reset' | 'timeout' | 'tls-plain' | 'certificate' | 'tls'; words: string } | undefined {
   const { codes, text } = chain(err);
   const has = (...c: string[]) => c.some((x) => codes.has(x) || text.includes(x.toLowerCase()));
+  if (has('bad port')) return { kind: 'refused', words: 'the URL uses a port that HTTP clients refuse to call (a "bad port")' };
   if (has('ECONNREFUSED')) return { kind: 'refused', words: 'the connection was refused (nothing listens there)' };
   if (has('ENOTFOUND', 'EAI_AGAIN')) return { kind: 'dns', words: 'the host name does not resolve' };
   if (has('ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN')) return { kind: 'unreachable', words: 'there is no network route to it' };

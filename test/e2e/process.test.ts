@@ -27,10 +27,14 @@ function spawnSatscope(args: string[], env: Record<string, string>, cwd = mkdtem
   return Object.assign(child, { output: () => out });
 }
 
+// Every public source on, as with no configuration, but pointed at a closed loopback port: the
+// defaults are exercised and nothing leaves the machine.
+const offlineUrls = (closedPort: number) => Object.fromEntries(['MEMPOOL', 'COINGECKO', 'COINBASE', 'BLOCKCHAIN', 'BITNODES', 'FORKMONITOR', 'OCEAN'].map((n) => [`${n}_API_URL`, `http://127.0.0.1:${closedPort}/api`]));
+
 test('satscope start with no configuration answers /health with 200 within 10 s, offline', async () => {
   const port = await freePort();
   const started = Date.now();
-  const child = spawnSatscope(['start'], { PORT: String(port), SOURCES_DISABLED: '' });
+  const child = spawnSatscope(['start'], { PORT: String(port), SOURCES_DISABLED: '', ...offlineUrls(await freePort()) });
   try {
     const status = await waitFor('health', async () => {
       const r = await fetch(`http://127.0.0.1:${port}/health`);
@@ -92,20 +96,24 @@ test('SIGTERM during a running job ends the process within the job timeout, with
   db.close();
 });
 
-test('satscope check prints what answers, and exits 0 with sources down', async () => {
+test('satscope check prints what answers, and exits 1 naming each failing source in plain words', async () => {
   const fx = await startFixtureServer();
   try {
     const dataDir = mkdtempSync(join(tmpdir(), 'satscope-check-'));
-    const env = { ...fx.env, DATA_DIR: dataDir, FORKMONITOR_API_URL: 'http://127.0.0.1:1/api/v1' };
+    const env = { ...fx.env, DATA_DIR: dataDir, FORKMONITOR_API_URL: `http://127.0.0.1:${await freePort()}/api/v1` };
     const child = spawnSatscope(['check'], env);
     const [code] = (await once(child, 'exit')) as [number];
     const out = child.output();
-    assert.equal(code, 0, out);
+    assert.equal(code, 1, out);
     assert.match(out, /^store\s+ok\s+memory/m);
     assert.match(out, /^history\s+ok\s+sqlite.*integrity ok/m);
     assert.match(out, /^mempool\s+ok/m);
-    assert.match(out, /^coingecko\s+FAIL/m, 'the fixture server has no /ping');
-    assert.match(out, /^forkmonitor\s+FAIL\s+UPSTREAM_NETWORK/m);
+    assert.match(out, /^coingecko\s+FAIL\s+CoinGecko answered with an error \(HTTP 404\)$/m, 'the fixture server has no /ping');
+    assert.match(out, /^forkmonitor\s+FAIL\s+Can't reach ForkMonitor: the connection was refused/m);
+    assert.doesNotMatch(out, /UPSTREAM_|<-|fetch failed/, 'no raw error chains');
+    assert.doesNotMatch(out, /satscope demo/, 'some public sources answered: no offline hint');
+    assert.match(out, /^coinbase\s+FAIL\s+Coinbase answered with an error \(HTTP 404\)$/m, 'the fixture server has no ticker');
+    assert.match(out, /^3 of \d+ checks failed: [a-z, ]+$/m);
     assert.match(out, /^main\s+off\s+set BITCOIN_RPC_URL/m);
   } finally {
     await fx.stop();
@@ -128,9 +136,9 @@ test('satscope check prints each node and the Electrum server: what answered and
     const child = spawnSatscope(['check'], env);
     const [code] = (await once(child, 'exit')) as [number];
     const out = child.output();
-    assert.equal(code, 0, out);
+    assert.equal(code, 1, `node2 fails: ${out}`);
     assert.match(out, /^main\s+ok\s+\/bcoin:v1\.0\.2\/ regtest height 3, 0 peers; missing getblockstats, uptime/m);
-    assert.match(out, /^node2\s+FAIL\s+.*RPC_AUTH_FAILED: authentication failed/m);
+    assert.match(out, /^node2\s+FAIL\s+Your node node2 refused the RPC credentials: check the user and password/m);
     assert.doesNotMatch(out, /wrong-password|regtest-api-key/, 'no credentials in the output');
     assert.match(out, /^electrum\s+ok\s+ElectrumX 1\.16\.0 protocol 1\.4, tip 952583/m);
     assert.match(out, /^mempool\s+off\s+switched off by SOURCES_DISABLED/m);
@@ -138,6 +146,32 @@ test('satscope check prints each node and the Electrum server: what answered and
     await electrum.stop();
     await node.stop();
   }
+});
+
+test('satscope check with an Electrum URL where nothing listens exits 1 and says the connection was refused', async () => {
+  const closed = await freePort();
+  const child = spawnSatscope(['check'], { DATA_DIR: mkdtempSync(join(tmpdir(), 'satscope-check3-')), SOURCES_DISABLED: 'mempool,coingecko,coinbase,blockchain,bitnodes,forkmonitor', ELECTRUM_URL: `tcp://127.0.0.1:${closed}` });
+  const [code] = (await once(child, 'exit')) as [number];
+  const out = child.output();
+  assert.equal(code, 1, out);
+  assert.match(out, new RegExp(`^electrum\\s+FAIL\\s+Can't reach your Electrum server at tcp://127\\.0\\.0\\.1:${closed}: the connection was refused \\(nothing listens there\\)$`, 'm'));
+  assert.match(out, /^1 of \d+ checks failed: electrum$/m);
+});
+
+test('satscope check suggests the demo when no public source answers (an offline machine)', async () => {
+  const child = spawnSatscope(['check'], { DATA_DIR: mkdtempSync(join(tmpdir(), 'satscope-check4-')), SOURCES_DISABLED: '', ...offlineUrls(await freePort()) });
+  const [code] = (await once(child, 'exit')) as [number];
+  const out = child.output();
+  assert.equal(code, 1, out);
+  assert.match(out, /^mempool\s+FAIL\s+Can't reach mempool\.space: the connection was refused/m);
+  assert.match(out, /No public source answered: is this machine offline\? `satscope demo` shows the dashboard without a network/);
+  assert.equal(out.split('\n').filter((l) => /^coingecko\s/.test(l)).length, 1, 'one line per source');
+});
+
+test('satscope --version prints the version and exits 0', () => {
+  const r = spawnSync(process.execPath, [BIN, '--version'], { env: cleanEnv({}), encoding: 'utf8', cwd: tmpdir() });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^satscope \d+\.\d+\.\d+\n$/);
 });
 
 test('satscope start serves the Overview with the data its jobs have by then at first paint', async () => {
