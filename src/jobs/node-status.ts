@@ -1,10 +1,11 @@
 // Each node's health, version, sync state, peers and traffic, side by side. A node that fails
 // keeps its last good values with the state and reason of the failure.
 import { isSatscopeError } from '../errors.ts';
-import { explainError } from '../sources/explain.ts';
+import { explainError, isConsequence } from '../sources/explain.ts';
 import { publishEvent } from '../events.ts';
 import type { NodeStatus } from '../domain/snapshots.ts';
 import type { BitcoinNode } from '../sources/bitcoind/node.ts';
+import type { SourceTracker } from '../sources/source-tracker.ts';
 import { keys } from '../store/keys.ts';
 import type { JobDefinition, JobDeps } from './types.ts';
 
@@ -28,7 +29,7 @@ export async function readNodeStatus(node: BitcoinNode, previous: NodeStatus | u
 }
 
 /** The node's status, and the error behind it when it failed. */
-async function checkNode(node: BitcoinNode, previous: NodeStatus | undefined, nowMs: number): Promise<{ status: NodeStatus; error?: unknown }> {
+async function checkNode(node: BitcoinNode, previous: NodeStatus | undefined, nowMs: number, tracker?: SourceTracker): Promise<{ status: NodeStatus; error?: unknown }> {
   const base = previous ?? empty(node, nowMs);
   try {
     const [chain, net, caps] = await Promise.all([node.blockchainInfo(), node.network(), node.capabilities()]);
@@ -72,7 +73,10 @@ async function checkNode(node: BitcoinNode, previous: NodeStatus | undefined, no
   } catch (err) {
     const state = failureState(err);
     if (state === 'down') node.forgetCapabilities();
-    return { status: { ...base, state, message: explainError(err, node.id).summary, checkedAtMs: nowMs }, error: err };
+    // While the breaker pauses calls, the cause that opened it is still the news.
+    const cause = isConsequence(err) ? tracker?.snapshot().lastError?.summary : undefined;
+    const message = cause ?? explainError(err, node.id).summary;
+    return { status: { ...base, state, message, checkedAtMs: nowMs }, error: err };
   }
 }
 
@@ -88,7 +92,7 @@ export function nodeStatusJob(deps: JobDeps): JobDefinition {
       const statuses = await Promise.all(
         deps.nodes.map(async (node) => {
           const previous = await deps.store.get(keys.nodeStatus(node.id));
-          const { status, error } = await checkNode(node, previous, nowMs);
+          const { status, error } = await checkNode(node, previous, nowMs, deps.sources.tracker(node.id));
           // The node's health everywhere (/health, /api/v1/sources, Status) is this check's verdict.
           deps.sources.tracker(node.id)?.settle('node-status', 1, error === undefined ? [] : [error]);
           await deps.store.set(keys.nodeStatus(node.id), status);

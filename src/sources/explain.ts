@@ -88,7 +88,7 @@ export function explainError(err: unknown, source: string): Explained {
   else if (code === 'UPSTREAM_RATE_LIMITED') summary = `Waiting for ${label}'s request budget; the next call goes out shortly`;
   else if (code === 'UPSTREAM_CIRCUIT_OPEN') summary = `${label} kept failing, so calls to it are paused for a while`;
   else if (code === 'RPC_AUTH_FAILED') summary = `${label} refused the RPC credentials: check the user and password (or the cookie file)`;
-  else if (code === 'RPC_WARMING_UP') summary = `${label} is starting up`;
+  else if (code === 'RPC_WARMING_UP') summary = `${label} is starting up: ${(err as Error).message.replace(/^node is starting: /, '')}`;
   else if (code === 'UPSTREAM_OUT_OF_RANGE') summary = `${label} sent a value that failed a sanity check; the last good value is kept`;
   else if (code === 'UPSTREAM_MALFORMED' || code === 'UPSTREAM_SCHEMA') summary = `${label} sent a reply Satscope could not read (its API may have changed)`;
   else if (code === 'UPSTREAM_TOO_LARGE') summary = `${label} sent a reply larger than the size limit`;

@@ -49,7 +49,14 @@ export class FakeElectrumServer {
         while ((nl = buffer.indexOf('\n')) !== -1) {
           const line = buffer.slice(0, nl);
           buffer = buffer.slice(nl + 1);
-          const req = JSON.parse(line) as { id: number; method: string; params: unknown[] };
+          let req: { id: number; method: string; params: unknown[] };
+          try {
+            req = JSON.parse(line) as typeof req;
+          } catch {
+            // As ElectrumX does for a line that is not JSON (a TLS hello, say): -32700 with id null.
+            socket.write(`${JSON.stringify({ jsonrpc: '2.0', error: { code: -32700, message: 'invalid JSON' }, id: null })}\n`);
+            continue;
+          }
           session.push(req.method);
           if (this.silent.has(req.method)) continue;
           let reply: Record<string, unknown>;

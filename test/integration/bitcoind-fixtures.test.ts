@@ -184,9 +184,9 @@ test('a node warming up shows as "starting" with its message; one refusing the p
   rpc.answers.set('getblockchaininfo', D('error_-28_warmup'));
   const starting = await readNodeStatus(n, undefined, 1000);
   assert.equal(starting.state, 'starting');
-  assert.match(starting.message ?? '', /Verifying blocks…/);
+  assert.match(starting.message ?? '', /^Your node main is starting up: Verifying blocks…/);
   const wrong = node(rpc.url.replace(':secret@', ':nope@')).node;
   const refused = await readNodeStatus(wrong, undefined, 1000);
   assert.equal(refused.state, 'auth-failed');
-  assert.match(refused.message ?? '', /authentication failed/);
+  assert.match(refused.message ?? '', /refused the RPC credentials: check the user and password/);
 });

@@ -86,6 +86,34 @@ test('an unanswered request ends in UPSTREAM_TIMEOUT, and a refused connection i
   await refused.close();
 });
 
+test('connection failures name their cause: refused, and TLS spoken to a plain port (with no SNI warning for an IP)', async () => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error & { code?: string }) => warnings.push(w.code ?? w.name);
+  process.on('warning', onWarning);
+  try {
+    const tls = client([], `ssl://127.0.0.1:${server.port}`);
+    const err = (await tls.start().then(() => undefined, (e: unknown) => e)) as { details?: { summary?: string; cause?: string } };
+    assert.equal(err.details?.cause, 'tls-plain');
+    assert.equal(err.details?.summary, `Can't reach your Electrum server at ssl://127.0.0.1:${server.port}: it does not speak TLS on that port (use tcp:// for a plain port)`);
+    await tls.close();
+    const { freePort } = await import('../helpers/ports.ts');
+    const closed = await freePort();
+    const refused = client([], `tcp://127.0.0.1:${closed}`);
+    const states: (string | null)[] = [];
+    const r = new ElectrumClient({ url: `tcp://127.0.0.1:${closed}`, tracker: new SourceTracker({ name: 'electrum', kind: 'electrum', enabled: true, disabledReason: null, target: null }, { store, metrics: createMetrics(), log: silentLogger }), log: silentLogger, timeoutMs: 500, maxBackoffMs: 300, onState: (_s, m) => states.push(m) });
+    await assert.rejects(r.start(), /the connection was refused/);
+    await waitFor('the reconnect message', async () => states.find((m) => m?.includes('retrying in')), 2000, 20);
+    assert.match(states.find((m) => m?.includes('retrying in')) ?? '', /^Can't reach your Electrum server at tcp:\/\/127\.0\.0\.1:\d+: the connection was refused \(nothing listens there\); retrying in [\d.]+ s$/);
+    assert.ok(!states.some((m) => m?.startsWith('disconnected')), 'never "disconnected" for a connection that was never made');
+    await r.close();
+    await refused.close();
+    await new Promise((res) => setImmediate(res));
+    assert.ok(!warnings.includes('DEP0123'), `warnings: ${warnings.join(', ')}`);
+  } finally {
+    process.off('warning', onWarning);
+  }
+});
+
 test('with ELECTRUM_URL set, /api/v1/electrum shows the server, its tip and fees, and follows pushed tips', async () => {
   server.noEstimate.add(1);
   const rt = await testRuntime({ ELECTRUM_URL: server.url }, { jobs: 'production' });

@@ -103,6 +103,32 @@ test('price, top coins and the network in Satscope\'s units', async () => {
   assert.equal(assets[3]?.btcSharePct, 2031.5);
 });
 
+test('public jobs publish live events with the pieces they refreshed', async () => {
+  const { keys } = await import('../../src/store/keys.ts');
+  const seen: { type: string; data: Json }[] = [];
+  const unsubscribe = await rt.store.subscribe(keys.events, (e) => seen.push({ type: e.type, data: e.data as Json }));
+  try {
+    await requestJobRun(rt.store, rt.jobs, 'public-mempool');
+    const e = await waitFor('a public-mempool event', async () => seen.find((x) => x.type === 'public-mempool'), 15_000, 100);
+    assert.equal(e.data.source, 'mempool');
+    assert.equal(e.data.tip, 952583);
+    assert.equal((e.data.fees as Json).fastestSatVb, 3);
+    assert.equal((e.data.lightning as Json).capacitySats, 488512345678);
+    // Pieces of up to 4 KB travel in the event; larger lists are read when a page loads.
+    for (const name of ['tip', 'fees', 'projected', 'mempool', 'blocks', 'difficulty', 'hashrate', 'pools', 'lightning', 'prices']) {
+      const stored = await rt.store.get(keys.publicPiece(`mempool.${name}`));
+      const small = JSON.stringify(stored?.data ?? null).length <= 4096;
+      assert.equal(name in e.data, small, `${name}: in the event only when small`);
+    }
+    // The live stream carries it to browsers, and the Overview binds the public network card to it.
+    const live = (await get('/api/v1/live')) as { events: Record<string, Json> };
+    assert.equal(((live.events['public-mempool'] as Json | undefined)?.data as Json | undefined)?.tip, 952583);
+    assert.match(await (await fetch(`${rt.base}/`)).text(), /data-k="public-mempool\.fees\.fastestSatVb"/);
+  } finally {
+    await unsubscribe();
+  }
+});
+
 test('a malformed or out-of-range reply is rejected and counted, and the last good value stays', async () => {
   fx.fault('/coingecko/api/v3/simple/price', { kind: 'json', body: { bitcoin: { usd: -1, usd_market_cap: 1, usd_24h_vol: 1, usd_24h_change: 0, last_updated_at: 1 } } });
   fx.fault('/coingecko/api/v3/global', { kind: 'garbage' });
@@ -127,12 +153,25 @@ test('switching an upstream off mid-run leaves every endpoint answering, its val
   const n = await get('/api/v1/network');
   const fees = n.fees as Json;
   assert.equal(data(fees).fastestSatVb, 3, 'the last good value');
-  assert.match(String(fees.reason), /UPSTREAM_HTTP.*503/);
+  assert.equal(fees.reason, 'mempool.space answered with an error (HTTP 503)', 'a sentence for people');
+  assert.match(String(fees.detail), /^UPSTREAM_HTTP: mempool: HTTP 503/, 'the technical chain apart');
+  // The page says it once, in words, and keeps the chain out of sight.
+  const page = await (await fetch(`${rt.base}/`)).text();
+  assert.equal(page.split('stale: mempool.space answered with an error (HTTP 503)').length - 1, 1, 'said once on the Overview');
+  assert.doesNotMatch(page, /UPSTREAM_|&lt;-/);
   assert.equal((n.stats as Json).stale, false, 'other sources are unaffected');
   for (const path of ['/api/v1/market', '/api/bitcoin/kpis', '/api/bitcoin/latest', '/api/cryptos', '/health']) assert.equal((await fetch(rt.base + path)).status, 200, path);
-  const mempool = ((await get('/api/v1/sources')).sources as Json[]).find((s) => s.name === 'mempool') as Json;
-  assert.ok(['degraded', 'down'].includes(String(mempool.state)));
+  // The run's verdict lands when its last piece has given up (retries included).
+  const mempool = await waitFor('the failed run settled', async () => {
+    const s = ((await get('/api/v1/sources')).sources as Json[]).find((x) => x.name === 'mempool') as Json;
+    return (s.lastRun as Json | null)?.failed === 10 ? s : undefined;
+  }, 30_000, 250);
+  assert.equal(mempool.state, 'down', 'no piece answered in the last run');
+  assert.deepEqual({ ...(mempool.lastRun as Json), atMs: 0 }, { job: 'public-mempool', atMs: 0, parts: 10, failed: 10 });
   assert.equal((mempool.lastError as Json).code, 'UPSTREAM_HTTP');
+  const health = (await get('/health')) as { status: string; sources: Record<string, Json> };
+  assert.equal(health.sources.mempool?.state, 'down', '/health tells the same verdict');
+  assert.equal(health.status, 'degraded');
   fx.clearFaults();
 });
 

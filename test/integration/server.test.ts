@@ -7,6 +7,7 @@ import type { JobDefinition } from '../../src/jobs/types.ts';
 import { createLogger } from '../../src/log.ts';
 import { CONTENT_SECURITY_POLICY } from '../../src/server/responses.ts';
 import { hasRedis, startRedis } from '../helpers/redis.ts';
+import { waitFor } from '../helpers/ports.ts';
 import { testRuntime } from '../helpers/runtime.ts';
 import { requireService, which } from '../helpers/services.ts';
 
@@ -141,6 +142,26 @@ describe('web server', () => {
       for (const b of bodies) assert.ok(!b.includes(secret), `secret in a body`);
       assert.ok(!logLines.join('\n').includes(secret), 'secret in the log');
     }
+  });
+
+  test('a client that hangs up mid-body is logged at debug, not as an error', async () => {
+    const { connect } = await import('node:net');
+    const port = Number(new URL(rt.base).port);
+    const before = logLines.length;
+    await new Promise<void>((resolve) => {
+      const s = connect({ host: '127.0.0.1', port }, () => {
+        s.write(`POST /api/v1/beacon HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 500\r\n\r\n{"viewer":`);
+        setTimeout(() => {
+          s.destroy();
+          resolve();
+        }, 100);
+      });
+    });
+    const lines = await waitFor('the abort logged', async () => {
+      const l = logLines.slice(before);
+      return l.some((x) => /client went away|malformed request or client error/.test(x)) ? l : undefined;
+    }, 5000, 50);
+    assert.ok(!lines.some((l) => /^\S+ error /.test(l)), lines.join("\n"));
   });
 
   test('/metrics is valid Prometheus exposition', async (t) => {
