@@ -19,7 +19,8 @@ import { testRuntime } from '../helpers/runtime.ts';
 import { IN_CI, which } from '../helpers/services.ts';
 
 const CHROMIUM = which('chromium') ?? which('chromium-browser');
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+// The last flag keeps the browser on loopback, like the Node guard does for the test processes.
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1'];
 const SHOTS = join(process.cwd(), 'test-artifacts', 'screenshots');
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 

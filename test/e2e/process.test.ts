@@ -15,8 +15,9 @@ const BIN = join(ROOT, 'bin/satscope.js');
 
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   // Only what the test means to set: no SATSCOPE-relevant variables leak in from the outer shell.
-  const { PATH, HOME, TMPDIR, LANG } = process.env;
-  return { PATH, HOME, TMPDIR, LANG, ...extra };
+  // NODE_OPTIONS and the guard's log carry the loopback guard into the child (see test/run.js).
+  const { PATH, HOME, TMPDIR, LANG, NODE_OPTIONS, SATSCOPE_NET_GUARD_LOG } = process.env;
+  return Object.fromEntries(Object.entries({ PATH, HOME, TMPDIR, LANG, NODE_OPTIONS, SATSCOPE_NET_GUARD_LOG, ...extra }).filter(([, v]) => v !== undefined));
 }
 
 function spawnSatscope(args: string[], env: Record<string, string>, cwd = mkdtempSync(join(tmpdir(), 'satscope-cwd-'))): ChildProcess & { output: () => string } {

@@ -29,3 +29,9 @@ export function requireService(t: TestContext, name: string, available: boolean)
   t.skip(`${name} not installed`);
   return false;
 }
+
+/** A child process's environment: only what the test sets, plus the loopback guard (test/run.js). */
+export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const { PATH, HOME, NODE_OPTIONS, SATSCOPE_NET_GUARD_LOG } = process.env;
+  return Object.fromEntries(Object.entries({ PATH, HOME, NODE_OPTIONS, SATSCOPE_NET_GUARD_LOG, ...extra }).filter(([, v]) => v !== undefined));
+}

@@ -19,6 +19,7 @@ import { MemoryStore } from '../../src/store/memory-store.ts';
 import { startFixtureServer, type FixtureServer } from '../helpers/fixture-server.ts';
 import { waitFor } from '../helpers/ports.ts';
 import { PUBLIC_OFF, testRuntime } from '../helpers/runtime.ts';
+import { childEnv } from '../helpers/services.ts';
 
 const DAY = 86_400;
 const CANDLES = '/coinbase/products/BTC-USD/candles';
@@ -107,7 +108,7 @@ test('satscope backfill btc-closes prints progress and a summary, and a second r
   const dataDir = mkdtempSync(join(tmpdir(), 'satscope-bfcli-'));
   const run = async () => {
     const child = spawn(process.execPath, [new URL('../../bin/satscope.js', import.meta.url).pathname, 'backfill', 'btc-closes', '--from', '2025-01-01', '--to', '2025-03-31'], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...fx.env, DATA_DIR: dataDir, SOURCES_DISABLED: 'mempool,coingecko,blockchain,bitnodes,forkmonitor' },
+      env: childEnv({ ...fx.env, DATA_DIR: dataDir, SOURCES_DISABLED: 'mempool,coingecko,blockchain,bitnodes,forkmonitor' }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -122,7 +123,7 @@ test('satscope backfill btc-closes prints progress and a summary, and a second r
   assert.match(first.out, /90 days from 2025-01-01: 0 already held, 90 saved in 1 requests, 0 without a candle/);
   const second = await run();
   assert.match(second.out, /90 already held, 0 saved in 0 requests/);
-  const bad = spawn(process.execPath, [new URL('../../bin/satscope.js', import.meta.url).pathname, 'backfill', 'btc-closes', '--from', 'yesterday'], { env: { PATH: process.env.PATH, DATA_DIR: dataDir }, stdio: 'ignore' });
+  const bad = spawn(process.execPath, [new URL('../../bin/satscope.js', import.meta.url).pathname, 'backfill', 'btc-closes', '--from', 'yesterday'], { env: childEnv({ DATA_DIR: dataDir }), stdio: 'ignore' });
   assert.equal(((await once(bad, 'exit')) as [number])[0], 2);
 });
 
