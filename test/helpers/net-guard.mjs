@@ -5,6 +5,7 @@
 // at once instead of reaching the internet.
 import { appendFileSync } from 'node:fs';
 import net from 'node:net';
+import process from 'node:process';
 
 const LOG = process.env.SATSCOPE_NET_GUARD_LOG;
 
