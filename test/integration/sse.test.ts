@@ -197,9 +197,10 @@ describe('/api/stream in a running Satscope', () => {
     const s = await open(rt.base);
     assert.equal(s.status, 200);
     await waitFor('snapshot', async () => s.frames.some((f) => f.event === 'snapshot') || undefined);
-    await publishEvent(rt.store, 'chain', { height: 7, asOfMs: Date.now(), source: 'main' });
+    const sent = { height: 7, asOfMs: 1_796_000_000_123, source: 'main' };
+    await publishEvent(rt.store, 'chain', sent);
     await waitFor('chain event', async () => events(s, 'chain').length === 1 || undefined);
-    assert.deepEqual((events(s, 'chain')[0]?.data as { data: unknown }).data, { height: 7, asOfMs: (events(s, 'chain')[0]?.data as { data: { asOfMs: number } }).data.asOfMs, source: 'main' });
+    assert.deepEqual((events(s, 'chain')[0]?.data as { data: unknown }).data, sent);
     const live = (await (await fetch(`${rt.base}/api/v1/live`)).json()) as { events: Record<string, { data: { height: number } }> };
     assert.equal(live.events.chain?.data.height, 7);
     const metrics = await (await fetch(`${rt.base}/metrics`)).text();

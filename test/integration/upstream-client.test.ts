@@ -1,5 +1,6 @@
 // The shared upstream client against the loopback fixture server: recorded replies, and each fault.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, beforeEach, test } from 'node:test';
 import { z } from 'zod';
 import { loadConfig } from '../../src/config.ts';
@@ -56,14 +57,14 @@ test('the production catalog fetches and parses a recorded fixture, sending a Us
   const config = loadConfig({ ...fx.env, COINGECKO_API_KEY: 'CG-demo-key' });
   const catalog = buildSourceCatalog(config, { store, metrics: createMetrics(), log: silentLogger });
   const fees = await catalog.http.mempool!.getJson('/v1/fees/recommended', feesSchema);
-  assert.equal(typeof fees.fastestFee, 'number');
+  assert.deepEqual(fees, { fastestFee: 3, halfHourFee: 2, hourFee: 2, economyFee: 1, minimumFee: 1 }, 'the recorded reply');
   const global = await catalog.http.coingecko!.getJson('/global', z.object({ data: z.object({ active_cryptocurrencies: z.number() }) }));
-  assert.ok(global.data.active_cryptocurrencies > 0);
+  assert.equal(global.data.active_cryptocurrencies, JSON.parse(readFileSync(new URL('../fixtures/coingecko/global.json', import.meta.url), 'utf8')).data.active_cryptocurrencies);
   const hit = fx.hitsFor('/coingecko/api/v3/global').at(-1);
   assert.equal(hit?.headers['user-agent'], USER_AGENT);
   assert.equal(hit?.headers['x-cg-demo-api-key'], 'CG-demo-key');
   const height = await catalog.http.blockchain!.getText('/stats');
-  assert.ok(height.length > 0);
+  assert.equal(height, readFileSync(new URL('../fixtures/blockchain/stats.json', import.meta.url), 'utf8'), 'the body as served');
   assert.equal(catalog.http.ocean, undefined, 'ocean is off without OCEAN_ADDRESS');
   assert.equal(catalog.tracker('mempool')?.snapshot().state, 'ok');
 });
@@ -86,7 +87,7 @@ test('with retries, a 429 is retried after its Retry-After within the same call'
   fx.fault(FEES, { kind: 'status', status: 429, headers: { 'retry-after': '1' } }, 1);
   const started = Date.now();
   const fees = await c.getJson('/v1/fees/recommended', feesSchema);
-  assert.equal(typeof fees.hourFee, 'number');
+  assert.equal(fees.hourFee, 2);
   assert.ok(Date.now() - started >= 1000);
 });
 

@@ -70,10 +70,13 @@ test('histogramBars() scales bars to the largest bucket and skips empty ones', (
 
 test('readPrefs() keeps only known choices from the cookie; formatOptions() falls back to USD without a rate', () => {
   const req = (cookie: string) => ({ headers: { cookie } }) as IncomingMessage;
-  const cookie = prefsCookie({ theme: 'retro', currency: 'EUR', locale: 'de-DE' }).split(';')[0] ?? '';
+  // Written by hand, not by prefsCookie(): the reader is checked against the documented format.
+  const cookie = 'satscope_prefs=theme%3Dretro%26currency%3DEUR%26locale%3Dde-DE';
+  assert.equal(prefsCookie({ theme: 'retro', currency: 'EUR', locale: 'de-DE' }), `${cookie}; Path=/; Max-Age=31536000; SameSite=Lax`);
   assert.deepEqual(readPrefs(req(`other=1; ${cookie}`), ['USD', 'EUR']), { theme: 'retro', currency: 'EUR', locale: 'de-DE' });
   assert.deepEqual(readPrefs(req(cookie), ['USD']), { theme: 'retro', currency: 'USD', locale: 'de-DE' }, 'EUR is not configured');
   assert.deepEqual(readPrefs(req('satscope_prefs=theme%3D%3Cx%3E%26locale%3Dxx'), ['USD']), { theme: 'dark', currency: 'USD', locale: 'en-US' });
+  for (const broken of ['satscope_prefs=%E0', 'satscope_prefs=%', 'satscope_prefs=theme%3Dretro%ZZ']) assert.deepEqual(readPrefs(req(broken), ['USD']), { theme: 'dark', currency: 'USD', locale: 'en-US' }, broken);
   const noRate = formatOptions({ theme: 'dark', currency: 'EUR', locale: 'en-US' }, null, 0);
   assert.equal(noRate.fmt.currency, 'USD');
   assert.match(noRate.notice ?? '', /No EUR price yet/);
