@@ -1,7 +1,7 @@
 // A test that needs a service the machine lacks is skipped on a developer's machine and fails
 // in CI (CI=true), so a missing install step can never pass as green.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import type { TestContext } from 'node:test';
 
 export const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
@@ -14,8 +14,16 @@ export function which(bin: string): string | undefined {
   }
 }
 
+/** The newest installed PostgreSQL's bin folder (Debian's layout, any major version). */
 export function pgBinDir(): string | undefined {
-  for (const v of ['17', '16', '15', '14', '13']) {
+  let versions: string[] = [];
+  try {
+    versions = readdirSync('/usr/lib/postgresql').filter((v) => /^\d+(\.\d+)?$/.test(v));
+  } catch {
+    return undefined;
+  }
+  versions.sort((a, b) => Number(b) - Number(a));
+  for (const v of versions) {
     const dir = `/usr/lib/postgresql/${v}/bin`;
     if (existsSync(`${dir}/initdb`)) return dir;
   }

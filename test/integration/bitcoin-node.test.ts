@@ -132,6 +132,8 @@ describe('with a regtest node as main and another as node2', () => {
   });
 
   test('when main stops, chain data fails over to node2', async () => {
+    const lastGood = ((await get(rt.base, '/api/v1/nodes')).nodes as Json[])[0]?.height;
+    assert.ok(Number.isInteger(lastGood) && (lastGood as number) >= 520);
     await main.stop();
     const chain = await waitFor('failover', async () => {
       const c = await get(rt.base, '/api/v1/chain');
@@ -144,7 +146,7 @@ describe('with a regtest node as main and another as node2', () => {
       return n[0]?.state === 'down' ? n : undefined;
     }, 15_000);
     assert.match(String(nodes[0]?.message), /^Can't reach your node main: (the connection was refused|it dropped the connection)/, 'the cause, in words');
-    assert.equal(nodes[0]?.height, 521, 'the last good values stay');
+    assert.equal(nodes[0]?.height, lastGood, 'the last good values stay');
   });
 });
 

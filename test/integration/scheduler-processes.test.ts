@@ -52,21 +52,27 @@ test('when the lock holder is killed with SIGKILL, another process runs the job 
   if (!requireService(t, 'redis-server', hasRedis())) return;
   const redis = await startRedis();
   const probe = new Redis(redis.url);
-  const lockTtlMs = 2500;
-  const env = { REDIS_URL: redis.url, PROBE_PREFIX: 'kill', JOB_MS: '60000', INTERVAL_MS: '100', TIMEOUT_MS: '2000', LOCK_TTL_MS: String(lockTtlMs) };
+  const lockTtlMs = 5000;
+  const timeoutMs = 4000;
+  const env = { REDIS_URL: redis.url, PROBE_PREFIX: 'kill', JOB_MS: '60000', INTERVAL_MS: '100', TIMEOUT_MS: String(timeoutMs), LOCK_TTL_MS: String(lockTtlMs) };
   const a = await worker(env);
   const firstStart = await waitFor('first run', async () => runs(await probe.lrange('kill:runs', 0, -1)).find((r) => r.kind === 'start'));
   const b = await worker(env);
   try {
     assert.equal(firstStart.holder, String(a.pid));
+    const killedAtMs = Date.now();
     a.kill('SIGKILL');
     await once(a, 'exit');
+    // Killed mid-run, before its timeout could end the run and free the lock: only expiry can.
+    assert.ok(killedAtMs - firstStart.at < timeoutMs, `killed ${killedAtMs - firstStart.at} ms into the run, past its timeout`);
     const takeover = await waitFor(
       'takeover',
       async () => runs(await probe.lrange('kill:runs', 0, -1)).find((r) => r.kind === 'start' && r.holder === String(b.pid)),
       lockTtlMs + 8000,
     );
     assert.ok(takeover.at - firstStart.at >= lockTtlMs - 50, `took over after ${takeover.at - firstStart.at} ms, before the lock TTL`);
+    const all = runs(await probe.lrange('kill:runs', 0, -1));
+    assert.equal(all.filter((r) => r.kind === 'end' && r.holder === String(a.pid)).length, 0, 'the killed holder never ended its run, so it never released the lock');
   } finally {
     b.kill('SIGTERM');
     await once(b, 'exit');

@@ -176,9 +176,16 @@ describe('web server', () => {
   });
 });
 
+/** The limiter counts per clock minute: start a burst well inside one, so it cannot straddle two. */
+async function awayFromMinuteBoundary(): Promise<void> {
+  const left = 60_000 - (Date.now() % 60_000);
+  if (left < 15_000) await new Promise((r) => setTimeout(r, left + 100));
+}
+
 test('the rate limit answers 429 with Retry-After past the limit, and spares /health', async () => {
   const rt = await testRuntime({ RATE_LIMIT_PER_MIN: '5' });
   try {
+    await awayFromMinuteBoundary();
     const statuses = [];
     for (let i = 0; i < 7; i++) statuses.push((await call(rt.base, '/api/v1/jobs')).status);
     assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429, 429]);
@@ -198,6 +205,7 @@ test('with Redis, the rate limit is shared by web processes, and a dead Redis sh
   const a = await testRuntime({ REDIS_URL: redis.url, RATE_LIMIT_PER_MIN: '6' }, { role: 'web' });
   const b = await testRuntime({ REDIS_URL: redis.url, RATE_LIMIT_PER_MIN: '6' }, { role: 'web' });
   try {
+    await awayFromMinuteBoundary();
     const statuses = [];
     for (let i = 0; i < 4; i++) statuses.push((await call(a.base, '/api/cache/stats')).status, (await call(b.base, '/api/cache/stats')).status);
     assert.deepEqual(statuses, [200, 200, 200, 200, 200, 200, 429, 429]);

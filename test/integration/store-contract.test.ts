@@ -1,7 +1,6 @@
 // One contract, two stores: the same behaviour from the in-process memory store and a real Redis.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { silentLogger } from '../../src/log.ts';
 import { keys, type BusEvent } from '../../src/store/keys.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
@@ -38,12 +37,16 @@ function contract(name: string, open: () => Promise<Store>, close: () => Promise
       assert.equal(await store.get(status), undefined);
     });
 
+    // TTLs are long enough that a busy machine reads the value before it expires; expiry is then
+    // awaited by polling, never by a fixed sleep.
     test('set() with a TTL expires the value', async () => {
       const key = keys.cacheEntry(`t-${name}-ttl`);
-      await store.set(key, 'v', 80);
+      await store.set(key, 'v', 1500);
       assert.equal(await store.get(key), 'v');
-      await sleep(150);
-      assert.equal(await store.get(key), undefined);
+      await waitFor('expiry', async () => ((await store.get(key)) === undefined ? true : undefined), 10_000, 50);
+      const untimed = keys.cacheEntry(`t-${name}-no-ttl`);
+      await store.set(untimed, 'kept', 60_000);
+      assert.equal(await store.get(untimed), 'kept', 'a value within its TTL stays');
     });
 
     test('a lock is exclusive, released only by its token, and expires', async () => {
@@ -53,9 +56,9 @@ function contract(name: string, open: () => Promise<Store>, close: () => Promise
       assert.equal(await store.lockHolder(lock), 'tok-a');
       assert.equal(await store.releaseLock(lock, 'tok-b'), false, 'another token cannot release it');
       assert.equal(await store.extendLock(lock, 'tok-b', 5000), false);
-      assert.equal(await store.extendLock(lock, 'tok-a', 100), true);
-      await sleep(180);
-      assert.equal(await store.lockHolder(lock), undefined, 'expired');
+      assert.equal(await store.extendLock(lock, 'tok-a', 1000), true);
+      assert.equal(await store.lockHolder(lock), 'tok-a', 'still held after the extension');
+      await waitFor('lock expiry', async () => ((await store.lockHolder(lock)) === undefined ? true : undefined), 10_000, 50);
       assert.equal(await store.acquireLock(lock, 'tok-b', 5000), true);
       assert.equal(await store.releaseLock(lock, 'tok-a'), false, 'the expired holder cannot free the new lock');
       assert.equal(await store.releaseLock(lock, 'tok-b'), true);
@@ -69,12 +72,12 @@ function contract(name: string, open: () => Promise<Store>, close: () => Promise
     });
 
     test('increment() counts and its window expires', async () => {
-      const counter = { ...keys.rateLimit(`t-${name}`, Date.now()), ttlMs: 100 };
+      const counter = { ...keys.rateLimit(`t-${name}`, Date.now()), ttlMs: 1500 };
       assert.equal(await store.increment(counter), 1);
       assert.equal(await store.increment(counter), 2);
       assert.equal(await store.increment(counter, 5), 7);
-      await sleep(180);
-      assert.equal(await store.increment(counter), 1);
+      // Each poll counts one more until the window has expired; then the count starts over at 1.
+      await waitFor('a new window', async () => ((await store.increment(counter)) === 1 ? true : undefined), 10_000, 100);
     });
 
     test('published events reach subscribers; a message of the wrong shape is dropped', async () => {
@@ -83,7 +86,7 @@ function contract(name: string, open: () => Promise<Store>, close: () => Promise
       await store.publish(keys.events, { type: 'block', id: '1', tsMs: 1, data: { height: 952583 } });
       await store.publish(keys.events as never, { nonsense: true } as never);
       await store.publish(keys.events, { type: 'fees', id: '2', tsMs: 2, data: null });
-      for (let i = 0; i < 50 && got.length < 2; i++) await sleep(20);
+      await waitFor('both events', async () => (got.length >= 2 ? true : undefined), 5000, 20);
       assert.deepEqual(
         got.map((e) => [e.type, e.id]),
         [
@@ -93,8 +96,14 @@ function contract(name: string, open: () => Promise<Store>, close: () => Promise
       );
       assert.deepEqual(got[0]?.data, { height: 952583 });
       await unsubscribe();
+      // Nothing more reaches the first subscriber: a marker published after 'late' reaches a second
+      // subscriber, so 'late' has been delivered by then (events on a channel arrive in order).
+      const marker: BusEvent[] = [];
+      const unsubscribe2 = await store.subscribe(keys.events, (e) => marker.push(e));
       await store.publish(keys.events, { type: 'late', id: '3', tsMs: 3, data: null });
-      await sleep(100);
+      await store.publish(keys.events, { type: 'marker', id: '4', tsMs: 4, data: null });
+      await waitFor('the marker', async () => (marker.some((e) => e.id === '4') ? true : undefined), 5000, 20);
+      await unsubscribe2();
       assert.equal(got.length, 2);
     });
 
