@@ -28,8 +28,10 @@ export interface RegtestNode {
   rpcUrl: string;
   port: number;
   height(): number;
-  /** Mines n blocks to the wallet; returns their hashes. */
-  mine(n: number): Promise<string[]>;
+  /** Mines n blocks to the wallet (to a fresh address with `fresh`, so a rival block differs); returns their hashes. */
+  mine(n: number, opts?: { fresh?: boolean }): Promise<string[]>;
+  /** Marks a block invalid: the chain rewinds to its parent (a reorg starts here). */
+  invalidate(hash: string): Promise<void>;
   /** Sends `count` payments to the wallet itself at fee rates spread over minSatVb..maxSatVb. */
   fillMempool(count: number, minSatVb?: number, maxSatVb?: number): Promise<number>;
   mempoolSize(): number;
@@ -59,11 +61,12 @@ export async function startRegtestNode(opts: { blocks?: number; port?: number } 
   const wdb = node.require('walletdb').wdb;
   const wallet = await wdb.get('primary');
   const address = async () => (await wallet.receiveAddress()).toString('regtest');
-  const mine = async (n: number): Promise<string[]> => {
+  const mine = async (n: number, opts: { fresh?: boolean } = {}): Promise<string[]> => {
     const hashes: string[] = [];
     // In batches, so the wallet keeps up with the chain.
     for (let left = n; left > 0; left -= 100) {
-      const reply = (await node.rpc.call({ method: 'generatetoaddress', params: [Math.min(100, left), await address()] }, false)) as { result: string[] };
+      const to = opts.fresh ? (await wallet.createReceive()).getAddress().toString('regtest') : await address();
+      const reply = (await node.rpc.call({ method: 'generatetoaddress', params: [Math.min(100, left), to] }, false)) as { result: string[] };
       hashes.push(...reply.result);
     }
     await new Promise((r) => setTimeout(r, 50));
@@ -97,6 +100,10 @@ export async function startRegtestNode(opts: { blocks?: number; port?: number } 
       return sent;
     },
     mempoolSize: () => node.mempool.map.size as number,
+    async invalidate(hash) {
+      const reply = (await node.rpc.call({ method: 'invalidateblock', params: [hash] }, false)) as { error?: { message: string } | null };
+      if (reply.error) throw new Error(`invalidateblock: ${reply.error.message}`);
+    },
     async stop() {
       await node.close();
     },

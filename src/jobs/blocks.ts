@@ -9,8 +9,10 @@ import type { JobContext, JobDefinition, JobDeps } from './types.ts';
 
 const MAX_REORG_DEPTH = 100;
 
-async function forkPoint(deps: JobDeps, node: BitcoinNode, tip: BlockRecord): Promise<number> {
-  for (let h = tip.height; h > tip.height - MAX_REORG_DEPTH && h >= 0; h--) {
+async function forkPoint(deps: JobDeps, node: BitcoinNode, tip: BlockRecord, nodeHeight: number): Promise<number> {
+  // The node may be below our tip (a block was invalidated, the new branch not yet longer): it has
+  // no block to compare above its own tip, so the search starts there.
+  for (let h = Math.min(tip.height, nodeHeight); h > tip.height - MAX_REORG_DEPTH && h >= 0; h--) {
     const ours = (await deps.history.findBlocks(h)).find((b) => !b.orphaned);
     if (!ours) return h; // nothing of ours below here to disagree with
     if ((await node.blockHash(h)) === ours.hash) return h;
@@ -31,7 +33,7 @@ async function ingest(deps: JobDeps, node: BitcoinNode, ctx: JobContext): Promis
     const same = ours.height <= info.blocks && (await node.blockHash(ours.height)) === ours.hash;
     if (same) start = ours.height + 1;
     else {
-      const fork = await forkPoint(deps, node, ours);
+      const fork = await forkPoint(deps, node, ours, info.blocks);
       const orphaned = await deps.history.orphanBlocksAbove(fork);
       ctx.log.warn('reorg: blocks above the fork marked orphaned', { fork, orphaned, node: node.id });
       start = fork + 1;
