@@ -3,6 +3,7 @@
 // and sends garbage on demand, and records what each connection asked, in order.
 import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 
 const FILES: Record<string, string> = {
@@ -30,12 +31,15 @@ export class FakeElectrumServer {
   readonly noEstimate = new Set<number>();
   port = 0;
 
+  /** With `tls`, the server speaks TLS with the test certificate of test/fixtures/tls. */
+  constructor(private readonly opts: { tls?: boolean } = {}) {}
+
   get url(): string {
-    return `tcp://127.0.0.1:${this.port}`;
+    return `${this.opts.tls ? 'ssl' : 'tcp'}://127.0.0.1:${this.port}`;
   }
 
   async start(port = 0): Promise<this> {
-    this.server = createServer((socket) => {
+    const onSocket = (socket: Socket) => {
       this.sockets.add(socket);
       const session: string[] = [];
       this.sessions.push(session);
@@ -66,7 +70,10 @@ export class FakeElectrumServer {
           socket.write(`${JSON.stringify({ ...reply, id: req.id })}\n`);
         }
       });
-    });
+    };
+    const tlsFile = (name: string) => readFileSync(new URL(`../fixtures/tls/${name}`, import.meta.url));
+    this.server = this.opts.tls ? createTlsServer({ key: tlsFile('electrum-test.key'), cert: tlsFile('electrum-test.crt') }, onSocket) : createServer(onSocket);
+    this.server.on('tlsClientError', () => undefined);
     await new Promise<void>((r) => this.server?.listen(port, '127.0.0.1', () => r()));
     this.port = (this.server.address() as AddressInfo).port;
     return this;

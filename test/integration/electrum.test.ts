@@ -151,3 +151,41 @@ test('without ELECTRUM_URL, /api/v1/electrum says how to configure it', async ()
     await rt.close();
   }
 });
+
+test('over TLS: ssl:// works with a self-signed certificate, a verified one is refused in words, and tcp:// to a TLS port says to use ssl://', async () => {
+  const tlsServer = await new FakeElectrumServer({ tls: true }).start();
+  const tracker = () => new SourceTracker({ name: 'electrum', kind: 'electrum', enabled: true, disabledReason: null, target: null }, { store, metrics: createMetrics(), log: silentLogger });
+  try {
+    const ok = new ElectrumClient({ url: tlsServer.url, tracker: tracker(), log: silentLogger, timeoutMs: 2000, tlsVerify: false });
+    await ok.start();
+    assert.deepEqual(ok.serverVersion, ['ElectrumX 1.16.0', '1.4']);
+    assert.equal(await ok.request('blockchain.relayfee', [], z.number()), 1e-5);
+    await ok.close();
+
+    const verified = new ElectrumClient({ url: tlsServer.url, tracker: tracker(), log: silentLogger, timeoutMs: 2000, tlsVerify: true });
+    const certErr = (await verified.start().then(() => undefined, (e: unknown) => e)) as { details?: { summary?: string; cause?: string } };
+    assert.equal(certErr.details?.cause, 'certificate');
+    assert.match(certErr.details?.summary ?? '', /its TLS certificate is not trusted: set ELECTRUM_TLS_VERIFY=false for a self-signed certificate/);
+    await verified.close();
+
+    const plain = new ElectrumClient({ url: `tcp://127.0.0.1:${tlsServer.port}`, tracker: tracker(), log: silentLogger, timeoutMs: 1000 });
+    const plainErr = (await plain.start().then(() => undefined, (e: unknown) => e)) as { details?: { summary?: string } };
+    assert.match(plainErr.details?.summary ?? '', /use ssl:\/\//);
+    await plain.close();
+
+    // And through the app: ELECTRUM_URL=ssl://… fills /api/v1/electrum.
+    const rt = await testRuntime({ ELECTRUM_URL: tlsServer.url }, { jobs: 'production' });
+    try {
+      const body = await waitFor('electrum over TLS', async () => {
+        const r = (await (await fetch(`${rt.base}/api/v1/electrum`)).json()) as { data: { serverSoftware: string | null; relayFeeSatVb: number | null } | null };
+        return r.data?.serverSoftware && r.data.relayFeeSatVb !== null ? r.data : undefined;
+      }, 15_000, 200);
+      assert.equal(body.serverSoftware, 'ElectrumX 1.16.0');
+      assert.equal(body.relayFeeSatVb, 1);
+    } finally {
+      await rt.close();
+    }
+  } finally {
+    await tlsServer.stop();
+  }
+});

@@ -199,6 +199,27 @@ test('the rate limit answers 429 with Retry-After past the limit, and spares /he
   }
 });
 
+test('TRUST_PROXY takes the client address from X-Forwarded-For; without it the header is ignored', async () => {
+  const trusting = await testRuntime({ RATE_LIMIT_PER_MIN: '2', TRUST_PROXY: 'true' });
+  const plain = await testRuntime({ RATE_LIMIT_PER_MIN: '2' });
+  try {
+    await awayFromMinuteBoundary();
+    const burst = async (base: string) => {
+      const out: number[] = [];
+      for (const ip of ['203.0.113.1', '203.0.113.2', '203.0.113.3']) {
+        for (let i = 0; i < 2; i++) out.push((await call(base, '/api/cache/stats', { headers: { 'x-forwarded-for': `${ip}, 10.0.0.1` } })).status);
+      }
+      return out;
+    };
+    // Behind a proxy each forwarded client has its own budget of 2.
+    assert.deepEqual(await burst(trusting.base), [200, 200, 200, 200, 200, 200]);
+    // Otherwise every request is the proxy's own address: 2 allowed, then 429.
+    assert.deepEqual(await burst(plain.base), [200, 200, 429, 429, 429, 429]);
+  } finally {
+    await Promise.all([trusting.close(), plain.close()]);
+  }
+});
+
 test('with Redis, the rate limit is shared by web processes, and a dead Redis shows on /health without taking the API down', async (t) => {
   if (!requireService(t, 'redis-server', hasRedis())) return;
   const redis = await startRedis();

@@ -211,6 +211,22 @@ describe('/api/stream in a running Satscope', () => {
     s.close();
   });
 
+  test('?lastEventId= on /api/stream resumes with exactly the missed events, as Last-Event-ID does', async () => {
+    const first = await open(rt.base);
+    await waitFor('snapshot', async () => first.frames.some((f) => f.event === 'snapshot') || undefined);
+    for (const h of [21, 22, 23]) await publishEvent(rt.store, 'chain', { height: h, asOfMs: h, source: 'main' });
+    await waitFor('three events', async () => events(first, 'chain').filter((f) => [21, 22, 23].includes((f.data as { data: { height: number } }).data.height)).length === 3 || undefined);
+    const ids = events(first, 'chain').slice(-3).map((f) => f.id);
+    first.close();
+    const resumed = await open(rt.base, `/api/stream?lastEventId=${encodeURIComponent(ids[0] ?? '')}`);
+    await waitFor('the missed events', async () => events(resumed).length >= 2 || undefined);
+    assert.deepEqual(events(resumed).map((f) => f.id), ids.slice(1), 'exactly the two after the given id');
+    assert.equal(resumed.frames.filter((f) => f.event === 'snapshot').length, 0, 'no snapshot on a resume');
+    resumed.close();
+    const tooLong = await fetch(`${rt.base}/api/stream?lastEventId=${'x'.repeat(101)}`);
+    assert.equal(tooLong.status, 400);
+  });
+
   test('shutting down ends the streams instead of waiting for them', async () => {
     // A runtime of its own: the shared one stays up for whatever test runs after this one.
     const own = await testRuntime();
