@@ -187,6 +187,52 @@ describe('the dashboard in Chromium', { skip: CHROMIUM ? false : 'chromium not i
     await ctx.close();
   });
 
+  test('with the live stream refused, the page polls: the monitor says so and a mined block still arrives', async () => {
+    const ctx = await browser.newContext();
+    try {
+      // As a proxy that cuts event streams would: every /api/stream gets a 503.
+      await ctx.route('**/api/stream**', (route) => route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":{"code":"SSE_CAPACITY","message":"poll instead"}}' }));
+      const { page, problems } = await openPage(ctx, '/');
+      await waitFor('polling', async () => ((await monitorState(page)) === 'polling' ? true : undefined), 15_000, 100);
+      const tip = page.locator('[data-k="chain.height"]');
+      const before = Number(await tip.getAttribute('data-v'));
+      await node.mine(1);
+      // The chain job runs every 10 s and the page polls every 10 s.
+      await waitFor('the new tip by polling', async () => (Number(await tip.getAttribute('data-v')) === before + 1 ? true : undefined), 40_000, 200);
+      assert.equal(await monitorState(page), 'polling');
+      assert.deepEqual(problems.csp, []);
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  test('a hidden tab holds live updates and paints them when shown again', async () => {
+    const hiddenCtx = await browser.newContext();
+    const watcherCtx = await browser.newContext();
+    try {
+      const { page: hidden } = await openPage(hiddenCtx, '/');
+      const { page: watcher } = await openPage(watcherCtx, '/');
+      for (const p of [hidden, watcher]) await waitFor('live', async () => ((await monitorState(p)) === 'live' ? true : undefined), 10_000);
+      const tipOf = async (p: Page) => Number(await p.locator('[data-k="chain.height"]').getAttribute('data-v'));
+      const before = await tipOf(hidden);
+      // A string, not a function: the test's compiled helpers do not exist in the page.
+      const setHidden = (v: boolean) =>
+        hidden.evaluate(`Object.defineProperty(document, 'hidden', { configurable: true, get: () => ${v} });
+          Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => '${v ? 'hidden' : 'visible'}' });
+          document.dispatchEvent(new Event('visibilitychange'));`);
+      await setHidden(true);
+      await node.mine(1);
+      // The same broadcast reaches both tabs; the visible one paints it.
+      await waitFor('the watcher painted the block', async () => ((await tipOf(watcher)) === before + 1 ? true : undefined), 10_000, 50);
+      assert.equal(await tipOf(hidden), before, 'the hidden tab did not paint');
+      await setHidden(false);
+      // No new event comes: what appears now is what the hidden tab held back.
+      await waitFor('the held update painted', async () => ((await tipOf(hidden)) === before + 1 ? true : undefined), 2_000, 20);
+    } finally {
+      await Promise.all([hiddenCtx.close(), watcherCtx.close()]);
+    }
+  });
+
   test('two tabs of one browser share one SSE connection', async () => {
     const ctx = await browser.newContext();
     const a = await openPage(ctx, '/');
