@@ -14,7 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startRegtestNode, type RegtestNode } from '../helpers/bcoin.ts';
 import { startFixtureServer, type FixtureServer } from '../helpers/fixture-server.ts';
-import { freePort, waitFor } from '../helpers/ports.ts';
+import { waitFor } from '../helpers/ports.ts';
 import { testRuntime } from '../helpers/runtime.ts';
 import { IN_CI, which } from '../helpers/services.ts';
 
@@ -42,9 +42,11 @@ describe('the dashboard in Chromium', { skip: CHROMIUM ? false : 'chromium not i
 
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    [fx, node, port] = await Promise.all([startFixtureServer(), startRegtestNode({ blocks: 150 }), freePort()]);
+    [fx, node] = await Promise.all([startFixtureServer(), startRegtestNode({ blocks: 150 })]);
     await node.fillMempool(25, 1, 60);
-    rt = await testRuntime(env(), { jobs: 'production', port, dataDir });
+    // The server picks its own port; the restart test binds the same one again.
+    rt = await testRuntime(env(), { jobs: 'production', dataDir });
+    port = Number(new URL(rt.base).port);
     await waitFor('node and market data', async () => {
       const [chain, mempool, market] = await Promise.all(['/api/v1/chain', '/api/v1/mempool', '/api/bitcoin/kpis'].map(async (p) => ((await (await fetch(rt.base + p)).json()) as { data: unknown }).data));
       return chain && mempool && market ? true : undefined;

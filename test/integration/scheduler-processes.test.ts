@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { hasRedis, startRedis } from '../helpers/redis.ts';
 import { requireService } from '../helpers/services.ts';
@@ -34,7 +33,7 @@ test('two scheduler processes sharing Redis never run the same job at once', asy
   const a = await worker(env);
   const b = await worker(env);
   try {
-    await sleep(4000);
+    await waitFor('ten runs between them', async () => (runs(await probe.lrange('overlap:runs', 0, -1)).filter((r) => r.kind === 'start').length >= 10 ? true : undefined), 30_000, 100);
   } finally {
     a.kill('SIGTERM');
     b.kill('SIGTERM');

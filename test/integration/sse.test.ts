@@ -175,10 +175,13 @@ describe('SseHub on node:http', () => {
   });
 
   test('a connection past its lifetime is ended, so the browser reconnects', async () => {
-    await start({ maxLifetimeMs: 50 });
+    await start({ maxLifetimeMs: 60_000 });
     const s = await open(base, '/');
-    await new Promise((r) => setTimeout(r, 80));
-    hub.sweep(Date.now());
+    await waitFor('connected', async () => hub.stats().clients === 1 || undefined);
+    hub.sweep(Date.now() + 30_000);
+    assert.equal(hub.stats().clients, 1, 'within its lifetime it stays');
+    // The sweep is given the time: a minute later, with no waiting.
+    hub.sweep(Date.now() + 61_000);
     await waitFor('ended', async () => s.ended || undefined);
     assert.equal(hub.stats().expiredTotal, 1);
     assert.equal(hub.stats().clients, 0);
