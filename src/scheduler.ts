@@ -6,6 +6,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { SatscopeError, describeError } from './errors.ts';
+import { summarizeFailure } from './sources/explain.ts';
 import type { JobContext, JobDefinition } from './jobs/types.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
@@ -183,6 +184,7 @@ export class Scheduler {
       lastDurationMs: previous?.lastDurationMs ?? null,
       lastOutcome: previous?.lastOutcome ?? null,
       lastError: previous?.lastError ?? null,
+      lastErrorSummary: previous?.lastErrorSummary ?? null,
       consecutiveFailures: previous?.consecutiveFailures ?? 0,
       nextRunAtMs: startedAtMs + def.lockTtlMs,
       runs: (previous?.runs ?? 0) + 1,
@@ -209,6 +211,7 @@ export class Scheduler {
     });
     let outcome: 'ok' | 'error' | 'timeout' = 'ok';
     let error: string | null = null;
+    let summary: string | null = null;
     const work = Promise.resolve().then(() => def.run(ctx));
     try {
       // A job that ignores its signal still ends its turn at the timeout; its lock then expires by TTL.
@@ -216,6 +219,7 @@ export class Scheduler {
     } catch (err) {
       outcome = 'error';
       error = describeError(err);
+      summary = summarizeFailure(err);
     } finally {
       clearTimeout(timer);
     }
@@ -225,6 +229,7 @@ export class Scheduler {
     if (didTimeOut) {
       outcome = 'timeout';
       error = `exceeded its timeout of ${def.timeoutMs} ms`;
+      summary = `The run took longer than its ${Math.round(def.timeoutMs / 100) / 10} s limit and was stopped`;
       let grace: NodeJS.Timeout | undefined;
       stopped = await Promise.race([
         work.then(() => true, () => true),
@@ -239,6 +244,7 @@ export class Scheduler {
     status.lastDurationMs = finishedAtMs - startedAtMs;
     status.lastOutcome = outcome;
     status.lastError = error;
+    status.lastErrorSummary = summary;
     status.consecutiveFailures = outcome === 'ok' ? 0 : status.consecutiveFailures + 1;
     const delay = outcome === 'ok' ? Math.max(def.intervalMs - status.lastDurationMs, 0) : backoffMs(def, status.consecutiveFailures);
     status.nextRunAtMs = Math.max(finishedAtMs + delay, finishedAtMs + def.cooldownMs);
@@ -304,6 +310,7 @@ export async function readJobStatuses(store: Store, jobs: readonly { name: strin
           lastDurationMs: null,
           lastOutcome: null,
           lastError: null,
+          lastErrorSummary: null,
           consecutiveFailures: 0,
           nextRunAtMs: 0,
           runs: 0,

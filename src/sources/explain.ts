@@ -116,3 +116,15 @@ export function rootFailure(errors: readonly unknown[]): unknown {
 export function isConsequence(e: unknown): boolean {
   return isSatscopeError(e) && ((e.code === 'UPSTREAM_RATE_LIMITED' && (e.details as { status?: number } | undefined)?.status !== 429) || e.code === 'UPSTREAM_CIRCUIT_OPEN' || e.code === 'UPSTREAM_ABORTED');
 }
+
+/**
+ * The error of a job run in words: the source it names (upstream messages start with the source,
+ * `mempool: …`) explained, or else the top message alone, without its cause chain.
+ */
+export function summarizeFailure(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const named = /^([a-z0-9]+): /.exec(message)?.[1];
+  if (named && named in LABELS) return explainError(err, named).summary;
+  const summary = (isSatscopeError(err) ? (err.details as { summary?: string } | undefined)?.summary : undefined) ?? message;
+  return summary.length > 200 ? `${summary.slice(0, 199)}…` : summary;
+}

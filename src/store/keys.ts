@@ -44,6 +44,8 @@ export const jobStatusSchema = z.object({
   lastDurationMs: z.number().nullable(),
   lastOutcome: z.enum(['ok', 'error', 'timeout']).nullable(),
   lastError: z.string().nullable(),
+  /** The same failure in words for people (the technical chain is lastError). */
+  lastErrorSummary: z.string().nullable().optional(),
   consecutiveFailures: z.number().int(),
   nextRunAtMs: z.number(),
   runs: z.number().int(),

@@ -102,8 +102,8 @@ test('connection failures name their cause: refused, and TLS spoken to a plain p
     const states: (string | null)[] = [];
     const r = new ElectrumClient({ url: `tcp://127.0.0.1:${closed}`, tracker: new SourceTracker({ name: 'electrum', kind: 'electrum', enabled: true, disabledReason: null, target: null }, { store, metrics: createMetrics(), log: silentLogger }), log: silentLogger, timeoutMs: 500, maxBackoffMs: 300, onState: (_s, m) => states.push(m) });
     await assert.rejects(r.start(), /the connection was refused/);
-    await waitFor('the reconnect message', async () => states.find((m) => m?.includes('retrying in')), 2000, 20);
-    assert.match(states.find((m) => m?.includes('retrying in')) ?? '', /^Can't reach your Electrum server at tcp:\/\/127\.0\.0\.1:\d+: the connection was refused \(nothing listens there\); retrying in [\d.]+ s$/);
+    await waitFor('the reconnect message', async () => states.find((m) => m?.includes('retrying')), 2000, 20);
+    assert.match(states.find((m) => m?.includes('retrying')) ?? '', /^Can't reach your Electrum server at tcp:\/\/127\.0\.0\.1:\d+: the connection was refused \(nothing listens there\); retrying by itself$/);
     assert.ok(!states.some((m) => m?.startsWith('disconnected')), 'never "disconnected" for a connection that was never made');
     await r.close();
     await refused.close();

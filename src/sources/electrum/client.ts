@@ -228,7 +228,8 @@ export class ElectrumClient {
     this.established = false;
     this.failures++;
     const delay = Math.min(this.o.maxBackoffMs ?? 60_000, 500 * 2 ** Math.min(this.failures - 1, 10)) * (0.8 + 0.4 * Math.random());
-    const retry = `retrying in ${Math.round(delay / 100) / 10} s`;
+    // No countdown in the words: a stored message would show a number that never changes.
+    const retry = 'retrying by itself';
     const failure = this.lastFailure;
     const summary = wasEstablished ? `Lost the connection to your Electrum server at ${this.where}; ${retry}` : `${(failure?.details as { summary?: string } | undefined)?.summary ?? `Can't reach your Electrum server at ${this.where}`}; ${retry}`;
     this.setState('down', summary);

@@ -51,7 +51,7 @@ export async function nodesPage(ctx: PageContext): Promise<RenderedPage> {
     { id: 'your-nodes', title: 'Your nodes', wide: true, fresh: freshness(v, 'nodes', checked ? { source: 'node-status', asOfMs: checked, stale: nowMs - checked > STALE_MS.node, staleAfterMs: STALE_MS.node } : { source: null, asOfMs: null, stale: false, reason: ids.length ? 'not checked yet' : NO_NODE }) },
     ids.length === 0 ? unavailable(NO_NODE) : html`<p class="agreement ${agreement.agree === false ? 'warn' : ''}">${agreement.detail}</p>${nodeTable(v, ids, statuses)}`,
   );
-  const el = electrum
+  const el = electrum && (electrum.lastOkAtMs !== null || electrum.serverSoftware !== null)
     ? stats([
         ['State', html`<span class="state state-${electrum.state}">${electrum.state}</span> <small>${electrum.message ?? ''}</small>`],
         ['Server', html`${electrum.serverSoftware ?? '—'} (protocol ${electrum.protocol ?? '—'})`],
@@ -61,7 +61,7 @@ export async function nodesPage(ctx: PageContext): Promise<RenderedPage> {
         ...ELECTRUM_ESTIMATES.map((t): [string, SafeHtml] => [`Fee, ${t} blocks`, electrum.estimateSatVb[String(t)] == null && electrum.notes?.[`estimate.${t}`] ? html`<small>${electrum.notes[`estimate.${t}`]}</small>` : bound(v, null, electrum.estimateSatVb[String(t)] ?? null, 'satvb')]),
         ['Peers', bound(v, null, electrum.peerCount, 'int')],
       ])
-    : unavailable(app.config.electrumUrl ? 'waiting for the first answer from the Electrum server' : NO_ELECTRUM);
+    : unavailable(app.config.electrumUrl ? (electrum?.message ?? 'waiting for the first answer from the Electrum server') : NO_ELECTRUM);
   const electrumCard = card(
     { id: 'electrum', title: 'Electrum server', fresh: electrum ? freshness(v, null, { source: electrum.target, asOfMs: electrum.checkedAtMs, stale: electrum.state !== 'ok' || nowMs - electrum.checkedAtMs > STALE_MS.node, reason: electrum.state === 'ok' ? undefined : 'the server is not answering' }) : undefined },
     el,

@@ -47,7 +47,7 @@ export async function statusPage(ctx: PageContext): Promise<RenderedPage> {
     { id: 'jobs', title: 'Jobs', wide: true },
     html`<div class="table-wrap" tabindex="0" role="region" aria-label="Jobs"><table><thead><tr><th scope="col">Job</th><th scope="col">Last</th><th scope="col">Took</th><th scope="col">Finished</th><th scope="col">Next</th><th scope="col">Runs</th><th scope="col">Error</th></tr></thead><tbody>${jobs.map(
       (j) => html`<tr><th scope="row">${j.name}</th><td><span class="state state-${j.running ? 'running' : (j.lastOutcome ?? 'pending')}">${j.running ? 'running' : (j.lastOutcome ?? 'not run')}</span></td>
-<td>${j.lastDurationMs === null ? '—' : `${j.lastDurationMs} ms`}</td><td>${j.lastFinishedAtMs ? bound(v, null, j.lastFinishedAtMs / 1000, 'ago') : '—'}</td><td>${bound(v, null, j.nextRunAtMs / 1000, 'until')}</td><td>${bound(v, null, j.runs, 'int')}</td><td><small>${j.lastError ?? ''}</small></td></tr>`,
+<td>${j.lastDurationMs === null ? '—' : `${j.lastDurationMs} ms`}</td><td>${j.lastFinishedAtMs ? bound(v, null, j.lastFinishedAtMs / 1000, 'ago') : '—'}</td><td>${bound(v, null, j.nextRunAtMs / 1000, 'until')}</td><td>${bound(v, null, j.runs, 'int')}</td><td>${j.lastError === null ? '' : html`<small>${j.lastErrorSummary ?? j.lastError}</small>${j.lastErrorSummary && j.lastErrorSummary !== j.lastError ? html`<details><summary>Detail</summary><code>${j.lastError}</code></details>` : ''}`}</td></tr>`,
     )}</tbody></table></div>`,
   );
   const sourceTable = card(
