@@ -203,6 +203,14 @@ describe('the dashboard in Chromium', { skip: CHROMIUM ? false : 'chromium not i
       await waitFor('the new tip by polling', async () => (Number(await tip.getAttribute('data-v')) === before + 1 ? true : undefined), 40_000, 200);
       assert.equal(await monitorState(page), 'polling');
       assert.deepEqual(problems.csp, []);
+      // A card whose data grows older than its limit is marked stale by the page itself, with why.
+      const footer = page.locator('#tip .fresh');
+      assert.doesNotMatch((await footer.getAttribute('class')) ?? '', /stale/);
+      assert.equal(await footer.getAttribute('data-fresh'), 'chain');
+      await page.evaluate(`document.querySelector('#tip .fresh').dataset.asof = String(Date.now() - 120000)`);
+      await waitFor('the stale mark', async () => ((await footer.getAttribute('class'))?.includes('stale') ? true : undefined), 5_000, 100);
+      assert.match((await footer.textContent()) ?? '', /stale: no update for 1 min/);
+      assert.match((await footer.textContent()) ?? '', /2 min ago/);
     } finally {
       await ctx.close();
     }
