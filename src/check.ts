@@ -64,7 +64,7 @@ export async function runCheck(config: Config, print: (line: string) => void): P
   const publicRows = rows.filter((r) => r.public);
   if (publicRows.length > 0 && publicRows.every((r) => r.state === 'FAIL')) {
     print('No public source answered: is this machine offline? `satscope demo` shows the dashboard without a network,');
-    print('and SOURCES_DISABLED=mempool,coingecko,coinbase,blockchain,bitnodes,forkmonitor keeps an offline install quiet.');
+    print(`and SOURCES_DISABLED=${publicRows.map((r) => r.what).join(',')} keeps an offline install quiet.`);
   }
   if (failed.length > 0) print(`${failed.length} of ${rows.filter((r) => r.state !== 'off').length} checks failed: ${failed.map((r) => r.what).join(', ')}`);
   return failed.length > 0 ? 1 : 0;

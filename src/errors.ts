@@ -72,5 +72,10 @@ export function describeError(err: unknown): string {
       break;
     }
   }
-  return parts.join(' <- ');
+  return scrubUrlCredentials(parts.join(' <- '));
+}
+
+/** `scheme://user:pass@host` becomes `scheme://***@host`: error texts may quote a URL. */
+export function scrubUrlCredentials(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi, '$1***@');
 }

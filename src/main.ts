@@ -155,6 +155,7 @@ export function exitOnFatal(runtime: Pick<Runtime, 'close'>, log: Logger): void 
   process.on('unhandledRejection', (err) => log.error('unhandled rejection (the process keeps running)', { err: describeError(err), stack: err instanceof Error ? err.stack?.split('\n').slice(0, 4).join(' | ') : undefined }));
   process.on('uncaughtException', (err, origin) => {
     log.error('uncaught exception: closing and exiting 1 for the supervisor to restart', { origin, err: describeError(err), stack: err.stack?.split('\n').slice(0, 6).join(' | ') });
+    process.exitCode = 1; // even if close() leaves nothing to keep the process alive
     setTimeout(() => process.exit(1), 5_000).unref();
     runtime.close().then(
       () => process.exit(1),

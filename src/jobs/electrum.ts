@@ -84,7 +84,8 @@ export function electrumJob(deps: JobDeps, url: string): JobDefinition {
       const failures: unknown[] = [];
       for (const [field, r] of all) {
         if (r.ok) continue;
-        if (isSatscopeError(r.error, 'ELECTRUM_ERROR')) notes[field] = `the server answered with an error: ${r.error.message}`;
+        // The server's own words, cut short: a server may send anything.
+        if (isSatscopeError(r.error, 'ELECTRUM_ERROR')) notes[field] = `the server answered with an error: ${r.error.message.slice(0, 200)}`;
         else {
           failures.push(r.error);
           notes[field] = explainError(r.error, 'electrum').summary;
@@ -96,7 +97,8 @@ export function electrumJob(deps: JobDeps, url: string): JobDefinition {
       const feats = value(features, null);
       snapshot = {
         ...snapshot,
-        state: answered ? 'ok' : 'down',
+        // A connection lost during the run is down, whatever answered before it went.
+        state: answered && client.state === 'ok' ? 'ok' : 'down',
         message: failures.length === 0 ? null : `${explainError(rootFailure(failures), 'electrum').summary} (${failures.length} of ${all.length} requests)`,
         checkedAtMs: nowMs,
         lastOkAtMs: answered ? nowMs : snapshot.lastOkAtMs,

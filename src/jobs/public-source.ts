@@ -30,14 +30,25 @@ export function publicSourceJob(
     cooldownMs: 5_000,
     async run(ctx) {
       const tracker = deps.sources.tracker(opts.source);
+      // What the source did wrong (no answer, a bad reply, a value out of range), apart from what
+      // went wrong on our side (the store or the history): only the former counts against it.
+      const sourceFailures = new Map<unknown, string>();
+      const specs = opts.pieces(ctx.signal);
       const results = await Promise.allSettled(
-        opts.pieces(ctx.signal).map(async (spec) => {
-          const value = await spec.fetch(ctx.signal);
+        specs.map(async (spec) => {
+          let value: unknown;
+          try {
+            value = await spec.fetch(ctx.signal);
+          } catch (err) {
+            sourceFailures.set(err, spec.piece);
+            throw err;
+          }
           const previous = await deps.store.get(keys.publicPiece(spec.piece));
           try {
             spec.check?.(value, previous?.data as never);
           } catch (err) {
             tracker?.record({ error: err });
+            sourceFailures.set(err, spec.piece);
             throw err;
           }
           const nowMs = Date.now();
@@ -49,7 +60,8 @@ export function publicSourceJob(
         }),
       );
       const reasons = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
-      tracker?.settle(opts.name, results.length, reasons);
+      const theirs = reasons.filter((r) => sourceFailures.has(r));
+      tracker?.settle(opts.name, results.length, theirs, theirs.map((r) => sourceFailures.get(r) as string));
       const fresh = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
       if (fresh.length > 0) await publishPieces(deps, opts.source, fresh).catch((err: unknown) => ctx.log.debug('public event not published', { err: describeError(err) }));
       const failed = reasons.map((r) => describeError(r));

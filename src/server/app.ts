@@ -126,7 +126,8 @@ export function buildApp(deps: AppDeps): App {
       return observe(route, 499, startedMs);
     }
     if (!(err instanceof SatscopeError) || (err.status >= 500 && err.code !== 'SSE_CAPACITY')) deps.log.error('request failed', { route, err: describeError(err) });
-    if (!res.headersSent) observe(route, sendError(res, err), startedMs);
+    const retryAfter = err instanceof SatscopeError ? (err.details as { retryAfterSec?: number } | undefined)?.retryAfterSec : undefined;
+    if (!res.headersSent) observe(route, sendError(res, err, retryAfter ? ['retry-after', String(retryAfter)] : []), startedMs);
     else res.destroy();
   }
 
@@ -168,7 +169,7 @@ export function buildApp(deps: AppDeps): App {
       const allow = router.allowed(path);
       if (allow.length === 0) return observe('unmatched', sendError(res, new SatscopeError('NOT_FOUND', `no route for ${path}`)), startedMs);
       // No CORS: the dashboard is same-origin; OPTIONS only says what the path allows.
-      res.writeHead(204, [...SECURITY_HEADERS, 'allow', allow.join(', '), 'cache-control', 'no-store', 'content-length', '0']);
+      res.writeHead(204, [...SECURITY_HEADERS, 'allow', allow.join(', '), 'cache-control', 'no-store']);
       res.end();
       return observe('unmatched', 204, startedMs);
     }
@@ -244,7 +245,8 @@ export type AppContext = AppDeps & { demo: boolean; cache: ResponseCache; cacheS
 /** The client hung up (reset, aborted body): its business, not an error of ours. */
 function isClientAbort(err: unknown, res: ServerResponse): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  return code === 'ECONNRESET' || code === 'ECONNABORTED' || code === 'EPIPE' || code === 'ERR_STREAM_PREMATURE_CLOSE' || (res.destroyed && !(err instanceof SatscopeError));
+  const aborted = err instanceof Error && err.message === 'aborted';
+  return code === 'ECONNRESET' || code === 'ECONNABORTED' || code === 'EPIPE' || code === 'ERR_STREAM_PREMATURE_CLOSE' || (aborted && res.destroyed);
 }
 
 /** A browser asking for a page (not the API) gets the HTML error page. */

@@ -10,7 +10,9 @@ export function createHttpServer(handle: (req: IncomingMessage, res: ServerRespo
   const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 120_000 }, handle);
   server.on('clientError', (err: Error & { code?: string }, socket: Socket) => {
     log.debug('malformed request or client error', { code: err.code, err: err.message });
-    if (!socket.writable || (err.code === 'ECONNRESET' && socket.destroyed)) {
+    // A reply already under way on this connection (a pipelined request): nothing more may be written.
+    const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
+    if (!socket.writable || inFlight || (err.code === 'ECONNRESET' && socket.destroyed)) {
       socket.destroy();
       return;
     }

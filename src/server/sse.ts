@@ -127,8 +127,9 @@ export class SseHub {
       throw new SatscopeError('SSE_CAPACITY', `the server holds its maximum of ${this.options.maxClients} live connections; the dashboard falls back to polling`);
     }
     if (perIp >= this.options.maxPerIp) {
+      // The client's own doing (too many tabs or a loop), so a 429 with a hint when to retry.
       this.counts.refusedTotal++;
-      throw new SatscopeError('SSE_CAPACITY', `at most ${this.options.maxPerIp} live connections per address`);
+      throw new SatscopeError('RATE_LIMITED', `at most ${this.options.maxPerIp} live connections per address; poll /api/v1/live instead`, { details: { retryAfterSec: 30 } });
     }
     // Spread reconnects: each connection lives its lifetime minus up to 10%.
     const client: Client = { res, ip, expiresAtMs: nowMs + this.options.maxLifetimeMs - Math.floor(Math.random() * this.options.maxLifetimeMs * 0.1) };

@@ -36,7 +36,7 @@ function definitions(config: Config): SourceDefinition[] {
   for (const name of PUBLIC_SOURCES) {
     let reason: string | null = off.has(name) ? 'switched off by SOURCES_DISABLED' : null;
     if (!reason && name === 'ocean' && !config.oceanAddress) reason = 'set OCEAN_ADDRESS to your payout address to enable pool mining';
-    defs.push({ name, kind: 'http', enabled: reason === null, disabledReason: reason, target: config.apiUrls[name] });
+    defs.push({ name, kind: 'http', enabled: reason === null, disabledReason: reason, target: redactUrl(config.apiUrls[name]) ?? null });
   }
   for (const node of config.nodes) {
     const variable = node.id === 'main' ? 'BITCOIN_RPC_URL' : `${node.id.toUpperCase()}_RPC_URL`;
@@ -49,6 +49,14 @@ function definitions(config: Config): SourceDefinition[] {
   defs.push({ name: 'electrum', kind: 'electrum', enabled: electrumReason === null, disabledReason: electrumReason, target: config.electrumUrl ?? null });
   return defs;
 }
+
+const decodeOr = (s: string) => {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+};
 
 export interface SourceCatalog {
   trackers: SourceTracker[];
@@ -65,14 +73,19 @@ export function buildSourceCatalog(config: Config, deps: { store: Store; metrics
   for (const name of PUBLIC_SOURCES) {
     const tracker = byName.get(name);
     if (!tracker?.def.enabled) continue;
-    const baseUrl = config.apiUrls[name].replace(/\/+$/, '');
-    const host = new URL(baseUrl).host;
+    // fetch refuses URLs with credentials (a self-hosted instance behind basic auth): they go in a header.
+    const parsed = new URL(config.apiUrls[name]);
+    const basic = parsed.username || parsed.password ? Buffer.from(`${decodeOr(parsed.username)}:${decodeOr(parsed.password)}`).toString('base64') : undefined;
+    parsed.username = '';
+    parsed.password = '';
+    const baseUrl = parsed.toString().replace(/\/+$/, '');
+    const host = parsed.host;
     let bucket = buckets.get(host);
     if (!bucket) {
       bucket = new TokenBucket(BUDGETS[name]);
       buckets.set(host, bucket);
     }
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = basic ? { authorization: `Basic ${basic}` } : {};
     if (name === 'coingecko' && config.coingecko.apiKey) headers[config.coingecko.plan === 'pro' ? 'x-cg-pro-api-key' : 'x-cg-demo-api-key'] = config.coingecko.apiKey;
     http[name] = new UpstreamClient({ source: tracker, baseUrl, bucket, metrics: deps.metrics, headers });
   }

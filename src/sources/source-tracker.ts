@@ -86,13 +86,17 @@ export class SourceTracker {
    * A job's verdict after a run: how many parts it asked for and which failed. The state follows
    * the last verdict; the first real cause among the failures becomes the last error.
    */
-  settle(job: string, parts: number, failures: readonly unknown[]): void {
+  settle(job: string, parts: number, failures: readonly unknown[], failedParts?: readonly string[]): void {
     const t = this.now();
-    this.status.lastRun = { job, atMs: t, parts, failed: failures.length };
+    this.status.lastRun = { job, atMs: t, parts, failed: failures.length, ...(failedParts ? { failedParts: [...failedParts] } : {}) };
     if (failures.length === 0) this.status.lastOkAtMs = t;
     else {
       this.status.lastErrorAtMs = t;
-      this.status.lastError = this.describe(rootFailure(failures));
+      const root = rootFailure(failures);
+      // Only consequences this time (an open breaker): the cause already on record stays.
+      const prior = this.status.lastError?.code;
+      const keepCause = isConsequence(root) && prior !== undefined && prior !== 'UPSTREAM_RATE_LIMITED' && prior !== 'UPSTREAM_CIRCUIT_OPEN';
+      if (!keepCause) this.status.lastError = this.describe(root);
     }
     this.refresh();
     this.persist();

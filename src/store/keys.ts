@@ -75,7 +75,7 @@ export const sourceStatusSchema = z.object({
   /** `summary` is for people; `message` is the technical chain. */
   lastError: z.object({ code: z.string(), message: z.string(), summary: z.string().optional() }).nullable(),
   /** The verdict of the last job run that read the source: the state follows it. */
-  lastRun: z.object({ job: z.string(), atMs: z.number(), parts: z.number(), failed: z.number() }).nullable().optional(),
+  lastRun: z.object({ job: z.string(), atMs: z.number(), parts: z.number(), failed: z.number(), failedParts: z.array(z.string()).optional() }).nullable().optional(),
   breaker: z.enum(['closed', 'open', 'half-open']),
   counts: z.record(z.number()),
   rateLimit: z.object({ tokens: z.number(), capacity: z.number(), blockedUntilMs: z.number().nullable() }).nullable(),

@@ -167,7 +167,10 @@ test('switching an upstream off mid-run leaves every endpoint answering, its val
     return (s.lastRun as Json | null)?.failed === 10 ? s : undefined;
   }, 30_000, 250);
   assert.equal(mempool.state, 'down', 'no piece answered in the last run');
-  assert.deepEqual({ ...(mempool.lastRun as Json), atMs: 0 }, { job: 'public-mempool', atMs: 0, parts: 10, failed: 10 });
+  const lastRun = mempool.lastRun as Json;
+  assert.deepEqual({ ...lastRun, atMs: 0, failedParts: undefined }, { job: 'public-mempool', atMs: 0, parts: 10, failed: 10, failedParts: undefined });
+  assert.equal((lastRun.failedParts as string[]).length, 10);
+  assert.ok((lastRun.failedParts as string[]).includes('mempool.fees'));
   assert.equal((mempool.lastError as Json).code, 'UPSTREAM_HTTP');
   const health = (await get('/health')) as { status: string; sources: Record<string, Json> };
   assert.equal(health.sources.mempool?.state, 'down', '/health tells the same verdict');

@@ -133,17 +133,27 @@ describe('SseHub on node:http', () => {
     await stop();
   });
 
-  test('connections beyond the per-IP or total cap get 503 SSE_CAPACITY', async () => {
-    await start({ maxPerIp: 2, maxClients: 3 });
+  test('past the per-IP cap a client gets 429 RATE_LIMITED; past the total cap, 503 SSE_CAPACITY', async () => {
+    await start({ maxPerIp: 2, maxClients: 100 });
     const a = await open(base, '/');
     const b = await open(base, '/');
     const c = await open(base, '/');
-    assert.deepEqual([a.status, b.status, c.status], [200, 200, 503]);
+    assert.deepEqual([a.status, b.status, c.status], [200, 200, 429], 'too many from one address is the client\'s doing');
     await waitFor('body', async () => c.ended || undefined);
-    assert.match(c.body, /"code":"SSE_CAPACITY".*per address/);
+    assert.match(c.body, /"code":"RATE_LIMITED".*per address/);
     assert.equal(hub.stats().refusedTotal, 1);
     a.close();
     b.close();
+    await stop();
+    await start({ maxPerIp: 100, maxClients: 2 });
+    const d = await open(base, '/');
+    const e = await open(base, '/');
+    const f = await open(base, '/');
+    assert.deepEqual([d.status, e.status, f.status], [200, 200, 503], 'a full server is ours');
+    await waitFor('body', async () => f.ended || undefined);
+    assert.match(f.body, /"code":"SSE_CAPACITY"/);
+    d.close();
+    e.close();
     await stop();
   });
 

@@ -75,3 +75,13 @@ test('SourceTracker.settle() sets the state from the last run: all parts ok, som
   assert.equal(t.snapshot().state, 'down');
   assert.match(t.snapshot().lastError?.summary ?? '', /refused/);
 });
+
+test('SourceTracker.settle() keeps the recorded cause when a run saw only its consequences (an open breaker)', () => {
+  const t = tracker('main');
+  t.record({ error: fetchFailed('ECONNREFUSED') });
+  t.settle('node-status', 1, [new SatscopeError('UPSTREAM_CIRCUIT_OPEN', 'main: paused after repeated failures; retry in 5 s')]);
+  const s = t.snapshot();
+  assert.equal(s.state, 'down');
+  assert.equal(s.lastError?.code, 'UPSTREAM_NETWORK');
+  assert.match(s.lastError?.summary ?? '', /^Can't reach your node main: the connection was refused/);
+});

@@ -48,7 +48,10 @@ export function pieceReply<T>(piece: PublicPiece | undefined, pieceName: string,
   if (!piece) return { source: null, asOf: null, ageSec: null, stale: false, data: null, ...(why(statuses.get(sourceName)) ?? { reason: 'not fetched yet' }) };
   const ageMs = nowMs - piece.asOfMs;
   const owners = piece.source.split('+').map((n) => statuses.get(n));
-  const failedSince = owners.find((s) => s && s.state !== 'ok' && s.state !== 'idle' && (s.lastErrorAtMs ?? 0) > piece.asOfMs);
+  // A source's failure makes this piece stale only when it was this piece that failed (the last run
+  // names its failed parts), or when the whole source is down.
+  const failedHere = (s: SourceStatus) => s.state === 'down' || !s.lastRun?.failedParts || s.lastRun.failedParts.includes(pieceName);
+  const failedSince = owners.find((s) => s && s.state !== 'ok' && s.state !== 'idle' && (s.lastErrorAtMs ?? 0) > piece.asOfMs && failedHere(s));
   const stale = ageMs > (STALE_AFTER_MS[sourceName] ?? 600_000) || failedSince !== undefined;
   const reason = stale ? (why(failedSince) ?? why(statuses.get(sourceName)) ?? { reason: 'not refreshed recently' }) : undefined;
   return { source: piece.source, asOf: new Date(piece.asOfMs).toISOString(), ageSec: Math.round(ageMs / 1000), stale, data: piece.data as T, ...(reason ?? {}) };

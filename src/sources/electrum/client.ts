@@ -146,11 +146,15 @@ export class ElectrumClient {
     });
   }
 
-  /** A plain-TCP handshake that gets no answer is often a TLS port: say so. */
+  /** A plain-TCP handshake that gets no answer is often a TLS port: say so. An error answer is the server's word. */
   private handshakeError(err: unknown): unknown {
     if (!this.tls && err instanceof SatscopeError && err.code === 'UPSTREAM_TIMEOUT') {
       const summary = `Your Electrum server at ${this.where} did not answer the handshake (if that port expects TLS, use ssl://)`;
       return new SatscopeError('UPSTREAM_TIMEOUT', `electrum: ${summary}`, { cause: err, details: { summary } });
+    }
+    if (err instanceof SatscopeError && (err.code === 'ELECTRUM_ERROR' || err.code === 'UPSTREAM_SCHEMA')) {
+      const summary = `Your Electrum server at ${this.where} refused the handshake: ${err.message.replace(/^electrum:? ?/, '').slice(0, 200)}`;
+      return new SatscopeError(err.code, `electrum: ${summary}`, { cause: err, details: { summary } });
     }
     return err;
   }
@@ -166,6 +170,8 @@ export class ElectrumClient {
     this.established = true;
     this.lastFailure = undefined;
     this.setState('ok', null);
+    this.o.tracker.record('ok');
+    this.o.tracker.settle('electrum', 1, []);
     clearInterval(this.pingTimer);
     this.pingTimer = setInterval(() => {
       this.request('server.ping', [], z.null()).catch((err: unknown) => this.o.log.debug('electrum ping failed', { err }));
@@ -233,7 +239,10 @@ export class ElectrumClient {
     const failure = this.lastFailure;
     const summary = wasEstablished ? `Lost the connection to your Electrum server at ${this.where}; ${retry}` : `${(failure?.details as { summary?: string } | undefined)?.summary ?? `Can't reach your Electrum server at ${this.where}`}; ${retry}`;
     this.setState('down', summary);
-    this.o.tracker.record({ error: new SatscopeError(failure?.code ?? 'UPSTREAM_NETWORK', `electrum: ${summary}`, { cause: wasEstablished ? undefined : failure?.cause, details: { summary } }) });
+    const err = new SatscopeError(failure?.code ?? 'UPSTREAM_NETWORK', `electrum: ${summary}`, { cause: wasEstablished ? undefined : failure?.cause, details: { summary } });
+    this.o.tracker.record({ error: err });
+    // The connection is the source: losing it is a verdict everywhere at once, not at the next run.
+    this.o.tracker.settle('electrum', 1, [err]);
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => {
       this.reconnects++;
