@@ -81,7 +81,8 @@ export function chartRoutes(app: AppContext) {
         .strict(),
       handle: async ({ res, params, query }) => {
         const name = params.name ?? '';
-        const def = CHARTS[name];
+        // Own keys only: a name such as `__proto__` or `toString` must not reach the prototype.
+        const def = Object.hasOwn(CHARTS, name) ? CHARTS[name] : undefined;
         if (!def) throw new SatscopeError('NOT_FOUND', `no chart ${name}: one of ${Object.keys(CHARTS).join(', ')}`);
         const toSec = Math.floor(Date.now() / 1000);
         const raw = await def.read(app, toSec - RANGES[query.range], toSec, query.range);
