@@ -67,13 +67,17 @@ export class SourceTracker {
       this.status.lastOkAtMs = t;
     } else {
       this.status.lastErrorAtMs = t;
-      // A refused budget or an open breaker follows from an earlier failure: keep that cause.
-      const prior = this.status.lastError?.code;
-      const keepCause = isConsequence(outcome.error) && prior !== undefined && prior !== 'UPSTREAM_RATE_LIMITED' && prior !== 'UPSTREAM_CIRCUIT_OPEN';
-      if (!keepCause) this.status.lastError = this.describe(outcome.error);
+      this.noteFailure(outcome.error);
     }
     this.refresh();
     this.persist();
+  }
+
+  /** Becomes the last error, unless it is only a consequence (a refused budget, an open breaker) of the cause on record. */
+  private noteFailure(err: unknown): void {
+    const prior = this.status.lastError?.code;
+    const keepCause = isConsequence(err) && prior !== undefined && prior !== 'UPSTREAM_RATE_LIMITED' && prior !== 'UPSTREAM_CIRCUIT_OPEN';
+    if (!keepCause) this.status.lastError = this.describe(err);
   }
 
   private describe(err: unknown): NonNullable<SourceStatus['lastError']> {
@@ -92,11 +96,7 @@ export class SourceTracker {
     if (failures.length === 0) this.status.lastOkAtMs = t;
     else {
       this.status.lastErrorAtMs = t;
-      const root = rootFailure(failures);
-      // Only consequences this time (an open breaker): the cause already on record stays.
-      const prior = this.status.lastError?.code;
-      const keepCause = isConsequence(root) && prior !== undefined && prior !== 'UPSTREAM_RATE_LIMITED' && prior !== 'UPSTREAM_CIRCUIT_OPEN';
-      if (!keepCause) this.status.lastError = this.describe(root);
+      this.noteFailure(rootFailure(failures));
     }
     this.refresh();
     this.persist();
