@@ -11,7 +11,7 @@ import type { JobContext, JobDefinition } from './jobs/types.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import type { History } from './store/history/history.ts';
-import { keys, type JobStatus } from './store/keys.ts';
+import { keys, type JobStatus, type JsonKey } from './store/keys.ts';
 import type { Store } from './store/types.ts';
 
 export interface SchedulerOptions {
@@ -295,28 +295,30 @@ export async function requestJobRun(store: Store, jobs: readonly JobDefinition[]
 
 /** Every job's status for the API: the shared status where one exists, else the table's defaults. */
 export async function readJobStatuses(store: Store, jobs: readonly { name: string; intervalMs: number; timeoutMs: number }[]): Promise<JobStatus[]> {
-  return Promise.all(
-    jobs.map(async (j) => {
-      const s = await store.get(keys.jobStatus(j.name));
-      return (
-        s ?? {
-          name: j.name,
-          intervalMs: j.intervalMs,
-          timeoutMs: j.timeoutMs,
-          running: false,
-          lockHolder: null,
-          lastStartedAtMs: null,
-          lastFinishedAtMs: null,
-          lastDurationMs: null,
-          lastOutcome: null,
-          lastError: null,
-          lastErrorSummary: null,
-          consecutiveFailures: 0,
-          nextRunAtMs: 0,
-          runs: 0,
-          progress: null,
-        }
-      );
-    }),
-  );
+  return Promise.all(jobs.map(async (j) => (await store.get(keys.jobStatus(j.name))) ?? notRunYet(j)));
+}
+
+/** The same, from state already read (a read model's mirror). */
+export function jobStatusesFrom(read: <T>(key: JsonKey<T>) => T | undefined, jobs: readonly { name: string; intervalMs: number; timeoutMs: number }[]): JobStatus[] {
+  return jobs.map((j) => read(keys.jobStatus(j.name)) ?? notRunYet(j));
+}
+
+function notRunYet(j: { name: string; intervalMs: number; timeoutMs: number }): JobStatus {
+  return {
+    name: j.name,
+    intervalMs: j.intervalMs,
+    timeoutMs: j.timeoutMs,
+    running: false,
+    lockHolder: null,
+    lastStartedAtMs: null,
+    lastFinishedAtMs: null,
+    lastDurationMs: null,
+    lastOutcome: null,
+    lastError: null,
+    lastErrorSummary: null,
+    consecutiveFailures: 0,
+    nextRunAtMs: 0,
+    runs: 0,
+    progress: null,
+  };
 }

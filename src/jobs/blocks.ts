@@ -5,6 +5,7 @@ import type { BlockRecord } from '../domain/snapshots.ts';
 import { publishEvent } from '../events.ts';
 import type { BitcoinNode } from '../sources/bitcoind/node.ts';
 import { withFirstHealthy } from '../sources/bitcoind/nodes.ts';
+import { keys } from '../store/keys.ts';
 import type { JobContext, JobDefinition, JobDeps } from './types.ts';
 
 const MAX_REORG_DEPTH = 100;
@@ -23,6 +24,8 @@ async function forkPoint(deps: JobDeps, node: BitcoinNode, tip: BlockRecord, nod
 async function ingest(deps: JobDeps, node: BitcoinNode, ctx: JobContext): Promise<number> {
   const info = await node.blockchainInfo();
   const ours = await deps.history.tipBlock();
+  // A block saved while the store was down was never announced: announce it now.
+  if (ours && (await deps.store.get(keys.blocksChanged))?.hash !== ours.hash) await markChanged(deps, ours);
   if (ours?.hash === info.bestblockhash) return 0;
   let start: number;
   let initial = false;
@@ -35,6 +38,7 @@ async function ingest(deps: JobDeps, node: BitcoinNode, ctx: JobContext): Promis
     else {
       const fork = await forkPoint(deps, node, ours, info.blocks);
       const orphaned = await deps.history.orphanBlocksAbove(fork);
+      await markChanged(deps, ours);
       ctx.log.warn('reorg: blocks above the fork marked orphaned', { fork, orphaned, node: node.id });
       start = fork + 1;
     }
@@ -53,6 +57,7 @@ async function ingest(deps: JobDeps, node: BitcoinNode, ctx: JobContext): Promis
     const { previousHash: _p, ...rest } = data;
     const record: BlockRecord = { ...rest, intervalSec: previousTime === null ? null : data.timeSec - previousTime, orphaned: false };
     await deps.history.saveBlock(record);
+    await markChanged(deps, record);
     if (record.intervalSec !== null) await deps.history.upsertPoints([{ series: 'blocks.interval_sec', tsSec: record.timeSec, value: record.intervalSec }]);
     previousTime = data.timeSec;
     ctx.progress(h - start + 1, total, initial ? 'backfill' : undefined);
@@ -60,6 +65,11 @@ async function ingest(deps: JobDeps, node: BitcoinNode, ctx: JobContext): Promis
     if (!initial || h === info.blocks) await publishEvent(deps.store, 'block', record).catch(() => undefined);
   }
   return total;
+}
+
+/** The read models of blocks (pages, /api/v1/blocks) reload when this state key moves. */
+function markChanged(deps: JobDeps, b: { height: number; hash: string }): Promise<void> {
+  return deps.store.set(keys.blocksChanged, { height: b.height, hash: b.hash, atMs: Date.now() });
 }
 
 export function blocksJob(deps: JobDeps): JobDefinition {

@@ -66,15 +66,16 @@ export function chainJob(deps: JobDeps): JobDefinition {
       });
       const previous = await deps.store.get(keys.chain);
       await deps.store.set(keys.chain, snapshot);
+      // The live stream hears of a new tip before history is written: a history outage must not hold it back.
+      if (previous?.bestHash !== snapshot.bestHash) {
+        await publishEvent(deps.store, 'chain', snapshot).catch(() => undefined);
+      }
       const minute = Math.floor(snapshot.asOfMs / 60_000) * 60;
       await deps.history.upsertPoints([
         { series: 'chain.difficulty', tsSec: minute, value: snapshot.difficulty },
         { series: 'chain.hashrate_hs', tsSec: minute, value: snapshot.hashrateHs },
         { series: 'chain.height', tsSec: minute, value: snapshot.height },
       ]);
-      if (previous?.bestHash !== snapshot.bestHash) {
-        await publishEvent(deps.store, 'chain', snapshot).catch(() => undefined);
-      }
     },
   };
 }

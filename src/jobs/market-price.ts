@@ -58,8 +58,9 @@ export function marketPriceJob(deps: JobDeps): JobDefinition {
       );
       const previous = await deps.store.get(keys.publicPiece('market.price'));
       await deps.store.set(keys.publicPiece('market.price'), { source: quotes.map((q) => q.source).join('+'), asOfMs: now, data: { usd, sources: quotes, fiat } });
-      await deps.history.upsertPoints([{ series: 'price.usd', tsSec: Math.floor(now / 60_000) * 60, value: usd }]);
+      // The live stream hears of the price before history is written: a history outage must not hold it back.
       if ((previous?.data as { usd?: number } | undefined)?.usd !== usd) await publishEvent(deps.store, 'price', { source: quotes.map((q) => q.source).join('+'), asOfMs: now, usd, fiat, sources: quotes }).catch(() => undefined);
+      await deps.history.upsertPoints([{ series: 'price.usd', tsSec: Math.floor(now / 60_000) * 60, value: usd }]);
     },
   };
 }

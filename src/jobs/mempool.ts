@@ -46,6 +46,9 @@ export function mempoolJob(deps: JobDeps): JobDefinition {
       const previousFees = await deps.store.get(keys.fees);
       await deps.store.set(keys.mempool, value.mempool);
       await deps.store.set(keys.fees, value.fees);
+      // The live stream hears of the new state before history is written: a history outage must not hold it back.
+      await publishEvent(deps.store, 'mempool', value.mempool).catch(() => undefined);
+      if (JSON.stringify(previousFees?.estimates) !== JSON.stringify(value.fees.estimates)) await publishEvent(deps.store, 'fees', value.fees).catch(() => undefined);
       const minute = Math.floor(value.mempool.asOfMs / 60_000) * 60;
       const points = [
         { series: 'mempool.tx_count', tsSec: minute, value: value.mempool.txCount },
@@ -55,8 +58,6 @@ export function mempoolJob(deps: JobDeps): JobDefinition {
       for (const e of value.fees.estimates) if (e.feeRateSatVb !== null) points.push({ series: `fees.estimate_${e.targetBlocks}`, tsSec: minute, value: e.feeRateSatVb });
       if (value.fees.nextBlockMedianSatVb !== null) points.push({ series: 'fees.next_block_median', tsSec: minute, value: value.fees.nextBlockMedianSatVb });
       await deps.history.upsertPoints(points);
-      await publishEvent(deps.store, 'mempool', value.mempool).catch(() => undefined);
-      if (JSON.stringify(previousFees?.estimates) !== JSON.stringify(value.fees.estimates)) await publishEvent(deps.store, 'fees', value.fees).catch(() => undefined);
     },
   };
 }

@@ -16,7 +16,6 @@ import type { History } from '../store/history/history.ts';
 import type { Store } from '../store/types.ts';
 import { HttpStats } from './http-stats.ts';
 import { RateLimiter } from './rate-limit.ts';
-import { CacheStats, ResponseCache } from './response-cache.ts';
 import { SECURITY_HEADERS, errorEnvelope, sendError, sendJson } from './responses.ts';
 import { Router, type RouteDefinition } from './route.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -24,7 +23,7 @@ import { bitcoinRoutes } from './routes/bitcoin.ts';
 import { marketRoutes } from './routes/market.ts';
 import { networkRoutes } from './routes/network.ts';
 import { priceHistoryRoutes } from './routes/price-history.ts';
-import { healthRoutes } from './routes/health.ts';
+import { DependencyProbe, healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { systemRoutes } from './routes/system.ts';
 import { chartRoutes } from './routes/charts.ts';
@@ -35,6 +34,9 @@ import { Traffic } from './traffic.ts';
 import { seedLiveState } from './live-seed.ts';
 import { keys } from '../store/keys.ts';
 import { errorPage } from './views/pages/error.ts';
+import { Generation, StateMirror } from '../read-model/mirror.ts';
+import { Views, type Built, type Reader } from '../read-model/views.ts';
+import { defineRoute as route_ } from './route.ts';
 
 export interface AppDeps {
   config: Config;
@@ -56,9 +58,8 @@ export interface App {
   handle(req: IncomingMessage, res: ServerResponse): void;
   /** The route table, for the fuzz test and the docs. */
   routes(): RouteDefinition[];
-  cache: ResponseCache;
-  cacheStats: CacheStats;
   sse: SseHub;
+  views: Views;
   /** Subscribes the live stream to the event bus and seeds its snapshot from the store. */
   start(): Promise<void>;
   /** Refuse new requests with 503 while the server drains, and end the live streams. */
@@ -69,14 +70,21 @@ export interface App {
 const MAX_BODY_BYTES = 64 * 1024;
 
 export function buildApp(deps: AppDeps): App {
-  const cacheStats = new CacheStats();
-  const cache = new ResponseCache(cacheStats);
   const limiter = new RateLimiter(deps.store, deps.config.rateLimitPerMin, deps.log);
   const router = new Router();
   const httpStats = new HttpStats();
   const sse = new SseHub({ ...DEFAULT_SSE_OPTIONS, ...deps.config.sse });
   const traffic = new Traffic();
-  const shared: AppContext = { ...deps, demo: deps.demo ?? false, cache, cacheStats, httpStats, sse, traffic };
+  const generation = new Generation();
+  const mirror = new StateMirror(deps.store, generation, deps.log.child({ component: 'read-model' }));
+  const views = new Views(mirror, generation, deps.log.child({ component: 'read-model' }));
+  // A GET endpoint that is a read model: its reply is built when what it read changed.
+  const jsonView = (path: string, build: (r: Reader) => Built) => {
+    views.declare(path, build);
+    return route_({ method: 'GET', path, handle: ({ req, res }) => views.serve(req, res, path, build) });
+  };
+  const probe = new DependencyProbe(deps, () => views.changed());
+  const shared: AppContext = { ...deps, demo: deps.demo ?? false, httpStats, sse, traffic, views, jsonView, probe };
   let unsubscribe: (() => Promise<void>) | undefined;
   for (const r of [...healthRoutes(shared), ...liveRoutes(shared), ...chartRoutes(shared), ...pageRoutes(shared), ...systemRoutes(shared), ...metricsRoutes(shared), ...adminRoutes(shared), ...bitcoinRoutes(shared), ...networkRoutes(shared), ...marketRoutes(shared), ...priceHistoryRoutes(shared)]) router.add(r as RouteDefinition);
   const adminDigest = deps.config.adminToken ? createHash('sha256').update(deps.config.adminToken).digest() : undefined;
@@ -200,13 +208,18 @@ export function buildApp(deps: AppDeps): App {
   return {
     handle,
     routes: () => router.routes(),
-    cache,
-    cacheStats,
     sse,
+    views,
     start: async () => {
       sse.start();
+      await mirror.start();
+      await probe.start();
       await seedLiveState(shared).catch((err: unknown) => deps.log.warn('could not seed the live snapshot', { err: describeError(err) }));
-      unsubscribe = await deps.store.subscribe(keys.events, (e) => sse.broadcast(e));
+      unsubscribe = await deps.store.subscribe(keys.events, (e) => {
+        sse.broadcast(e);
+        views.changed();
+      });
+      await views.warm().catch((err: unknown) => deps.log.warn('could not warm the views', { err: describeError(err) }));
     },
     setDraining: () => {
       draining = true;
@@ -216,6 +229,8 @@ export function buildApp(deps: AppDeps): App {
       sse.close();
       traffic.close();
       await unsubscribe?.().catch(() => undefined);
+      await mirror.close();
+      probe.stop();
     },
   };
 }
@@ -240,7 +255,15 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-export type AppContext = AppDeps & { demo: boolean; cache: ResponseCache; cacheStats: CacheStats; httpStats: HttpStats; sse: SseHub; traffic: Traffic };
+export type AppContext = AppDeps & {
+  demo: boolean;
+  httpStats: HttpStats;
+  sse: SseHub;
+  traffic: Traffic;
+  views: Views;
+  probe: DependencyProbe;
+  jsonView: (path: string, build: (r: Reader) => Built) => RouteDefinition;
+};
 
 /** The client hung up (reset, aborted body): its business, not an error of ours. */
 function isClientAbort(err: unknown, res: ServerResponse): boolean {

@@ -1,13 +1,14 @@
 // The BTC market KPIs, read from the public pieces: used by /api/bitcoin/kpis, /api/v1/market and the pages.
 import { commodityRow } from '../domain/market-caps.ts';
 import { computeKpis, type KpiInputs } from '../domain/market.ts';
+import type { Reader } from '../read-model/views.ts';
 import type { AppContext } from './app.ts';
 import { readPieces, type PieceReply } from './routes/public-data.ts';
 
 type Coin = KpiInputs['coin'] & { priceUsd: number | null };
 
-export async function kpis(app: AppContext): Promise<PieceReply> {
-  const p = await readPieces(app, ['market.price', 'coingecko.bitcoin', 'coingecko.global', 'coingecko.chart30d', 'coinbase.candles']);
+export function kpis(r: Reader, app: AppContext): PieceReply {
+  const p = readPieces(r, app, ['market.price', 'coingecko.bitcoin', 'coingecko.global', 'coingecko.chart30d', 'coinbase.candles']);
   // The last candle is today's, still forming: volatility uses completed days.
   const candles = ((p['coinbase.candles']?.data as { close: number }[] | null) ?? []).slice(0, -1);
   const price = p['market.price'] as PieceReply<{ usd: number }>;
@@ -21,7 +22,7 @@ export async function kpis(app: AppContext): Promise<PieceReply> {
     dominancePct: (p['coingecko.global']?.data as { btcDominancePct: number | null } | null)?.btcDominancePct ?? null,
     chart: (p['coingecko.chart30d']?.data as KpiInputs['chart'] | null) ?? [],
     dailyClosesUsd: candles.map((c) => c.close),
-    nowSec: Math.floor(Date.now() / 1000),
+    nowSec: Math.floor(r.now() / 1000),
   });
   // The KPIs are as fresh as their oldest part.
   const parts = [price, coin].filter((x) => x.asOf);
@@ -32,8 +33,9 @@ export async function kpis(app: AppContext): Promise<PieceReply> {
 
 
 /** Everything /api/v1/market and the Market page show. */
-export async function marketSummary(app: AppContext) {
-    const [k, p] = await Promise.all([kpis(app), readPieces(app, ['market.price', 'coingecko.markets', 'coingecko.global', 'coingecko.treasuries', 'coingecko.bitcoin', 'companies.caps'])]);
+export function marketSummary(r: Reader, app: AppContext) {
+    const k = kpis(r, app);
+    const p = readPieces(r, app, ['market.price', 'coingecko.markets', 'coingecko.global', 'coingecko.treasuries', 'coingecko.bitcoin', 'companies.caps']);
     const companies = (p['companies.caps']?.data as { name: string; ticker: string; marketCapUsd: number; asOf: string; source: string }[] | null) ?? null;
     const coin = p['coingecko.bitcoin'] as PieceReply<{ priceUsd: number | null; marketCapUsd: number | null; priceXau: number | null; priceXag: number | null }>;
     const stocks = app.config.commodityStocks;

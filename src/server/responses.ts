@@ -30,42 +30,64 @@ export const SECURITY_HEADERS: readonly string[] = [
   'permissions-policy', 'camera=(), microphone=(), geolocation=(), payment=()',
 ];
 
-const JSON_TYPE = 'application/json; charset=utf-8';
+export const JSON_TYPE = 'application/json; charset=utf-8';
 const GZIP_MIN_BYTES = 1024;
+
+export interface PreparedOptions {
+  status?: number;
+  /** Sent with every variant (e.g. Set-Cookie, Retry-After). */
+  headers?: readonly string[];
+  /** Extra Vary names (pages vary by the preferences cookie). */
+  vary?: string;
+}
 
 export class PreparedResponse {
   readonly etag: string;
+  readonly status: number;
+  private readonly common: string[];
   private readonly identity: { headers: string[]; body: Buffer };
-  private readonly gzip: { headers: string[]; body: Buffer } | undefined;
+  private gzip: { headers: string[]; body: Buffer } | undefined;
 
-  constructor(body: Buffer, contentType: string, cacheControl = 'no-cache') {
+  constructor(
+    private readonly body: Buffer,
+    contentType: string,
+    cacheControl = 'no-cache',
+    opts: PreparedOptions = {},
+  ) {
+    this.status = opts.status ?? 200;
     this.etag = `"${createHash('sha1').update(body).digest('base64url').slice(0, 22)}"`;
-    const common = [...SECURITY_HEADERS, 'content-type', contentType, 'etag', this.etag, 'cache-control', cacheControl, 'vary', 'accept-encoding'];
-    this.identity = { body, headers: [...common, 'content-length', String(body.length)] };
-    if (body.length >= GZIP_MIN_BYTES) {
-      const gz = gzipSync(body);
-      this.gzip = { body: gz, headers: [...common, 'content-encoding', 'gzip', 'content-length', String(gz.length)] };
-    }
+    this.common = [...SECURITY_HEADERS, 'content-type', contentType, 'etag', this.etag, 'cache-control', cacheControl, 'vary', opts.vary ? `accept-encoding, ${opts.vary}` : 'accept-encoding', ...(opts.headers ?? [])];
+    this.identity = { body, headers: [...this.common, 'content-length', String(body.length)] };
   }
 
-  static json(value: unknown): PreparedResponse {
-    return new PreparedResponse(Buffer.from(JSON.stringify(value)), JSON_TYPE);
+  static json(value: unknown, opts: PreparedOptions = {}): PreparedResponse {
+    return new PreparedResponse(Buffer.from(JSON.stringify(value)), JSON_TYPE, 'no-cache', opts);
   }
 
   get bytes(): number {
     return this.identity.body.length;
   }
 
+  /** The gzip variant, made on the first request that accepts it (once per build). */
+  private gzipped(): { headers: string[]; body: Buffer } {
+    if (!this.gzip) {
+      const gz = gzipSync(this.body);
+      this.gzip = { body: gz, headers: [...this.common, 'content-encoding', 'gzip', 'content-length', String(gz.length)] };
+    }
+    return this.gzip;
+  }
+
   send(req: IncomingMessage, res: ServerResponse): number {
-    if (req.headers['if-none-match'] === this.etag) {
+    if (this.status === 200 && req.headers['if-none-match'] === this.etag) {
       res.writeHead(304, [...SECURITY_HEADERS, 'etag', this.etag]);
       res.end();
       return 304;
     }
-    const variant = this.gzip && req.headers['accept-encoding']?.includes('gzip') ? this.gzip : this.identity;
-    res.writeHead(200, variant.headers);
+    const accept = req.headers['accept-encoding'];
+    const variant = accept !== undefined && this.body.length >= GZIP_MIN_BYTES && accept.includes('gzip') ? this.gzipped() : this.identity;
+    res.writeHead(this.status, variant.headers);
     res.end(variant.body);
-    return 200;
+    return this.status;
   }
 }
 
@@ -75,6 +97,8 @@ export function sendJson(res: ServerResponse, status: number, value: unknown, ex
   res.end(body);
   return status;
 }
+
+export const HTML_TYPE = 'text/html; charset=utf-8';
 
 export function sendText(res: ServerResponse, status: number, text: string, contentType: string): number {
   const body = Buffer.from(text);

@@ -65,6 +65,8 @@ export class SseHub {
   private readonly perIp = new Map<string, number>();
   private readonly ring: RingEntry[] = [];
   private readonly latest = new Map<string, BusEvent>();
+  /** Moves with the snapshot: the /api/v1/live read model follows it. */
+  version = 0;
   private snapshotFrame: Buffer | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly counts = { connectedTotal: 0, refusedTotal: 0, droppedSlowTotal: 0, expiredTotal: 0, eventsTotal: 0, resumedTotal: 0 };
@@ -81,6 +83,7 @@ export class SseHub {
     if (!this.latest.has(event.type)) {
       this.latest.set(event.type, event);
       this.snapshotFrame = undefined;
+      this.version++;
     }
   }
 
@@ -90,6 +93,7 @@ export class SseHub {
     if (this.ring.length > this.options.ringSize) this.ring.shift();
     this.latest.set(event.type, event);
     this.snapshotFrame = undefined;
+    this.version++;
     this.counts.eventsTotal++;
     this.writeAll(frame);
   }

@@ -6,7 +6,7 @@ import { isSatscopeError } from '../errors.ts';
 import { explainError, isConsequence, rootFailure } from './explain.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
-import { keys, type SourceStatus } from '../store/keys.ts';
+import { keys, type JsonKey, type SourceStatus } from '../store/keys.ts';
 import type { Store } from '../store/types.ts';
 import type { BreakerState, CircuitBreaker } from './http/circuit-breaker.ts';
 import type { TokenBucket } from './http/token-bucket.ts';
@@ -131,13 +131,16 @@ export class SourceTracker {
 
 /** Every source's status: the shared one from the store where a process recorded it, else this process's own. */
 export async function readSourceStatuses(store: Store, trackers: readonly SourceTracker[]): Promise<SourceStatus[]> {
-  return Promise.all(
-    trackers.map(async (t) => {
-      const local = t.snapshot();
-      if (!t.def.enabled) return local;
-      const shared = await store.get(keys.sourceStatus(t.def.name)).catch(() => undefined);
-      if (!shared) return local;
-      return (shared.lastOkAtMs ?? 0) + (shared.lastErrorAtMs ?? 0) >= (local.lastOkAtMs ?? 0) + (local.lastErrorAtMs ?? 0) ? shared : local;
-    }),
-  );
+  return Promise.all(trackers.map(async (t) => newerStatus(t, t.def.enabled ? await store.get(keys.sourceStatus(t.def.name)).catch(() => undefined) : undefined)));
+}
+
+/** The same, from state already read (a read model's mirror). */
+export function sourceStatusesFrom(read: <T>(key: JsonKey<T>) => T | undefined, trackers: readonly SourceTracker[]): SourceStatus[] {
+  return trackers.map((t) => newerStatus(t, t.def.enabled ? read(keys.sourceStatus(t.def.name)) : undefined));
+}
+
+function newerStatus(t: SourceTracker, shared: SourceStatus | undefined): SourceStatus {
+  const local = t.snapshot();
+  if (!t.def.enabled || !shared) return local;
+  return (shared.lastOkAtMs ?? 0) + (shared.lastErrorAtMs ?? 0) >= (local.lastOkAtMs ?? 0) + (local.lastErrorAtMs ?? 0) ? shared : local;
 }

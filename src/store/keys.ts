@@ -104,9 +104,18 @@ export const keys = {
   electrum: jsonKey('state:electrum', 7 * DAY_MS, electrumSnapshotSchema),
   /** One piece of public data (e.g. `mempool.fees`), kept a month so a source that goes away leaves its last value. */
   publicPiece: (piece: string) => jsonKey(`state:public:${piece}`, 30 * DAY_MS, publicPieceSchema),
+  /** The blocks in history changed (a block saved or orphaned): read models of blocks reload on it. */
+  blocksChanged: jsonKey('state:blocks', 30 * DAY_MS, z.object({ height: z.number().int(), hash: z.string(), atMs: z.number() })),
   /** Typed live events, across processes when Redis is used. */
   events: { kind: 'channel', name: `${KEY_PREFIX}events`, schema: busEventSchema } as Channel<BusEvent>,
+  /** Which state key was written, with its new version (published by the store with the write). */
+  changes: { kind: 'channel', name: `${KEY_PREFIX}changes`, schema: z.object({ name: z.string(), version: z.number().int() }) } as Channel<{ name: string; version: number }>,
+  /** The version counter of every state key (a Redis hash: key name → version). */
+  versions: `${KEY_PREFIX}versions`,
 } as const;
+
+/** Keys whose writes are versioned and announced: everything but the shared cache tier. */
+export const isStateKey = (name: string): boolean => !name.startsWith(CACHE_PREFIX);
 
 /** Every static key pattern, for the registry test and the docs. */
 export const KEY_PATTERNS = [
@@ -122,5 +131,7 @@ export const KEY_PATTERNS = [
   keys.nodeStatus('{node}'),
   keys.electrum,
   keys.publicPiece('{piece}'),
+  keys.blocksChanged,
   keys.events,
+  keys.changes,
 ] as const;

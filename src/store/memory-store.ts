@@ -2,8 +2,8 @@
 // both implementations behave the same (a stored object is a copy, not a shared reference).
 import { EventEmitter } from 'node:events';
 import type { Channel, CounterKey, JsonKey, LockKey } from './keys.ts';
-import { CACHE_PREFIX } from './keys.ts';
-import type { Store } from './types.ts';
+import { CACHE_PREFIX, isStateKey } from './keys.ts';
+import type { StateChange, Store } from './types.ts';
 
 interface Entry {
   value: string;
@@ -16,6 +16,8 @@ export class MemoryStore implements Store {
   // Counters apart from serialized values: the rate limiter bumps one on every request.
   private readonly counters = new Map<string, { count: number; expiresAtMs: number }>();
   private readonly bus = new EventEmitter();
+  private readonly versionOf = new Map<string, number>();
+  private readonly changeHandlers = new Set<(change: StateChange) => void>();
   private readonly sweeper: NodeJS.Timeout;
   private closed = false;
 
@@ -53,10 +55,31 @@ export class MemoryStore implements Store {
 
   async set<T>(key: JsonKey<T>, value: T, ttlMs?: number): Promise<void> {
     this.put(key.name, JSON.stringify(value), ttlMs ?? key.ttlMs);
+    this.changed(key.name);
   }
 
   async delete(key: JsonKey<unknown>): Promise<void> {
     this.entries.delete(key.name);
+    this.changed(key.name);
+  }
+
+  /** The version moves with the write; watchers hear of it right after (never inline in set). */
+  private changed(name: string): void {
+    if (!isStateKey(name)) return;
+    const change = { name, version: (this.versionOf.get(name) ?? 0) + 1 };
+    this.versionOf.set(name, change.version);
+    if (this.changeHandlers.size > 0) queueMicrotask(() => this.changeHandlers.forEach((h) => h(change)));
+  }
+
+  async versions(): Promise<Map<string, number>> {
+    return new Map(this.versionOf);
+  }
+
+  async watchChanges(handler: (change: StateChange) => void): Promise<() => Promise<void>> {
+    this.changeHandlers.add(handler);
+    return async () => {
+      this.changeHandlers.delete(handler);
+    };
   }
 
   async acquireLock(key: LockKey, token: string, ttlMs: number): Promise<boolean> {
@@ -129,5 +152,6 @@ export class MemoryStore implements Store {
     this.closed = true;
     clearInterval(this.sweeper);
     this.bus.removeAllListeners();
+    this.changeHandlers.clear();
   }
 }

@@ -6,11 +6,21 @@ import { Redis } from 'ioredis';
 import { SatscopeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Channel, CounterKey, JsonKey, LockKey } from './keys.ts';
-import { CACHE_PREFIX } from './keys.ts';
-import type { Store } from './types.ts';
+import { CACHE_PREFIX, isStateKey, keys } from './keys.ts';
+import type { StateChange, Store } from './types.ts';
 
 const RELEASE_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 const EXTEND_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
+// A state write, its version and its announcement in one step: a reader that sees the new version
+// can read the new value, and a lost announcement is caught by comparing versions.
+const SET_LUA = `if ARGV[2] == '' then redis.call('SET', KEYS[1], ARGV[1]) else redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
+local v = redis.call('HINCRBY', KEYS[2], KEYS[1], 1)
+redis.call('PUBLISH', ARGV[3], cjson.encode({name = KEYS[1], version = v}))
+return v`;
+const DEL_LUA = `redis.call('DEL', KEYS[1])
+local v = redis.call('HINCRBY', KEYS[2], KEYS[1], 1)
+redis.call('PUBLISH', ARGV[1], cjson.encode({name = KEYS[1], version = v}))
+return v`;
 const INCR_LUA = `local v = redis.call('INCRBY', KEYS[1], ARGV[1]) if v == tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return v`;
 
 export interface RedisStoreOptions {
@@ -86,11 +96,28 @@ export class RedisStore implements Store {
   async set<T>(key: JsonKey<T>, value: T, ttlMs?: number): Promise<void> {
     const ttl = ttlMs ?? key.ttlMs;
     const wire = JSON.stringify(value);
-    await this.call('SET', () => (ttl === undefined ? this.client.set(key.name, wire) : this.client.set(key.name, wire, 'PX', ttl)));
+    if (!isStateKey(key.name)) {
+      await this.call('SET', () => (ttl === undefined ? this.client.set(key.name, wire) : this.client.set(key.name, wire, 'PX', ttl)));
+      return;
+    }
+    await this.call('SET', () => this.client.eval(SET_LUA, 2, key.name, keys.versions, wire, ttl === undefined ? '' : String(ttl), keys.changes.name));
   }
 
   async delete(key: JsonKey<unknown>): Promise<void> {
-    await this.call('DEL', () => this.client.del(key.name));
+    if (!isStateKey(key.name)) {
+      await this.call('DEL', () => this.client.del(key.name));
+      return;
+    }
+    await this.call('DEL', () => this.client.eval(DEL_LUA, 2, key.name, keys.versions, keys.changes.name));
+  }
+
+  async versions(): Promise<Map<string, number>> {
+    const all = await this.call('HGETALL', () => this.client.hgetall(keys.versions));
+    return new Map(Object.entries(all).map(([k, v]) => [k, Number(v)]));
+  }
+
+  watchChanges(handler: (change: StateChange) => void): Promise<() => Promise<void>> {
+    return this.subscribe(keys.changes, handler);
   }
 
   async acquireLock(key: LockKey, token: string, ttlMs: number): Promise<boolean> {

@@ -5,6 +5,12 @@ import type { Channel, CounterKey, JsonKey, LockKey } from './keys.ts';
  * Implementations: MemoryStore (one process) and RedisStore (shared by many processes).
  * test/integration/store-contract.test.ts runs the same suite against both.
  */
+/** A state key was written: its name and its new version. */
+export interface StateChange {
+  name: string;
+  version: number;
+}
+
 export interface Store {
   readonly kind: 'memory' | 'redis';
   /** The value, or undefined when absent, expired or not of the key's type. */
@@ -25,6 +31,14 @@ export interface Store {
   publish<T>(channel: Channel<T>, message: T): Promise<void>;
   /** Messages that do not match the channel's schema are dropped. Returns an unsubscribe function. */
   subscribe<T>(channel: Channel<T>, handler: (message: T) => void): Promise<() => Promise<void>>;
+  /**
+   * The version of every state key written (set or deleted) since the store began: a counter per
+   * key, bumped atomically with the write. Read models compare it with what they hold, so a change
+   * notification that was lost is caught by this cheap check.
+   */
+  versions(): Promise<Map<string, number>>;
+  /** Calls handler after every write of a state key, in every process that watches. */
+  watchChanges(handler: (change: StateChange) => void): Promise<() => Promise<void>>;
   /** Delete every shared cache entry (keys.cacheEntry); state, locks and job status stay. */
   flushCache(): Promise<number>;
   ping(): Promise<void>;

@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
+import { z } from 'zod';
 import type { BlockRecord } from '../../src/domain/snapshots.ts';
+import { keys } from '../../src/store/keys.ts';
 import { testRuntime } from '../helpers/runtime.ts';
 
 interface Captured {
@@ -51,9 +53,13 @@ before(async () => {
   }
   globalThis.Date = FrozenDate as DateConstructor;
   rt = await testRuntime({ ...captured.env, SOURCES_DISABLED: '' }, { role: 'web', jobs: 'production' });
-  const store = rt.store as unknown as { put(name: string, value: string, ttl: number | undefined): void };
-  for (const [name, value] of Object.entries(captured.state)) store.put(name, JSON.stringify(value), undefined);
+  for (const [name, value] of Object.entries(captured.state)) await rt.store.set({ kind: 'json', name, ttlMs: undefined, schema: z.unknown() }, value);
   for (const b of [...captured.blocks].sort((a, b) => a.height - b.height)) await rt.history.saveBlock(b);
+  // The blocks job announces saved blocks the same way.
+  const top = captured.blocks.reduce((a, b) => (b.height > a.height ? b : a));
+  await rt.store.set(keys.blocksChanged, { height: top.height, hash: top.hash, atMs: frozen });
+  await new Promise((r) => setImmediate(r));
+  await rt.app?.views.mirror.settled();
 });
 after(async () => {
   await rt.close();

@@ -20,7 +20,6 @@ export function adminRoutes(app: AppContext) {
         const fromSec = body.from;
         await app.history.setSetting(BACKFILL_FROM_SETTING, fromSec);
         const { startsAtMs } = await requestJobRun(app.store, app.jobs, 'backfill-btc-closes');
-        app.cache.invalidate('jobs');
         return sendJson(res, 202, { job: 'backfill-btc-closes', from: new Date(fromSec * 1000).toISOString().slice(0, 10), startsAt: new Date(startsAtMs).toISOString(), progress: '/api/v1/jobs' });
       },
     }),
@@ -31,7 +30,7 @@ export function adminRoutes(app: AppContext) {
       body: z.object({}).strict(),
       handle: async ({ res }) => {
         const removed = await app.store.flushCache();
-        app.cache.invalidate();
+        app.views.clear();
         app.log.info('cache flushed by admin', { removed });
         return sendJson(res, 200, { flushed: true, storeKeysRemoved: removed });
       },
@@ -43,7 +42,6 @@ export function adminRoutes(app: AppContext) {
       body: z.object({}).strict(),
       handle: async ({ res, params }) => {
         const { startsAtMs } = await requestJobRun(app.store, app.jobs, params.name ?? '');
-        app.cache.invalidate('jobs');
         return sendJson(res, 202, { job: params.name, startsAt: new Date(startsAtMs).toISOString() });
       },
     }),

@@ -1,12 +1,11 @@
 // Chart data, columnar ({t: [...], v: [...]}) and downsampled on the server to what a chart can
 // show (`points`, at most 2,000), as JSON for the charts or CSV for export. Each chart names the
 // series it reads, your node's first and the public one when there is no node.
-import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { downsample } from '../../domain/charts.ts';
 import { SatscopeError } from '../../errors.ts';
 import type { AppContext } from '../app.ts';
-import { SECURITY_HEADERS, sendJson } from '../responses.ts';
+import type { Built, Loader } from '../../read-model/views.ts';
 import { defineRoute } from '../route.ts';
 
 export const RANGES = { '1d': 86_400, '7d': 7 * 86_400, '30d': 30 * 86_400, '90d': 90 * 86_400, '1y': 365 * 86_400, '10y': 3653 * 86_400, all: 20 * 366 * 86_400 } as const;
@@ -59,13 +58,18 @@ export const CHARTS: Record<string, ChartDef> = {
   fees: { title: 'Next-block fee rate', unit: 'sat/vB', read: nodeOrPublic('fees.next_block_median', 'network.fees.fastest') },
 };
 
-function sendCsv(res: ServerResponse, name: string, range: string, unit: string, s: { t: number[]; v: number[] }): number {
+function csv(name: string, range: string, unit: string, s: { t: number[]; v: number[] }): Built {
   const rows = s.t.map((t, i) => `${new Date(t * 1000).toISOString()},${s.v[i]}`);
-  const body = Buffer.from(`time,${name}${unit ? `_${unit.replace(/[^A-Za-z0-9]/g, '')}` : ''}\n${rows.join('\n')}\n`);
-  res.writeHead(200, [...SECURITY_HEADERS, 'content-type', 'text/csv; charset=utf-8', 'content-disposition', `attachment; filename="satscope-${name}-${range}.csv"`, 'content-length', String(body.length), 'cache-control', 'no-store']);
-  res.end(body);
-  return 200;
+  return {
+    text: `time,${name}${unit ? `_${unit.replace(/[^A-Za-z0-9]/g, '')}` : ''}\n${rows.join('\n')}\n`,
+    contentType: 'text/csv; charset=utf-8',
+    headers: ['content-disposition', `attachment; filename="satscope-${name}-${range}.csv"`],
+    cacheControl: 'no-store',
+  };
 }
+
+/** Series gain a point a minute: a chart's data is read again when it is 5 s old. */
+const CHART_MAX_AGE_MS = 5_000;
 
 export function chartRoutes(app: AppContext) {
   return [
@@ -79,17 +83,26 @@ export function chartRoutes(app: AppContext) {
           format: z.enum(['json', 'csv']).default('json'),
         })
         .strict(),
-      handle: async ({ res, params, query }) => {
+      handle: ({ req, res, params, query }) => {
         const name = params.name ?? '';
         // Own keys only: a name such as `__proto__` or `toString` must not reach the prototype.
         const def = Object.hasOwn(CHARTS, name) ? CHARTS[name] : undefined;
         if (!def) throw new SatscopeError('NOT_FOUND', `no chart ${name}: one of ${Object.keys(CHARTS).join(', ')}`);
-        const toSec = Math.floor(Date.now() / 1000);
-        const raw = await def.read(app, toSec - RANGES[query.range], toSec, query.range);
-        // CSV export gives every point; the chart gets what it can draw.
-        if (query.format === 'csv') return sendCsv(res, name, query.range, def.unit, raw);
-        const s = downsample(raw.t, raw.v, query.points);
-        return sendJson(res, 200, { chart: name, title: def.title, unit: def.unit, range: query.range, source: raw.source, points: raw.t.length, t: s.t, v: s.v, ...(raw.t.length === 0 ? { reason: `no ${def.title.toLowerCase()} history yet: it fills as the jobs run (or run satscope backfill btc-closes)` } : {}) });
+        const loader: Loader<Series> = {
+          key: `chart:${name}:${query.range}`,
+          maxAgeMs: CHART_MAX_AGE_MS,
+          load: () => {
+            const toSec = Math.floor(Date.now() / 1000);
+            return def.read(app, toSec - RANGES[query.range], toSec, query.range);
+          },
+        };
+        return app.views.serve(req, res, `/api/v1/charts/${name}?${query.range}:${query.points}:${query.format}`, (r) => {
+          const raw = r.load(loader) ?? { t: [], v: [], source: '' };
+          // CSV export gives every point; the chart gets what it can draw.
+          if (query.format === 'csv') return csv(name, query.range, def.unit, raw);
+          const s = downsample(raw.t, raw.v, query.points);
+          return { json: { chart: name, title: def.title, unit: def.unit, range: query.range, source: raw.source, points: raw.t.length, t: s.t, v: s.v, ...(raw.t.length === 0 ? { reason: `no ${def.title.toLowerCase()} history yet: it fills as the jobs run (or run satscope backfill btc-closes)` } : {}) } };
+        });
       },
     }),
   ];

@@ -1,15 +1,19 @@
 // Liveness plus each dependency's state. 200 while the store and history answer (status 'ok', or
-// 'degraded' when a source is failing); 503 when either is unreachable.
+// 'degraded' when a source is failing); 503 when either is unreachable. A read model like the rest.
 import { describeError } from '../../errors.ts';
-import { readSourceStatuses } from '../../sources/source-tracker.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Built, Reader } from '../../read-model/views.ts';
+import { sourceStatusesFrom } from '../../sources/source-tracker.ts';
 import type { AppContext } from '../app.ts';
-import { sendJson } from '../responses.ts';
 import { defineRoute } from '../route.ts';
 
 export const VERSION = '0.1.0';
 const PING_TIMEOUT_MS = 1500;
+const PROBE_EVERY_MS = 1000;
 
-async function probe(fn: () => Promise<void>): Promise<{ status: 'up' | 'down'; error?: string }> {
+type ProbeResult = { status: 'up' | 'down'; error?: string };
+
+async function probe(fn: () => Promise<void>): Promise<ProbeResult> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
@@ -26,14 +30,57 @@ async function probe(fn: () => Promise<void>): Promise<{ status: 'up' | 'down'; 
   }
 }
 
-export async function healthReport(app: AppContext) {
-  const [store, history, sources] = await Promise.all([
-    probe(() => app.store.ping()),
-    probe(() => app.history.ping()),
-    readSourceStatuses(app.store, app.sources.trackers).catch(() => app.sources.trackers.map((t) => t.snapshot())),
-  ]);
-  app.metrics.dependencyUp.set({ dependency: 'store' }, store.status === 'up' ? 1 : 0);
-  app.metrics.dependencyUp.set({ dependency: 'history' }, history.status === 'up' ? 1 : 0);
+/**
+ * The store and the history database, pinged every PROBE_EVERY_MS in the background: /health,
+ * /boot and the gauges read the last result, so a health check costs no round trip and a dead
+ * dependency shows within about a second and a half.
+ */
+export class DependencyProbe {
+  version = 0;
+  store: ProbeResult = { status: 'up' };
+  history: ProbeResult = { status: 'up' };
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly app: Pick<AppContext, 'store' | 'history' | 'metrics'>,
+    private readonly onChange: () => void,
+  ) {}
+
+  /** Probes once now (and waits for it), then keeps probing. */
+  async start(): Promise<void> {
+    await this.run();
+    this.timer = setInterval(() => void this.run(), PROBE_EVERY_MS);
+    this.timer.unref();
+  }
+
+  run(): Promise<void> {
+    this.running ??= (async () => {
+      const [store, history] = await Promise.all([probe(() => this.app.store.ping()), probe(() => this.app.history.ping())]);
+      this.app.metrics.dependencyUp.set({ dependency: 'store' }, store.status === 'up' ? 1 : 0);
+      this.app.metrics.dependencyUp.set({ dependency: 'history' }, history.status === 'up' ? 1 : 0);
+      if (JSON.stringify([store, history]) !== JSON.stringify([this.store, this.history])) {
+        this.store = store;
+        this.history = history;
+        this.version++;
+        this.onChange();
+      }
+    })().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+export function healthReport(r: Reader, app: AppContext) {
+  r.track(app.probe);
+  const { store, history } = app.probe;
+  const sources = sourceStatusesFrom(r.get, app.sources.trackers);
+  const nowMs = r.now();
   const failing = sources.filter((s) => s.state === 'down' || s.state === 'degraded').map((s) => s.name);
   const status = store.status === 'down' || history.status === 'down' ? 'down' : failing.length > 0 ? 'degraded' : 'ok';
   const nodes = app.sources.trackers.filter((t) => t.def.kind === 'rpc');
@@ -41,7 +88,7 @@ export async function healthReport(app: AppContext) {
     status,
     version: VERSION,
     role: app.role,
-    uptimeSec: Math.floor((Date.now() - app.startedAtMs) / 1000),
+    uptimeSec: Math.floor((nowMs - app.startedAtMs) / 1000),
     store: { kind: app.store.kind, ...store },
     history: { kind: app.history.kind, ...history },
     scheduler: app.scheduler ? { running: true, jobs: app.scheduler.jobNames.length, watchdogRestarts: app.scheduler.watchdogRestarts } : null,
@@ -53,7 +100,7 @@ export async function healthReport(app: AppContext) {
           s.name,
           {
             state: s.state,
-            ...(lastAtMs > 0 ? { ageSec: Math.max(0, Math.round((Date.now() - lastAtMs) / 1000)) } : {}),
+            ...(lastAtMs > 0 ? { ageSec: Math.max(0, Math.round((nowMs - lastAtMs) / 1000)) } : {}),
             ...(s.disabledReason ? { reason: s.disabledReason } : {}),
             ...(s.lastError && s.state !== 'ok' ? { lastError: s.lastError } : {}),
           },
@@ -78,9 +125,11 @@ function feature(app: AppContext, source: string): { enabled: boolean; reason?: 
 }
 
 export function healthRoutes(app: AppContext) {
-  const handle = async ({ res }: { res: import('node:http').ServerResponse }) => {
-    const report = await healthReport(app);
-    return sendJson(res, report.status === 'down' ? 503 : 200, report);
+  const build = (r: Reader): Built => {
+    const report = healthReport(r, app);
+    return { json: report, status: report.status === 'down' ? 503 : 200 };
   };
+  app.views.declare('/health', build);
+  const handle = ({ req, res }: { req: IncomingMessage; res: ServerResponse }) => app.views.serve(req, res, '/health', build);
   return [defineRoute({ method: 'GET', path: '/health', unlimited: true, handle }), defineRoute({ method: 'GET', path: '/api/health', unlimited: true, handle })];
 }

@@ -2,7 +2,8 @@
 // heartbeat, and the runtime's own status (what the Status page and the system monitor show).
 import { z } from 'zod';
 import type { AppContext } from '../app.ts';
-import { SECURITY_HEADERS, sendJson } from '../responses.ts';
+import { SECURITY_HEADERS } from '../responses.ts';
+import { cacheTiers } from './system.ts';
 import { defineRoute } from '../route.ts';
 
 export function liveRoutes(app: AppContext) {
@@ -18,7 +19,10 @@ export function liveRoutes(app: AppContext) {
         return 200;
       },
     }),
-    defineRoute({ method: 'GET', path: '/api/v1/live', handle: ({ res }) => sendJson(res, 200, app.sse.snapshot()) }),
+    app.jsonView('/api/v1/live', (r) => {
+      r.track(app.sse);
+      return { json: app.sse.snapshot() };
+    }),
     defineRoute({
       method: 'POST',
       path: '/api/v1/beacon',
@@ -30,7 +34,8 @@ export function liveRoutes(app: AppContext) {
         return 204;
       },
     }),
-    defineRoute({ method: 'GET', path: '/api/v1/status', handle: ({ res }) => sendJson(res, 200, runtimeStatus(app)) }),
+    // Counters that move with every request: rebuilt each clock step, like every view with an age.
+    app.jsonView('/api/v1/status', (r) => ({ json: runtimeStatus(app, r.now()) })),
   ];
 }
 
@@ -45,6 +50,6 @@ export function runtimeStatus(app: AppContext, nowMs = Date.now()) {
     sse: app.sse.stats(),
     traffic: { activeViewers: app.traffic.activeViewers(nowMs), pageViews: app.traffic.pageViews() },
     process: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, eventLoopLagMs: app.traffic.eventLoopLagMs(), pid: process.pid, node: process.version },
-    cache: app.cacheStats.snapshot(),
+    cache: cacheTiers(app),
   };
 }

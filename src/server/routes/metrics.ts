@@ -1,8 +1,8 @@
 import type { AppContext } from '../app.ts';
 import { sendText } from '../responses.ts';
 import { defineRoute } from '../route.ts';
+import { cacheTiers } from './system.ts';
 import { renderBitcoinMetrics } from '../bitcoin-metrics.ts';
-import { healthReport } from './health.ts';
 
 export function metricsRoutes(app: AppContext) {
   return [
@@ -10,9 +10,16 @@ export function metricsRoutes(app: AppContext) {
       method: 'GET',
       path: '/metrics',
       async handle({ res }) {
-        await healthReport(app); // refreshes the dependency gauges
-        return sendText(res, 200, (await app.metrics.registry.metrics()) + app.httpStats.render() + app.cacheStats.render() + app.traffic.render(app.sse.stats()) + (await renderBitcoinMetrics(app.store, app.nodes.map((n) => n.id))), app.metrics.registry.contentType);
+        // The dependency gauges are kept by the health probe (every second).
+        return sendText(res, 200, (await app.metrics.registry.metrics()) + app.httpStats.render() + cacheMetrics(app) + app.traffic.render(app.sse.stats()) + (await renderBitcoinMetrics(app.store, app.nodes.map((n) => n.id))), app.metrics.registry.contentType);
       },
     }),
   ];
+}
+
+/** The read models' hits (replies served as built) and misses (builds), as Prometheus text. */
+function cacheMetrics(app: AppContext): string {
+  const lines = ['# HELP satscope_cache_requests_total Replies served from a read model (hit) or built first (miss)', '# TYPE satscope_cache_requests_total counter'];
+  for (const [tier, t] of Object.entries(cacheTiers(app))) lines.push(`satscope_cache_requests_total{tier="${tier}",result="hit"} ${t.hits}`, `satscope_cache_requests_total{tier="${tier}",result="miss"} ${t.misses}`);
+  return `${lines.join('\n')}\n`;
 }

@@ -2,8 +2,6 @@
 // your node's view beside it when one is configured.
 import { keys } from '../../store/keys.ts';
 import type { AppContext } from '../app.ts';
-import { sendJson } from '../responses.ts';
-import { defineRoute } from '../route.ts';
 import { readPieces } from './public-data.ts';
 
 const NETWORK_PIECES = {
@@ -26,17 +24,13 @@ const NETWORK_PIECES = {
 
 export function networkRoutes(app: AppContext) {
   return [
-    defineRoute({
-      method: 'GET',
-      path: '/api/v1/network',
-      handle: async ({ res }) => {
-        const pieces = await readPieces(app, Object.values(NETWORK_PIECES));
-        const body: Record<string, unknown> = Object.fromEntries(Object.entries(NETWORK_PIECES).map(([field, piece]) => [field, pieces[piece]]));
-        // Your node stays the source for what it knows; the public view is shown beside it.
-        const chain = app.nodes.length > 0 ? await app.store.get(keys.chain) : undefined;
-        body.yourNode = chain ? { source: chain.source, asOf: new Date(chain.asOfMs).toISOString(), height: chain.height, difficulty: chain.difficulty, hashrateHs: chain.hashrateHs } : null;
-        return sendJson(res, 200, body);
-      },
+    app.jsonView('/api/v1/network', (r) => {
+      const pieces = readPieces(r, app, Object.values(NETWORK_PIECES));
+      const body: Record<string, unknown> = Object.fromEntries(Object.entries(NETWORK_PIECES).map(([field, piece]) => [field, pieces[piece]]));
+      // Your node stays the source for what it knows; the public view is shown beside it.
+      const chain = app.nodes.length > 0 ? r.get(keys.chain) : undefined;
+      body.yourNode = chain ? { source: chain.source, asOf: new Date(chain.asOfMs).toISOString(), height: chain.height, difficulty: chain.difficulty, hashrateHs: chain.hashrateHs } : null;
+      return { json: body };
     }),
   ];
 }

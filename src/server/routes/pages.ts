@@ -1,76 +1,101 @@
 // The dashboard's pages and the bundled assets they load. Each page is rendered on the server with
 // the data the jobs have by now (no empty shells) in the reader's theme, locale and currency.
-import type { ServerResponse } from 'node:http';
 import { SatscopeError, describeError } from '../../errors.ts';
 import { keys } from '../../store/keys.ts';
-import { lazyAssets } from '../assets.ts';
+import type { Built, Loader, Reader } from '../../read-model/views.ts';
+import { lazyAssets, type Assets } from '../assets.ts';
 import type { AppContext } from '../app.ts';
-import { SECURITY_HEADERS } from '../responses.ts';
 import { defineRoute } from '../route.ts';
 import { formatOptions, layout } from '../views/layout.ts';
 import type { PageRenderer } from '../views/page.ts';
 import { bootPage } from '../views/pages/boot.ts';
 import { blockPage, blocksPage } from '../views/pages/blocks.ts';
-import { errorPage } from '../views/pages/error.ts';
+import { errorHtml, errorPage } from '../views/pages/error.ts';
 import { marketPage } from '../views/pages/market.ts';
 import { nodesPage } from '../views/pages/nodes.ts';
 import { overviewPage } from '../views/pages/overview.ts';
 import { settingsPage } from '../views/pages/settings.ts';
 import { statusPage } from '../views/pages/status.ts';
-import { readPrefs } from '../views/prefs.ts';
+import { DEFAULT_PREFS, mergePrefs, readPrefs, type Prefs } from '../views/prefs.ts';
 
-const PAGES: { path: string; page: string; render: PageRenderer }[] = [
+/** What in the query a page's reply depends on, normalized, so that a page that ignores its query is one view however it is asked for. */
+type Variant = (query: URLSearchParams, prefs: Prefs, currencies: readonly string[]) => string;
+
+const settingsVariant: Variant = (query, prefs, currencies) => {
+  const changing = query.has('theme') || query.has('currency') || query.has('locale');
+  if (!changing) return '';
+  const saved = mergePrefs(prefs, query, currencies);
+  return `save:${saved.theme}:${saved.currency}:${saved.locale}`;
+};
+
+const PAGES: { path: string; page: string; render: PageRenderer; variant?: Variant }[] = [
   { path: '/', page: 'overview', render: overviewPage },
   { path: '/market', page: 'market', render: marketPage },
   { path: '/blocks', page: 'blocks', render: blocksPage },
   { path: '/blocks/:id', page: 'block', render: blockPage },
   { path: '/nodes', page: 'nodes', render: nodesPage },
   { path: '/status', page: 'status', render: statusPage },
-  { path: '/settings', page: 'settings', render: settingsPage },
+  { path: '/settings', page: 'settings', render: settingsPage, variant: settingsVariant },
   { path: '/boot', page: 'boot', render: bootPage },
 ];
 
 /** USD → the chosen currency, from the median price of each. */
-async function usdRate(app: AppContext, currency: string): Promise<number | null> {
+function usdRate(r: Reader, currency: string): number | null {
   if (currency === 'USD') return 1;
-  const piece = await app.store.get(keys.publicPiece('market.price'));
+  const piece = r.get(keys.publicPiece('market.price'));
   const data = piece?.data as { usd?: number; fiat?: Record<string, { value: number }> } | undefined;
   const value = data?.fiat?.[currency]?.value;
   return data?.usd && value ? value / data.usd : null;
 }
 
-function sendHtml(res: ServerResponse, status: number, markup: string, extra: readonly string[] = []): number {
-  const body = Buffer.from(markup);
-  res.writeHead(status, [...SECURITY_HEADERS, 'content-type', 'text/html; charset=utf-8', 'content-length', String(body.length), 'cache-control', 'no-store', ...extra]);
-  res.end(body);
-  return status;
-}
+const ASSETS_KEY = 'assets';
+const NO_QUERY = new URLSearchParams();
 
 export function pageRoutes(app: AppContext) {
   const assets = lazyAssets();
-  const pages = PAGES.map(({ path, page, render }) =>
-    defineRoute({
+  const assetsLoader: Loader<Assets> = { key: ASSETS_KEY, load: assets };
+  const pages = PAGES.map(({ path, page, render, variant }) => {
+    // One view per page, path parameters, query and preferences: each variant is built when what it read changed.
+    const build = (params: Record<string, string>, query: URLSearchParams, prefs: Prefs) => (r: Reader): Built => {
+      const nowMs = r.now();
+      const built = r.load(assetsLoader);
+      if (!built) throw new SatscopeError('INTERNAL', 'the page assets are not built');
+      const { fmt, notice } = formatOptions(prefs, usdRate(r, prefs.currency), nowMs);
+      try {
+        const out = render({ app, r, params, query, prefs, fmt, nowMs });
+        const frame = { page, title: out.title, prefs: out.prefs ?? prefs, fmt, assets: built, demo: app.demo, startedAtMs: app.startedAtMs, notice, data: out.data };
+        // A page that sets a cookie (Settings saving) is not to be kept by any cache.
+        return { html: layout(frame, out.body), status: out.status ?? 200, headers: out.headers, cacheControl: out.headers?.length ? 'no-store' : 'no-cache', vary: 'cookie' };
+      } catch (err) {
+        if (err instanceof SatscopeError && err.status < 500) return { html: errorHtml(app, err.status, err.message), status: err.status, cacheControl: 'no-store' };
+        throw err;
+      }
+    };
+    if (!path.includes(':')) app.views.declare(`page ${path}|${DEFAULT_PREFS.theme}|${DEFAULT_PREFS.currency}|${DEFAULT_PREFS.locale}${variant ? '|' : ''}`, build({}, NO_QUERY, DEFAULT_PREFS));
+    return defineRoute({
       method: 'GET',
       path,
-      handle: async ({ req, res, params }) => {
-        const nowMs = Date.now();
-        const query = new URLSearchParams((req.url ?? '').split('?')[1] ?? '');
+      handle: ({ req, res, params }) => {
+        const url = req.url ?? '';
+        const q = url.indexOf('?');
+        const query = variant && q !== -1 ? new URLSearchParams(url.slice(q + 1)) : NO_QUERY;
         const prefs = readPrefs(req, app.config.fiatCurrencies);
-        const [built, rate] = await Promise.all([assets(), usdRate(app, prefs.currency)]);
-        const { fmt, notice } = formatOptions(prefs, rate, nowMs);
+        app.traffic.recordView(page);
+        const name = `page ${path === '/blocks/:id' ? `/blocks/${(params.id ?? '').toLowerCase()}` : path}|${prefs.theme}|${prefs.currency}|${prefs.locale}${variant ? `|${variant(query, prefs, app.config.fiatCurrencies)}` : ''}`;
+        const view = (): number | Promise<number> => app.views.serve(req, res, name, build(params, query, prefs));
         try {
-          const out = await render({ app, req, params, query, prefs, fmt, nowMs });
-          app.traffic.recordView(page);
-          const frame = { page, title: out.title, prefs: out.prefs ?? prefs, fmt, assets: built, demo: app.demo, startedAtMs: app.startedAtMs, notice, data: out.data };
-          return sendHtml(res, out.status ?? 200, layout(frame, out.body), out.headers);
+          const out = view();
+          return typeof out === 'number' ? out : out.catch((err: unknown) => failed(err));
         } catch (err) {
-          if (err instanceof SatscopeError && err.status < 500) return errorPage(app, res, err.status, err.message);
+          return failed(err);
+        }
+        function failed(err: unknown): number {
           app.log.error('page failed', { page, err: describeError(err) });
           return errorPage(app, res, 500, 'This page could not be rendered. The error is in the server log.');
         }
       },
-    }),
-  );
+    });
+  });
   return [
     ...pages,
     defineRoute({

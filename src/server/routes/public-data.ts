@@ -1,6 +1,7 @@
-// Shared by the network and market routes: a piece of public data as {source, asOf, ageSec,
+// Shared by the network and market views: a piece of public data as {source, asOf, ageSec,
 // stale, data}, or {data: null, reason} with the source's own words for why there is none.
-import { readSourceStatuses } from '../../sources/source-tracker.ts';
+import type { Reader } from '../../read-model/views.ts';
+import { sourceStatusesFrom } from '../../sources/source-tracker.ts';
 import { keys, type PublicPiece, type SourceStatus } from '../../store/keys.ts';
 import type { AppContext } from '../app.ts';
 
@@ -27,9 +28,8 @@ export interface PieceReply<T = unknown> {
   detail?: string;
 }
 
-export async function sourceStatuses(app: AppContext): Promise<Map<string, SourceStatus>> {
-  const statuses = await readSourceStatuses(app.store, app.sources.trackers).catch(() => []);
-  return new Map(statuses.map((s) => [s.name, s]));
+export function sourceStatuses(r: Reader, app: AppContext): Map<string, SourceStatus> {
+  return new Map(sourceStatusesFrom(r.get, app.sources.trackers).map((s) => [s.name, s]));
 }
 
 function why(status: SourceStatus | undefined): { reason: string; detail?: string } | undefined {
@@ -57,7 +57,9 @@ export function pieceReply<T>(piece: PublicPiece | undefined, pieceName: string,
   return { source: piece.source, asOf: new Date(piece.asOfMs).toISOString(), ageSec: Math.round(ageMs / 1000), stale, data: piece.data as T, ...(reason ?? {}) };
 }
 
-export async function readPieces(app: AppContext, names: readonly string[]): Promise<Record<string, PieceReply>> {
-  const [statuses, pieces] = await Promise.all([sourceStatuses(app), Promise.all(names.map((n) => app.store.get(keys.publicPiece(n))))]);
-  return Object.fromEntries(names.map((n, i) => [n, pieceReply(pieces[i], n, statuses)]));
+/** The named public pieces as the views show them, read from the mirror. */
+export function readPieces(r: Reader, app: AppContext, names: readonly string[]): Record<string, PieceReply> {
+  const statuses = sourceStatuses(r, app);
+  const nowMs = r.now();
+  return Object.fromEntries(names.map((n) => [n, pieceReply(r.get(keys.publicPiece(n)), n, statuses, nowMs)]));
 }

@@ -1,38 +1,35 @@
-// Status of the runtime itself: jobs, sources, cache. Lists that many clients poll are served from
-// the response cache, rebuilt at most once a second.
+// Status of the runtime itself: jobs, sources, cache. Read models like every other state reply.
 import { z } from 'zod';
-import { readJobStatuses } from '../../scheduler.ts';
-import { readSourceStatuses } from '../../sources/source-tracker.ts';
+import { jobStatusesFrom } from '../../scheduler.ts';
+import type { Loader } from '../../read-model/views.ts';
+import { sourceStatusesFrom } from '../../sources/source-tracker.ts';
 import type { AppContext } from '../app.ts';
-import { sendJson } from '../responses.ts';
 import { defineRoute } from '../route.ts';
+import { errorEnvelope, sendJson } from '../responses.ts';
 
-const LIST_TTL_MS = 1000;
+/** Job runs are recorded in history as jobs finish: read again when a second old. */
+const RUNS_MAX_AGE_MS = 1000;
 
 const iso = (ms: number | null) => (ms === null || ms === 0 ? null : new Date(ms).toISOString());
 
 export function systemRoutes(app: AppContext) {
   const jobDefs = app.jobs.map((j) => ({ name: j.name, intervalMs: j.intervalMs, timeoutMs: j.timeoutMs, cooldownMs: j.cooldownMs, lockTtlMs: j.lockTtlMs }));
   return [
-    defineRoute({
-      method: 'GET',
-      path: '/api/v1/jobs',
-      handle: ({ req, res }) => {
-        return app.cache.send('jobs', LIST_TTL_MS, async () => {
-          const statuses = await readJobStatuses(app.store, jobDefs);
-          return {
-            asOf: new Date().toISOString(),
-            jobs: statuses.map((s, i) => ({
-              ...s,
-              cooldownMs: jobDefs[i]?.cooldownMs,
-              lockTtlMs: jobDefs[i]?.lockTtlMs,
-              lastStartedAt: iso(s.lastStartedAtMs),
-              lastFinishedAt: iso(s.lastFinishedAtMs),
-              nextRunAt: iso(s.nextRunAtMs),
-            })),
-          };
-        }, req, res);
-      },
+    app.jsonView('/api/v1/jobs', (r) => {
+      const statuses = jobStatusesFrom(r.get, jobDefs);
+      return {
+        json: {
+          asOf: new Date(r.now()).toISOString(),
+          jobs: statuses.map((s, i) => ({
+            ...s,
+            cooldownMs: jobDefs[i]?.cooldownMs,
+            lockTtlMs: jobDefs[i]?.lockTtlMs,
+            lastStartedAt: iso(s.lastStartedAtMs),
+            lastFinishedAt: iso(s.lastFinishedAtMs),
+            nextRunAt: iso(s.nextRunAtMs),
+          })),
+        },
+      };
     }),
     defineRoute({
       method: 'GET',
@@ -43,34 +40,39 @@ export function systemRoutes(app: AppContext) {
           limit: z.coerce.number().int().min(1).max(500).default(50),
         })
         .strict(),
-      handle: async ({ res, query }) => {
+      handle: ({ req, res, query }) => {
+        const name = `/api/v1/jobs/runs?${query.job ?? ''}:${query.limit}`;
         if (query.job && !jobDefs.some((j) => j.name === query.job)) {
-          return sendJson(res, 400, { error: { code: 'BAD_REQUEST', message: `unknown job ${query.job}`, details: [{ field: 'job', message: `one of ${jobDefs.map((j) => j.name).join(', ')}` }] } });
+          return app.views.serve(req, res, name, () => ({ status: 400, json: errorEnvelope('BAD_REQUEST', `unknown job ${query.job}`, [{ field: 'job', message: `one of ${jobDefs.map((j) => j.name).join(', ')}` }]) }));
         }
-        const runs = await app.history.jobRuns(query.job, query.limit);
-        return sendJson(res, 200, { runs: runs.map((r) => ({ ...r, startedAt: iso(r.startedAtMs), finishedAt: iso(r.finishedAtMs) })) });
+        const loader: Loader<unknown> = {
+          key: name,
+          maxAgeMs: RUNS_MAX_AGE_MS,
+          load: async () => (await app.history.jobRuns(query.job, query.limit)).map((r) => ({ ...r, startedAt: iso(r.startedAtMs), finishedAt: iso(r.finishedAtMs) })),
+        };
+        return app.views.serve(req, res, name, (r) => ({ json: { runs: r.load(loader) } }));
       },
     }),
-    defineRoute({
-      method: 'GET',
-      path: '/api/v1/sources',
-      handle: ({ req, res }) => {
-        return app.cache.send('sources', LIST_TTL_MS, async () => {
-          const statuses = await readSourceStatuses(app.store, app.sources.trackers);
-          return {
-            asOf: new Date().toISOString(),
-            sources: statuses.map((s) => {
-              const def = app.sources.tracker(s.name)?.def;
-              return { ...s, kind: def?.kind, target: def?.target ?? null, lastOkAt: iso(s.lastOkAtMs), lastErrorAt: iso(s.lastErrorAtMs) };
-            }),
-          };
-        }, req, res);
-      },
+    app.jsonView('/api/v1/sources', (r) => {
+      const statuses = sourceStatusesFrom(r.get, app.sources.trackers);
+      return {
+        json: {
+          asOf: new Date(r.now()).toISOString(),
+          sources: statuses.map((s) => {
+            const def = app.sources.tracker(s.name)?.def;
+            return { ...s, kind: def?.kind, target: def?.target ?? null, lastOkAt: iso(s.lastOkAtMs), lastErrorAt: iso(s.lastErrorAtMs) };
+          }),
+        },
+      };
     }),
-    defineRoute({
-      method: 'GET',
-      path: '/api/cache/stats',
-      handle: ({ res }) => sendJson(res, 200, { asOf: new Date().toISOString(), tiers: app.cacheStats.snapshot() }),
-    }),
+    // The read models' own counters, like /metrics: counted at the moment they are asked for.
+    defineRoute({ method: 'GET', path: '/api/cache/stats', handle: ({ res }) => sendJson(res, 200, { asOf: new Date().toISOString(), tiers: cacheTiers(app) }) }),
   ];
+}
+
+/** The read models: hits are replies served as built, misses are builds. */
+export function cacheTiers(app: AppContext) {
+  const v = app.views.snapshot();
+  const total = v.hits + v.builds;
+  return { view: { hits: v.hits, misses: v.builds, hitRate: total === 0 ? null : Math.round((v.hits / total) * 10_000) / 10_000, views: v.views, loads: v.loads } };
 }

@@ -1,13 +1,14 @@
 // What a page renderer gets and returns.
-import type { IncomingMessage } from 'node:http';
 import type { FormatOptions } from '../../domain/format.ts';
+import type { Reader } from '../../read-model/views.ts';
 import type { AppContext } from '../app.ts';
 import type { SafeHtml } from './html.ts';
 import type { Prefs } from './prefs.ts';
 
 export interface PageContext {
   app: AppContext;
-  req: IncomingMessage;
+  /** What the page reads (state, history, the clock) goes through the read model's reader. */
+  r: Reader;
   params: Record<string, string>;
   query: URLSearchParams;
   prefs: Prefs;
@@ -26,4 +27,4 @@ export interface RenderedPage {
   prefs?: Prefs;
 }
 
-export type PageRenderer = (ctx: PageContext) => Promise<RenderedPage>;
+export type PageRenderer = (ctx: PageContext) => RenderedPage;

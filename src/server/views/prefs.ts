@@ -13,9 +13,12 @@ export interface Prefs {
   locale: string;
 }
 
+export const DEFAULT_PREFS: Readonly<Prefs> = { theme: 'dark', currency: 'USD', locale: 'en-US' };
+
 export function readPrefs(req: IncomingMessage, currencies: readonly string[]): Prefs {
-  const prefs: Prefs = { theme: 'dark', currency: 'USD', locale: 'en-US' };
-  const cookie = req.headers.cookie ?? '';
+  const prefs: Prefs = { ...DEFAULT_PREFS };
+  const cookie = req.headers.cookie;
+  if (!cookie) return prefs;
   const raw = cookie
     .split(';')
     .map((c) => c.trim())

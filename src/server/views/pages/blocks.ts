@@ -2,6 +2,7 @@
 // list from mempool.space without a node; and one block's detail, with any rival at its height.
 import type { BlockRecord } from '../../../domain/snapshots.ts';
 import { SatscopeError } from '../../../errors.ts';
+import { blockLoader, recentBlocksLoader } from '../../routes/bitcoin.ts';
 import { readPieces } from '../../routes/public-data.ts';
 import { html, type SafeHtml } from '../html.ts';
 import type { PageContext, RenderedPage } from '../page.ts';
@@ -22,11 +23,11 @@ function table(rows: SafeHtml[], live: boolean): SafeHtml {
 
 const median = (b: BlockRecord) => b.feeRatePercentiles?.[2] ?? null;
 
-export async function blocksPage(ctx: PageContext): Promise<RenderedPage> {
-  const { app } = ctx;
+export function blocksPage(ctx: PageContext): RenderedPage {
+  const { app, r } = ctx;
   const v: View = { fmt: ctx.fmt };
   if (app.nodes.length > 0) {
-    const blocks = await app.history.recentBlocks(25, false);
+    const blocks = r.load(recentBlocksLoader(app, 25, false)) ?? [];
     const newest = blocks[0];
     const fresh = freshness(v, 'block', newest ? { source: newest.source, asOfMs: newest.timeSec * 1000, stale: false } : { source: null, asOfMs: null, stale: false, reason: 'no block loaded yet' });
     return {
@@ -34,7 +35,7 @@ export async function blocksPage(ctx: PageContext): Promise<RenderedPage> {
       body: card({ id: 'recent', title: 'Recent blocks (your node)', wide: true, fresh }, blocks.length ? table(blocks.map((b) => blockRow(v, { ...b, medianFeeRate: median(b) }, true)), true) : html`${unavailable('no block loaded yet')}${table([], true)}`),
     };
   }
-  const pub = (await readPieces(app, ['mempool.blocks']))['mempool.blocks'];
+  const pub = readPieces(r, app, ['mempool.blocks'])['mempool.blocks'];
   const list = (pub?.data as (BlockRecord & { medianFeeRate: number })[] | null) ?? [];
   return {
     title: 'Blocks',
@@ -42,10 +43,10 @@ export async function blocksPage(ctx: PageContext): Promise<RenderedPage> {
   };
 }
 
-export async function blockPage(ctx: PageContext): Promise<RenderedPage> {
+export function blockPage(ctx: PageContext): RenderedPage {
   const id = ctx.params.id ?? '';
   if (!/^(\d{1,9}|[0-9a-fA-F]{64})$/.test(id)) throw new SatscopeError('BAD_REQUEST', 'A block is named by its height or its 64-character hash.');
-  const found = await ctx.app.history.findBlocks(/^\d+$/.test(id) ? Number(id) : id.toLowerCase());
+  const found = ctx.r.load(blockLoader(ctx.app, id)) ?? [];
   const [b, ...rivals] = found;
   if (!b) throw new SatscopeError('NOT_FOUND', `Block ${id} is not in Satscope's history (it keeps the blocks your node has reported).`);
   const v: View = { fmt: ctx.fmt };

@@ -1,14 +1,15 @@
 // The retro boot sequence: the real checks of this runtime (store, history, nodes, sources, jobs)
 // printed as a terminal would, line by line (CSS animation), then on to the Overview (web/boot.ts).
-import { readSourceStatuses } from '../../../sources/source-tracker.ts';
+import { sourceStatusesFrom } from '../../../sources/source-tracker.ts';
 import { VERSION } from '../../routes/health.ts';
 import { html } from '../html.ts';
 import type { PageContext, RenderedPage } from '../page.ts';
 
-export async function bootPage(ctx: PageContext): Promise<RenderedPage> {
-  const { app } = ctx;
-  const storeOk = await app.store.ping().then(() => true, () => false);
-  const sources = await readSourceStatuses(app.store, app.sources.trackers).catch(() => []);
+export function bootPage(ctx: PageContext): RenderedPage {
+  const { app, r } = ctx;
+  r.track(app.probe);
+  const storeOk = app.probe.store.status === 'up';
+  const sources = sourceStatusesFrom(r.get, app.sources.trackers);
   const lines: [string, 'ok' | 'fail' | 'off'][] = [
     [`SATSCOPE ${VERSION} BIOS`, 'ok'],
     [`state store: ${app.store.kind}`, storeOk ? 'ok' : 'fail'],

@@ -41,9 +41,9 @@ function coinTable(v: View, piece: PieceReply): SafeHtml {
   )}</tbody></table></div><p class="table-count" id="coin-count" role="status">${coins.length} coins</p>`;
 }
 
-export async function marketPage(ctx: PageContext): Promise<RenderedPage> {
+export function marketPage(ctx: PageContext): RenderedPage {
   const v: View = { fmt: ctx.fmt };
-  const m = await marketSummary(ctx.app);
+  const m = marketSummary(ctx.r, ctx.app);
   const k = m.kpis.data as Record<string, number | null> | null;
   const kpiCard = card(
     { id: 'kpis', title: 'Bitcoin', fresh: pieceFresh(v, m.kpis) },

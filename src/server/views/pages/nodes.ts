@@ -33,16 +33,14 @@ ${row('Warnings', (s) => s.warnings.join('; ') || 'none')}
 </tbody></table></div>`;
 }
 
-export async function nodesPage(ctx: PageContext): Promise<RenderedPage> {
-  const { app, nowMs } = ctx;
+export function nodesPage(ctx: PageContext): RenderedPage {
+  const { app, nowMs, r } = ctx;
   const v: View = { fmt: ctx.fmt };
   const ids = app.nodes.map((n) => n.id);
-  const [statuses, storedElectrum, chain, pub] = await Promise.all([
-    Promise.all(app.nodes.map((n) => app.store.get(keys.nodeStatus(n.id)))),
-    app.store.get(keys.electrum),
-    app.store.get(keys.chain),
-    readPieces(app, ['bitnodes.latest', 'mempool.pools', 'mempool.lightning', 'forkmonitor.tips']),
-  ]);
+  const statuses = app.nodes.map((n) => r.get(keys.nodeStatus(n.id)));
+  const storedElectrum = r.get(keys.electrum);
+  const chain = r.get(keys.chain);
+  const pub = readPieces(r, app, ['bitnodes.latest', 'mempool.pools', 'mempool.lightning', 'forkmonitor.tips']);
   const electrum = storedElectrum ? withElectrumLag(storedElectrum, chain?.height ?? null) : undefined;
   const known = statuses.filter((s): s is NodeStatus => s !== undefined);
   const agreement = tipAgreement(known);

@@ -145,17 +145,15 @@ function networkCard(v: View, p: Record<string, PieceReply>, nowSec: number): Sa
   );
 }
 
-export async function overviewPage(ctx: PageContext): Promise<RenderedPage> {
-  const { app, nowMs } = ctx;
+export function overviewPage(ctx: PageContext): RenderedPage {
+  const { app, nowMs, r } = ctx;
   const v: View = { fmt: ctx.fmt };
-  const [k, chain, mempool, fees, statuses, pub] = await Promise.all([
-    kpis(app),
-    app.store.get(keys.chain),
-    app.store.get(keys.mempool),
-    app.store.get(keys.fees),
-    Promise.all(app.nodes.map((n) => app.store.get(keys.nodeStatus(n.id)))),
-    readPieces(app, ['mempool.tip', 'mempool.fees', 'mempool.difficulty', 'mempool.hashrate']),
-  ]);
+  const k = kpis(r, app);
+  const chain = r.get(keys.chain);
+  const mempool = r.get(keys.mempool);
+  const fees = r.get(keys.fees);
+  const statuses = app.nodes.map((n) => r.get(keys.nodeStatus(n.id)));
+  const pub = readPieces(r, app, ['mempool.tip', 'mempool.fees', 'mempool.difficulty', 'mempool.hashrate']);
   const reason = app.nodes.length === 0 ? NO_NODE : 'waiting for the first reading from your node';
   const [feesCard, mempoolCard] = mempoolCards(v, mempool, fees, reason, nowMs);
   const body = html`<div class="grid">${marketCard(v, k)}${chainCards(v, chain, reason, nowMs)}${feesCard}${nodeListCard(v, statuses, app.nodes.map((n) => n.id), nowMs)}${mempoolCard}${networkCard(v, pub, Math.floor(nowMs / 1000))}

@@ -7,7 +7,7 @@ import type { PageContext, RenderedPage } from '../page.ts';
 import { LOCALES, mergePrefs, prefsCookie, THEMES } from '../prefs.ts';
 import { card, stats } from '../widgets.ts';
 
-export async function settingsPage(ctx: PageContext): Promise<RenderedPage> {
+export function settingsPage(ctx: PageContext): RenderedPage {
   const { app, query } = ctx;
   const changing = query.has('theme') || query.has('currency') || query.has('locale');
   const prefs = changing ? mergePrefs(ctx.prefs, query, app.config.fiatCurrencies) : ctx.prefs;

@@ -1,20 +1,18 @@
 // Status: the runtime itself. Jobs, sources, cache tiers, live connections, dashboard traffic,
 // process memory and event-loop lag. web/status.ts refreshes the `status.*` values every few seconds.
-import { readJobStatuses } from '../../../scheduler.ts';
-import { readSourceStatuses } from '../../../sources/source-tracker.ts';
+import { jobStatusesFrom } from '../../../scheduler.ts';
+import { sourceStatusesFrom } from '../../../sources/source-tracker.ts';
 import { runtimeStatus } from '../../routes/live.ts';
 import { html, type SafeHtml } from '../html.ts';
 import type { PageContext, RenderedPage } from '../page.ts';
 import { bound, card, stats, unavailable, type View } from '../widgets.ts';
 
-export async function statusPage(ctx: PageContext): Promise<RenderedPage> {
-  const { app } = ctx;
+export function statusPage(ctx: PageContext): RenderedPage {
+  const { app, r } = ctx;
   const v: View = { fmt: ctx.fmt };
   const s = runtimeStatus(app, ctx.nowMs);
-  const [jobs, sources] = await Promise.all([
-    readJobStatuses(app.store, app.jobs.map((j) => ({ name: j.name, intervalMs: j.intervalMs, timeoutMs: j.timeoutMs }))),
-    readSourceStatuses(app.store, app.sources.trackers),
-  ]);
+  const jobs = jobStatusesFrom(r.get, app.jobs.map((j) => ({ name: j.name, intervalMs: j.intervalMs, timeoutMs: j.timeoutMs })));
+  const sources = sourceStatusesFrom(r.get, app.sources.trackers);
   const runtime = card(
     { id: 'runtime', title: 'This process' },
     stats([
