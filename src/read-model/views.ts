@@ -110,8 +110,18 @@ export class Views {
       }
     };
     await all();
-    await this.mirror.settled();
+    await this.settled();
     await all();
+  }
+
+  /** Resolves when the mirror and every data load under way have finished (tests, warm start). */
+  async settled(): Promise<void> {
+    for (;;) {
+      await this.mirror.settled();
+      const pending = [...this.slots.values()].flatMap((s) => (s.pending ? [s.pending] : []));
+      if (pending.length === 0) return;
+      await Promise.all(pending);
+    }
   }
 
   /** Drops every built view and loaded data set (an admin's cache flush): each is built again when asked. */

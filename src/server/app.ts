@@ -196,12 +196,7 @@ export function buildApp(deps: AppDeps): App {
     const ip = clientIp(req);
     if (def.unlimited) return dispatch(def, req, res, params, rawQuery, ip, startedMs);
     const decision = limiter.check(ip);
-    if (decision instanceof Promise) {
-      decision.then(
-        (d) => (d.allowed ? dispatch(def, req, res, params, rawQuery, ip, startedMs) : limited(def, res, d.retryAfterSec, startedMs)),
-        (err: unknown) => fail(def.path, res, err, startedMs),
-      );
-    } else if (decision.allowed) dispatch(def, req, res, params, rawQuery, ip, startedMs);
+    if (decision.allowed) dispatch(def, req, res, params, rawQuery, ip, startedMs);
     else limited(def, res, decision.retryAfterSec, startedMs);
   }
 
@@ -228,6 +223,7 @@ export function buildApp(deps: AppDeps): App {
     close: async () => {
       sse.close();
       traffic.close();
+      limiter.close();
       await unsubscribe?.().catch(() => undefined);
       await mirror.close();
       probe.stop();
