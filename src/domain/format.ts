@@ -45,8 +45,35 @@ function scaled(value: number, base: number, units: readonly string[], locale: s
   return `${num(Math.sign(value) * v, locale, v >= 100 ? 1 : digits)} ${units[i]}`;
 }
 
+// Intl formatters are costly to make and free to reuse: one per locale and options (a page formats
+// hundreds of values; toLocaleString would make a formatter for each). The same output either way.
+const numberFormats = new Map<string, Intl.NumberFormat>();
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
+function numberFormat(locale: string, options: Intl.NumberFormatOptions): Intl.NumberFormat {
+  const key = `${locale}|${JSON.stringify(options)}`;
+  let f = numberFormats.get(key);
+  if (!f) {
+    if (numberFormats.size > 500) numberFormats.clear();
+    f = new Intl.NumberFormat(locale, options);
+    numberFormats.set(key, f);
+  }
+  return f;
+}
+
+function dateFormat(locale: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${locale}|${JSON.stringify(options)}`;
+  let f = dateFormats.get(key);
+  if (!f) {
+    if (dateFormats.size > 100) dateFormats.clear();
+    f = new Intl.DateTimeFormat(locale, options);
+    dateFormats.set(key, f);
+  }
+  return f;
+}
+
 function num(value: number, locale: string, maxDigits: number, minDigits = 0): string {
-  return value.toLocaleString(locale, { maximumFractionDigits: maxDigits, minimumFractionDigits: Math.min(minDigits, maxDigits) });
+  return numberFormat(locale, { maximumFractionDigits: maxDigits, minimumFractionDigits: Math.min(minDigits, maxDigits) }).format(value);
 }
 
 /** "3 d 4 h", "12 min", "45 s": two units at most. */
@@ -77,10 +104,10 @@ export function formatValue(value: unknown, kind: FormatKind, o: FormatOptions):
       return num(value, o.locale, 2);
     case 'fiat': {
       const v = value * o.usdRate;
-      return v.toLocaleString(o.locale, { style: 'currency', currency: o.currency, maximumFractionDigits: Math.abs(v) >= 1000 ? 0 : 2 });
+      return numberFormat(o.locale, { style: 'currency', currency: o.currency, maximumFractionDigits: Math.abs(v) >= 1000 ? 0 : 2 }).format(v);
     }
     case 'fiatCompact':
-      return (value * o.usdRate).toLocaleString(o.locale, { style: 'currency', currency: o.currency, notation: 'compact', maximumFractionDigits: 2 });
+      return numberFormat(o.locale, { style: 'currency', currency: o.currency, notation: 'compact', maximumFractionDigits: 2 }).format(value * o.usdRate);
     case 'btc':
       return `${num(value / 1e8, o.locale, 8)} BTC`;
     case 'sats':
@@ -106,9 +133,9 @@ export function formatValue(value: unknown, kind: FormatKind, o: FormatOptions):
     case 'until':
       return value * 1000 <= o.nowMs ? 'now' : `in ${formatDuration(value - o.nowMs / 1000)}`;
     case 'date':
-      return new Date(value * 1000).toLocaleDateString(o.locale, { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' });
+      return dateFormat(o.locale, { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' }).format(new Date(value * 1000));
     case 'datetime':
-      return new Date(value * 1000).toLocaleString(o.locale, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'UTC', timeZoneName: 'short' });
+      return dateFormat(o.locale, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'UTC', timeZoneName: 'short' }).format(new Date(value * 1000));
   }
 }
 
