@@ -16,7 +16,7 @@ import type { Generation, StateMirror } from './mirror.ts';
 
 export const CLOCK_STEP_MS = 500;
 /** Views and loaded data kept at once: parameterised paths (a block, a chart range) cannot grow memory without bound. */
-const MAX_ENTRIES = 2000;
+const MAX_ENTRIES = 1000;
 
 /** Anything outside the store a view may show (the live stream's snapshot, the health probes): it bumps the generation when it changes. */
 export interface Versioned {

@@ -5,7 +5,7 @@ import { sourceStatusesFrom } from '../../../sources/source-tracker.ts';
 import { runtimeStatus } from '../../routes/live.ts';
 import { html, type SafeHtml } from '../html.ts';
 import type { PageContext, RenderedPage } from '../page.ts';
-import { bound, card, stats, unavailable, type View } from '../widgets.ts';
+import { bound, card, stats, type View } from '../widgets.ts';
 
 export function statusPage(ctx: PageContext): RenderedPage {
   const { app, r } = ctx;
@@ -35,11 +35,15 @@ export function statusPage(ctx: PageContext): RenderedPage {
       ...Object.entries(s.traffic.pageViews).map(([page, n]) => [`Views: ${page}`, bound(v, `status.traffic.pageViews.${page}`, n, 'int')] as [string, SafeHtml]),
     ]),
   );
+  const views = s.cache.view;
   const cache = card(
-    { id: 'cache', title: 'Response cache' },
-    Object.keys(s.cache).length
-      ? stats(Object.entries(s.cache).map(([tier, t]) => [tier, html`${bound(v, null, t.hits, 'int')} hits · ${bound(v, null, t.misses, 'int')} misses`] as [string, SafeHtml]))
-      : unavailable('nothing cached yet'),
+    { id: 'cache', title: 'Read models' },
+    stats([
+      ['Views held', bound(v, null, views.views, 'int')],
+      ['Served as built', bound(v, null, views.hits, 'int')],
+      ['Builds', bound(v, null, views.misses, 'int')],
+      ['History loads', bound(v, null, views.loads, 'int')],
+    ]),
   );
   const jobTable = card(
     { id: 'jobs', title: 'Jobs', wide: true },
