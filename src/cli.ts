@@ -4,9 +4,6 @@ import { loadConfig, type Config } from './config.ts';
 import { isSatscopeError, describeError } from './errors.ts';
 import { createLogger } from './log.ts';
 import { exitOnFatal, exitOnSignals, startRuntime, type Role } from './main.ts';
-import { runCheck } from './check.ts';
-import { runBackfill } from './backfill-cli.ts';
-import { startDemo } from './demo/index.ts';
 import { VERSION } from './server/routes/health.ts';
 
 const USAGE = `usage: satscope <command>
@@ -46,11 +43,14 @@ async function main(argv: string[]): Promise<void> {
     process.exit(2);
   }
   const config = configOrExit();
+  // The other commands' modules are loaded only for them (in the bundle, separate chunks).
   if (command === 'backfill') {
+    const { runBackfill } = await import('./backfill-cli.ts');
     process.exitCode = await runBackfill(config, argv.slice(1), process.stdout);
     return;
   }
   if (command === 'check') {
+    const { runCheck } = await import('./check.ts');
     process.exitCode = await runCheck(config, (line) => process.stdout.write(`${line}\n`));
     return;
   }
@@ -60,6 +60,7 @@ async function main(argv: string[]): Promise<void> {
   exitOnFatal({ close: () => closeRuntime() }, log);
   if (command === 'demo') {
     try {
+      const { startDemo } = await import('./demo/index.ts');
       const demo = await startDemo({ log });
       closeRuntime = demo.close;
       exitOnSignals({ ...demo.runtime, close: demo.close }, log);

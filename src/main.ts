@@ -15,7 +15,6 @@ import { buildNodes } from './sources/bitcoind/nodes.ts';
 import { buildSourceCatalog } from './sources/catalog.ts';
 import { openHistory, type History } from './store/history/history.ts';
 import { MemoryStore } from './store/memory-store.ts';
-import { RedisStore } from './store/redis-store.ts';
 import type { Store } from './store/types.ts';
 
 export type Role = 'start' | 'web' | 'worker';
@@ -46,6 +45,8 @@ export interface Runtime {
 
 export async function openStore(config: Config, log: Logger): Promise<Store> {
   if (!config.redisUrl) return new MemoryStore();
+  // Loaded only when configured: ioredis costs several MB of memory.
+  const { RedisStore } = await import('./store/redis-store.ts');
   const store = new RedisStore({ url: config.redisUrl, log: log.child({ component: 'redis' }) });
   await store.start();
   return store;

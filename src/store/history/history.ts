@@ -6,7 +6,6 @@ import { SatscopeError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import type { SqlDriver } from './driver.ts';
 import { migrate } from './migrate.ts';
-import { PostgresDriver } from './postgres-driver.ts';
 import type { BlockRecord } from '../../domain/snapshots.ts';
 import { orphanAbove, orphanRivals, selectBlock, selectRecentBlocks, selectTipBlock, upsertBlock } from './queries/blocks.ts';
 import { selectCloseDays, selectCloses, upsertCloses, type DailyClose } from './queries/closes.ts';
@@ -152,8 +151,9 @@ export function sqliteFile(dataDir: string): string {
 
 /** Opens the configured database and applies pending migrations. */
 export async function openHistory(opts: { databaseUrl: string | undefined; dataDir: string; log: Logger }): Promise<History> {
+  // pg is loaded only when configured: it costs several MB of memory.
   const driver: SqlDriver = opts.databaseUrl
-    ? new PostgresDriver(opts.databaseUrl, (err) => opts.log.warn('postgres idle client error', { err }))
+    ? new (await import('./postgres-driver.ts')).PostgresDriver(opts.databaseUrl, (err) => opts.log.warn('postgres idle client error', { err }))
     : new SqliteDriver(sqliteFile(opts.dataDir));
   const history = new History(driver);
   try {
