@@ -4,8 +4,10 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { packagePath } from '../paths.ts';
 
-export const FIXTURES_DIR = new URL('../../test/fixtures/', import.meta.url);
+export const FIXTURES_DIR = pathToFileURL(packagePath('test/fixtures/'));
 
 /** Where each source is mounted, and the variable that points Satscope at it. */
 export const MOUNTS = {

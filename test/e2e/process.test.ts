@@ -16,8 +16,10 @@ const BIN = join(ROOT, 'bin/satscope.js');
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   // Only what the test means to set: no SATSCOPE-relevant variables leak in from the outer shell.
   // NODE_OPTIONS and the guard's log carry the loopback guard into the child (see test/run.js).
+  // The command runs the sources under test (SATSCOPE_FROM_SOURCE), not a build of them;
+  // test/e2e/build.test.ts covers the build.
   const { PATH, HOME, TMPDIR, LANG, NODE_OPTIONS, SATSCOPE_NET_GUARD_LOG } = process.env;
-  return Object.fromEntries(Object.entries({ PATH, HOME, TMPDIR, LANG, NODE_OPTIONS, SATSCOPE_NET_GUARD_LOG, ...extra }).filter(([, v]) => v !== undefined));
+  return Object.fromEntries(Object.entries({ PATH, HOME, TMPDIR, LANG, NODE_OPTIONS, SATSCOPE_NET_GUARD_LOG, SATSCOPE_FROM_SOURCE: '1', ...extra }).filter(([, v]) => v !== undefined));
 }
 
 function spawnSatscope(args: string[], env: Record<string, string>, cwd = mkdtempSync(join(tmpdir(), 'satscope-cwd-'))): ChildProcess & { output: () => string } {

@@ -38,8 +38,11 @@ export function requireService(t: TestContext, name: string, available: boolean)
   return false;
 }
 
-/** A child process's environment: only what the test sets, plus the loopback guard (test/run.js). */
+/**
+ * A child process's environment: only what the test sets, plus the loopback guard (test/run.js).
+ * A `satscope` child runs the sources under test (SATSCOPE_FROM_SOURCE), not a build of them.
+ */
 export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const { PATH, HOME, NODE_OPTIONS, SATSCOPE_NET_GUARD_LOG } = process.env;
-  return Object.fromEntries(Object.entries({ PATH, HOME, NODE_OPTIONS, SATSCOPE_NET_GUARD_LOG, ...extra }).filter(([, v]) => v !== undefined));
+  return Object.fromEntries(Object.entries({ PATH, HOME, NODE_OPTIONS, SATSCOPE_NET_GUARD_LOG, SATSCOPE_FROM_SOURCE: '1', ...extra }).filter(([, v]) => v !== undefined));
 }

@@ -1,9 +1,11 @@
 // Numbered migrations (src/store/migrations/NNN_name.sql), applied in order inside one transaction.
 // PostgreSQL serializes concurrent migrators with an advisory lock; SQLite with BEGIN IMMEDIATE.
 import { readdirSync, readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { packagePath } from '../../paths.ts';
 import type { SqlDriver } from './driver.ts';
 
-const MIGRATIONS_DIR = new URL('../migrations/', import.meta.url);
+const MIGRATIONS_DIR = pathToFileURL(packagePath('src/store/migrations/'));
 const ADVISORY_LOCK_ID = 7_364_101; // any constant; names Satscope's migration lock
 
 export interface Migration {
