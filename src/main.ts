@@ -79,6 +79,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   let url: string | undefined;
   const app = role === 'worker' ? undefined : buildApp({ config, store, history, metrics, log: log.child({ component: 'http' }), sources, nodes, jobs, scheduler, role, startedAtMs, demo: opts.demo });
   if (app) {
+    // The read models are loaded before the port opens: the first request already sees the state.
+    await app.start();
     const srv = createHttpServer(app.handle, log.child({ component: 'http' }));
     server = srv;
     await new Promise<void>((resolve, reject) => {
@@ -87,8 +89,10 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         srv.off('error', reject);
         resolve();
       });
+    }).catch(async (err: unknown) => {
+      await app.close();
+      throw err;
     });
-    await app.start();
     const addr = srv.address() as AddressInfo;
     url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
   }

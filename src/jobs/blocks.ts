@@ -24,8 +24,8 @@ async function forkPoint(deps: JobDeps, node: BitcoinNode, tip: BlockRecord, nod
 async function ingest(deps: JobDeps, node: BitcoinNode, ctx: JobContext): Promise<number> {
   const info = await node.blockchainInfo();
   const ours = await deps.history.tipBlock();
-  // A block saved while the store was down was never announced: announce it now.
-  if (ours && (await deps.store.get(keys.blocksChanged))?.hash !== ours.hash) await markChanged(deps, ours);
+  // A block saved while the store was down was not announced then: announce it now.
+  if (ours && (await deps.store.get(keys.blocksChanged).catch(() => undefined))?.hash !== ours.hash) await markChanged(deps, ours);
   if (ours?.hash === info.bestblockhash) return 0;
   let start: number;
   let initial = false;
@@ -69,7 +69,8 @@ async function ingest(deps: JobDeps, node: BitcoinNode, ctx: JobContext): Promis
 
 /** The read models of blocks (pages, /api/v1/blocks) reload when this state key moves. */
 function markChanged(deps: JobDeps, b: { height: number; hash: string }): Promise<void> {
-  return deps.store.set(keys.blocksChanged, { height: b.height, hash: b.hash, atMs: Date.now() });
+  // History is the record; while the store is down the announcement waits for the next run (above).
+  return deps.store.set(keys.blocksChanged, { height: b.height, hash: b.hash, atMs: Date.now() }).catch(() => undefined);
 }
 
 export function blocksJob(deps: JobDeps): JobDefinition {

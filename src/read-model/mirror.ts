@@ -31,6 +31,9 @@ interface Entry {
   failed: boolean;
 }
 
+/** Every this many version checks, every key is read again. */
+const REFRESH_EVERY = 30;
+
 export interface MirrorOptions {
   /** How often versions are compared with the store's. */
   checkMs?: number;
@@ -42,6 +45,7 @@ export class StateMirror {
   private unwatch: (() => Promise<void>) | undefined;
   /** Loads (from the store) done since start, for tests and /api/cache/stats. */
   loads = 0;
+  private checks = 0;
 
   constructor(
     private readonly store: Store,
@@ -81,6 +85,8 @@ export class StateMirror {
         (value) => {
           this.loads++;
           e.failed = false;
+          // The same value read again (a periodic refresh) changes nothing downstream.
+          if (e.rev > 0 && JSON.stringify(value) === JSON.stringify(e.value)) return;
           e.value = value;
           e.rev++;
           this.generation.bump();
@@ -106,12 +112,17 @@ export class StateMirror {
     this.load(e);
   }
 
-  /** Compares every watched key's version with the store's and reloads what moved. */
+  /**
+   * Compares every watched key's version with the store's and reloads what moved. Every
+   * REFRESH_EVERY checks every key is read again, whatever its version: a write that bypassed the
+   * versions (a process of an older release during an upgrade) or a value that expired is seen too.
+   */
   async check(): Promise<void> {
     const versions = await this.store.versions();
+    const all = ++this.checks % REFRESH_EVERY === 0;
     for (const e of this.entries.values()) {
       const v = versions.get(e.key.name) ?? 0;
-      if (v === e.storeVersion && !e.failed) continue;
+      if (v === e.storeVersion && !e.failed && !all) continue;
       // Also the first check after the first load: a write may have come between the two.
       e.storeVersion = v;
       this.load(e);

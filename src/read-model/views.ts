@@ -8,7 +8,7 @@
 // Ages: a view that read the clock is rebuilt when the clock enters a new half second, so an age in
 // a reply (rounded to the second) is never more than 1 s off the true age when it is served.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { describeError } from '../errors.ts';
+import { describeError, SatscopeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { HTML_TYPE, PreparedResponse } from '../server/responses.ts';
 import type { JsonKey } from '../store/keys.ts';
@@ -62,6 +62,9 @@ interface Entry {
   /** The clock step it was built in, or -1 when it did not read the clock. */
   step: number;
   builds: number;
+  /** When it was last served (a counter): eviction drops the least recently used. */
+  used: number;
+  bytes: number;
 }
 
 interface Slot {
@@ -70,7 +73,15 @@ interface Slot {
   loadedAtMs: number;
   triggerRevs: number[];
   pending: Promise<void> | undefined;
+  /** The last load failed (before any success: the reply is this error). */
   error: unknown;
+  /** A reload failed: try again on the next build after retryAtMs. */
+  retryAtMs: number;
+  /** Moves when a failed reload is due again, so the views that read it are rebuilt (and retry). */
+  due: number;
+  /** Replies wait for the load under way (a first load, a moved trigger, data far past its age limit). */
+  urgent: boolean;
+  used: number;
 }
 
 export interface ViewStats {
@@ -78,13 +89,25 @@ export interface ViewStats {
   hits: number;
   builds: number;
   loads: number;
+  bytes: number;
 }
+
+/** A history load that takes longer fails (the view answers its error, or keeps its last data). */
+const LOAD_TIMEOUT_MS = 10_000;
+/** A failed load is tried again after this long, when its view is asked for. */
+const RETRY_MS = 1000;
+/** The bytes of prepared replies held at once (bodies; gzip variants come on top when asked for). */
+const MAX_BYTES = 16 * 1024 * 1024;
+/** A reply this large is built per request and not kept (e.g. a CSV export of every point). */
+const MAX_KEPT_BYTES = 256 * 1024;
 
 export class Views {
   private readonly entries = new Map<string, Entry>();
   private readonly slots = new Map<string, Slot>();
   private readonly stats = { hits: 0, builds: 0, loads: 0 };
   private readonly declared = new Map<string, (r: Reader) => Built>();
+  private bytes = 0;
+  private uses = 0;
 
   constructor(
     readonly mirror: StateMirror,
@@ -128,6 +151,7 @@ export class Views {
   clear(): void {
     this.entries.clear();
     this.slots.clear();
+    this.bytes = 0;
   }
 
   /** Something outside the store changed (a live event, a probe): views that track it recheck. */
@@ -137,19 +161,21 @@ export class Views {
 
   /**
    * Serves the view `name` (with its variant folded into the name): from memory when current,
-   * else built by `build` first. Synchronous unless a first load of history data must be awaited.
+   * else built by `build` first. Synchronous unless history data must be awaited (a first load,
+   * or a reload after its trigger moved or it aged out).
    */
   serve(req: IncomingMessage, res: ServerResponse, name: string, build: (r: Reader) => Built): number | Promise<number> {
     const e = this.entries.get(name);
     if (e !== undefined && this.current(e)) {
       this.stats.hits++;
+      e.used = ++this.uses;
       return e.response.send(req, res);
     }
     const out = this.rebuild(name, build, e);
     return out instanceof PreparedResponse ? out.send(req, res) : out.then((p) => p.send(req, res));
   }
 
-  /** The prepared reply of a view (built if needed), for tests and the benchmark's golden bytes. */
+  /** The prepared reply of a view (built if needed), for tests and the warm start. */
   prepared(name: string, build: (r: Reader) => Built): PreparedResponse | Promise<PreparedResponse> {
     const e = this.entries.get(name);
     return e !== undefined && this.current(e) ? e.response : this.rebuild(name, build, e);
@@ -161,7 +187,7 @@ export class Views {
   }
 
   snapshot(): ViewStats {
-    return { views: this.entries.size, ...this.stats };
+    return { views: this.entries.size, ...this.stats, bytes: this.bytes };
   }
 
   private current(e: Entry): boolean {
@@ -169,7 +195,7 @@ export class Views {
     const gen = this.generation.value;
     if (e.gen === gen) return true;
     for (const d of e.deps) {
-      const moved = d.kind === 'key' ? this.mirror.rev(d.key) !== d.rev : d.kind === 'source' ? d.source.version !== d.version : d.slot.rev !== d.rev;
+      const moved = d.kind === 'key' ? this.mirror.rev(d.key) !== d.rev : d.kind === 'source' ? d.source.version !== d.version : d.slot.rev + d.slot.due !== d.rev;
       if (moved) return false;
     }
     e.gen = gen;
@@ -197,14 +223,12 @@ export class Views {
           deps.push({ kind: 'source', source, version: source.version });
         },
         load: (loader) => {
-          const slot = this.slot(loader, nowMs, reader);
-          if (slot.maxAge) readClock = true;
-          deps.push({ kind: 'loaded', slot: slot.slot, rev: slot.slot.rev });
-          if (slot.slot.rev === 0) {
-            if (slot.slot.pending) waiting.push(slot.slot.pending);
-            else if (slot.slot.error !== undefined) throw slot.slot.error;
-          }
-          return slot.slot.value as never;
+          if (loader.maxAgeMs !== undefined) readClock = true;
+          const { slot, wait } = this.slot(loader, nowMs, reader, round);
+          deps.push({ kind: 'loaded', slot, rev: slot.rev + slot.due });
+          if (wait && slot.pending) waiting.push(slot.pending);
+          else if (slot.rev === 0 && slot.error !== undefined) throw slot.error;
+          return slot.value as never;
         },
       };
       let built: Built;
@@ -215,19 +239,33 @@ export class Views {
         if (waiting.length > 0 && round < 3) return Promise.all(waiting).then(() => attempt(round + 1));
         throw err;
       }
-      // First loads of history data: wait for them, then build again with the data (a few rounds at most).
+      // Data being loaded for this reply: wait for it, then build again with it (a few rounds at most).
       if (waiting.length > 0 && round < 3) return Promise.all(waiting).then(() => attempt(round + 1));
       const response = prepare(built);
       this.stats.builds++;
-      if (this.entries.size >= MAX_ENTRIES && !this.entries.has(name)) this.evict(this.entries);
-      this.entries.set(name, { response, deps, gen, step: readClock ? Math.floor(nowMs / CLOCK_STEP_MS) : -1, builds: (previous?.builds ?? this.entries.get(name)?.builds ?? 0) + 1 });
+      const builds = (previous?.builds ?? 0) + 1;
+      const old = this.entries.get(name);
+      if (old) {
+        this.bytes -= old.bytes;
+        this.entries.delete(name);
+      }
+      // A reply too large to keep is served once; the next request builds it again.
+      if (response.bytes <= MAX_KEPT_BYTES) {
+        this.entries.set(name, { response, deps, gen, step: readClock ? Math.floor(nowMs / CLOCK_STEP_MS) : -1, builds, used: ++this.uses, bytes: response.bytes });
+        this.bytes += response.bytes;
+        if (this.entries.size > MAX_ENTRIES || this.bytes > MAX_BYTES) this.evictViews();
+      }
       return response;
     };
     return attempt(0);
   }
 
-  /** The loaded data for a loader: kept, reloaded in the background when a trigger moved or it aged out. */
-  private slot(loader: Loader<unknown>, nowMs: number, reader: Reader): { slot: Slot; maxAge: boolean } {
+  /**
+   * The loaded data for a loader. Loaded again when a trigger moved, when it aged out, or when a
+   * failed load is due for a retry; `wait` says the reply should wait for that load (a first load,
+   * a trigger that moved, data twice its age limit) rather than show the last data.
+   */
+  private slot(loader: Loader<unknown>, nowMs: number, reader: Reader, round: number): { slot: Slot; wait: boolean } {
     // Reading the triggers through the reader makes them inputs of the view too.
     const triggerRevs = (loader.triggers ?? []).map((k) => {
       reader.get(k);
@@ -235,50 +273,80 @@ export class Views {
     });
     let slot = this.slots.get(loader.key);
     if (!slot) {
-      slot = { value: undefined, rev: 0, loadedAtMs: 0, triggerRevs, pending: undefined, error: undefined };
-      if (this.slots.size >= MAX_ENTRIES) this.evict(this.slots);
+      slot = { value: undefined, rev: 0, loadedAtMs: 0, triggerRevs, pending: undefined, error: undefined, retryAtMs: 0, due: 0, urgent: true, used: ++this.uses };
       this.slots.set(loader.key, slot);
-      this.fill(loader, slot, nowMs);
-      return { slot, maxAge: loader.maxAgeMs !== undefined };
+      if (this.slots.size > MAX_ENTRIES) this.evictSlots();
+      this.fill(loader, slot, nowMs, triggerRevs);
+      return { slot, wait: true };
     }
+    slot.used = ++this.uses;
+    if (slot.pending) return { slot, wait: slot.rev === 0 || slot.urgent };
     const moved = triggerRevs.some((r, i) => r !== slot.triggerRevs[i]);
-    const aged = loader.maxAgeMs !== undefined && nowMs - slot.loadedAtMs >= loader.maxAgeMs;
-    if ((moved || aged || slot.error !== undefined) && !slot.pending) {
-      slot.triggerRevs = triggerRevs;
-      this.fill(loader, slot, nowMs);
-    }
-    return { slot, maxAge: loader.maxAgeMs !== undefined };
+    const age = nowMs - slot.loadedAtMs;
+    const aged = loader.maxAgeMs !== undefined && age >= loader.maxAgeMs;
+    const failed = slot.error !== undefined || slot.retryAtMs > 0;
+    // A failed load is tried again once RETRY_MS has passed, and not within the same reply.
+    if (failed && (nowMs < slot.retryAtMs || round > 0)) return { slot, wait: false };
+    if (!moved && !aged && !failed) return { slot, wait: false };
+    const veryOld = loader.maxAgeMs !== undefined && age >= 2 * loader.maxAgeMs;
+    slot.urgent = slot.rev === 0 || moved || veryOld;
+    this.fill(loader, slot, nowMs, triggerRevs);
+    return { slot, wait: slot.urgent };
   }
 
-  private fill(loader: Loader<unknown>, slot: Slot, nowMs: number): void {
+  /** Loads the slot's data; the trigger revisions it answers for are taken only when it succeeds. */
+  private fill(loader: Loader<unknown>, slot: Slot, nowMs: number, triggerRevs: number[]): void {
     slot.loadedAtMs = nowMs;
-    slot.error = undefined;
-    slot.pending = loader.load().then(
-      (value) => {
-        this.stats.loads++;
-        slot.value = value;
-        slot.error = undefined;
-        slot.rev++;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new SatscopeError('HISTORY_UNAVAILABLE', `history did not answer within ${LOAD_TIMEOUT_MS / 1000} s`)), LOAD_TIMEOUT_MS);
+      timer.unref();
+    });
+    slot.pending = Promise.race([Promise.resolve().then(() => loader.load()), timeout])
+      .then(
+        (value) => {
+          this.stats.loads++;
+          slot.value = value;
+          slot.triggerRevs = triggerRevs;
+          slot.error = undefined;
+          slot.retryAtMs = 0;
+          slot.rev++;
+        },
+        (err: unknown) => {
+          // Before the first load the reply is the error; after it the last data stays. Either
+          // way the load is tried again after RETRY_MS, when a view that reads it is asked for.
+          if (slot.rev === 0) slot.error = err;
+          else this.log.warn('view data not reloaded; the last data stays', { view: loader.key, err: describeError(err) });
+          slot.retryAtMs = this.clock() + RETRY_MS;
+          const retry = setTimeout(() => {
+            slot.due++;
+            this.generation.bump();
+          }, RETRY_MS);
+          retry.unref();
+        },
+      )
+      .finally(() => {
+        clearTimeout(timer);
         slot.pending = undefined;
         this.generation.bump();
-      },
-      (err: unknown) => {
-        slot.pending = undefined;
-        // Before the first load the reply is the error; after it the last data stays.
-        if (slot.rev === 0) slot.error = err;
-        else this.log.warn('view data not reloaded; the last data stays', { view: loader.key, err: describeError(err) });
-        this.generation.bump();
-      },
-    );
+      });
   }
 
-  private evict(map: Map<string, unknown>): void {
-    // The oldest tenth goes: simple, and a hostile stream of distinct queries only evicts its own.
-    let n = Math.ceil(map.size / 10);
-    for (const k of map.keys()) {
-      if (n-- <= 0) break;
-      map.delete(k);
+  /** The least recently served tenth goes (more while over the byte budget). */
+  private evictViews(): void {
+    const byUse = [...this.entries].sort((a, b) => a[1].used - b[1].used);
+    let n = Math.ceil(byUse.length / 10);
+    for (const [name, e] of byUse) {
+      if (n <= 0 && this.bytes <= MAX_BYTES * 0.9) break;
+      this.entries.delete(name);
+      this.bytes -= e.bytes;
+      n--;
     }
+  }
+
+  private evictSlots(): void {
+    const byUse = [...this.slots].filter(([, s]) => !s.pending).sort((a, b) => a[1].used - b[1].used);
+    for (const [key] of byUse.slice(0, Math.ceil(byUse.length / 10))) this.slots.delete(key);
   }
 }
 

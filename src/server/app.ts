@@ -210,6 +210,7 @@ export function buildApp(deps: AppDeps): App {
       await mirror.start();
       await probe.start();
       await seedLiveState(shared).catch((err: unknown) => deps.log.warn('could not seed the live snapshot', { err: describeError(err) }));
+      views.changed();
       unsubscribe = await deps.store.subscribe(keys.events, (e) => {
         sse.broadcast(e);
         views.changed();

@@ -12,6 +12,7 @@ import type { Store } from '../store/types.ts';
 const WINDOW_SEC = 60;
 /** How often a process adds its local counts to the shared ones (Redis). */
 export const FLUSH_MS = 100;
+const MAX_TALLIES = 100_000;
 
 interface Tally {
   windowStartSec: number;
@@ -19,7 +20,13 @@ interface Tally {
   shared: number;
   /** Counted here since the last flush. */
   pending: number;
+  /** Counted here in this window: what limits when the shared count cannot be reached. */
+  mine: number;
+  lastSeenMs: number;
 }
+
+/** A client near its limit is kept in step with the other processes while it was seen this recently. */
+const ACTIVE_MS = 1000;
 
 export interface RateDecision {
   allowed: boolean;
@@ -35,6 +42,7 @@ export class RateLimiter {
   private readonly tallies = new Map<string, Tally>();
   private flushTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private flushing = false;
 
   constructor(
     private readonly store: Store,
@@ -61,49 +69,58 @@ export class RateLimiter {
   }
 
   check(client: string): RateDecision {
-    const nowSec = this.now() / 1000;
+    const nowMs = this.now();
+    const nowSec = nowMs / 1000;
     const windowStartSec = Math.floor(nowSec / WINDOW_SEC) * WINDOW_SEC;
-    const key = this.key(client, windowStartSec);
-    if (this.store instanceof MemoryStore) return this.decide(this.store.incrementNow(key), windowStartSec, nowSec);
+    if (this.store instanceof MemoryStore) return this.decide(this.store.incrementNow(this.key(client, windowStartSec)), windowStartSec, nowSec);
     let t = this.tallies.get(client);
     if (!t || t.windowStartSec !== windowStartSec) {
-      if (this.tallies.size >= 100_000) this.tallies.clear();
-      t = { windowStartSec, shared: 0, pending: 0 };
+      if (this.tallies.size >= MAX_TALLIES) this.tallies.clear();
+      t = { windowStartSec, shared: 0, pending: 0, mine: 0, lastSeenMs: nowMs };
       this.tallies.set(client, t);
     }
     t.pending++;
-    if (!this.flushTimer) this.schedule();
+    t.mine++;
+    t.lastSeenMs = nowMs;
+    if (!this.flushTimer && !this.flushing) this.schedule();
     return this.decide(t.shared + t.pending, windowStartSec, nowSec);
   }
 
-  /** Adds each client's local count to the shared counter and learns the shared total. */
+  /** Adds each client's local count to the shared counter and learns the shared total; one flush at a time. */
   async flush(): Promise<void> {
     this.flushTimer = undefined;
-    const windowNow = Math.floor(this.now() / 1000 / WINDOW_SEC) * WINDOW_SEC;
-    // Clients past half their limit are kept in step with the other processes' counts even when
-    // quiet here; the rest only when they have new counts to add.
-    const watched = (t: Tally) => t.pending > 0 || (t.windowStartSec === windowNow && t.shared * 2 >= this.limitPerWindow);
+    this.flushing = true;
+    const nowMs = this.now();
+    const windowNow = Math.floor(nowMs / 1000 / WINDOW_SEC) * WINDOW_SEC;
+    // Clients past half their limit and seen within ACTIVE_MS are kept in step with the other
+    // processes' counts; the rest only when they have new counts to add.
+    const watched = (t: Tally) => t.pending > 0 || (t.windowStartSec === windowNow && t.shared * 2 >= this.limitPerWindow && nowMs - t.lastSeenMs < ACTIVE_MS);
     const batch = [...this.tallies].filter(([, t]) => watched(t));
-    await Promise.all(
-      batch.map(async ([client, t]) => {
-        const by = t.pending;
-        t.pending = 0;
-        try {
-          const total = await this.store.increment(keys.rateLimit(client, t.windowStartSec), by);
-          t.shared = Math.max(t.shared, total);
-        } catch (err) {
-          // Open, not closed: the shared count is unknown, so only what this process counts from now on limits.
-          t.shared = 0;
-          if (this.now() - this.lastWarnMs > 60_000) {
-            this.lastWarnMs = this.now();
-            this.log.warn('rate limit store unavailable; counting in this process only', { err });
+    try {
+      await Promise.all(
+        batch.map(async ([client, t]) => {
+          const by = t.pending;
+          t.pending = 0;
+          try {
+            const total = await this.store.increment(keys.rateLimit(client, t.windowStartSec), by);
+            t.shared = Math.max(t.shared, total);
+          } catch (err) {
+            // Open, not closed: the shared count is unknown, so what this process counted limits.
+            t.shared = t.mine - t.pending;
+            if (this.now() - this.lastWarnMs > 60_000) {
+              this.lastWarnMs = this.now();
+              this.log.warn('rate limit store unavailable; counting in this process only', { err });
+            }
           }
-        }
-      }),
-    );
+        }),
+      );
+    } finally {
+      this.flushing = false;
+    }
     // Windows that ended are forgotten.
     for (const [client, t] of this.tallies) if (t.windowStartSec < windowNow && t.pending === 0) this.tallies.delete(client);
-    if (!this.closed && !this.flushTimer && [...this.tallies.values()].some(watched)) this.schedule();
+    const now = this.now();
+    if (!this.closed && !this.flushTimer && [...this.tallies.values()].some((t) => t.pending > 0 || (t.shared * 2 >= this.limitPerWindow && now - t.lastSeenMs < ACTIVE_MS))) this.schedule();
   }
 
   private schedule(): void {

@@ -47,6 +47,7 @@ export class PreparedResponse {
   private readonly common: string[];
   private readonly identity: { headers: string[]; body: Buffer };
   private gzip: { headers: string[]; body: Buffer } | undefined;
+  private readonly notModified: string[];
 
   constructor(
     private readonly body: Buffer,
@@ -58,6 +59,7 @@ export class PreparedResponse {
     this.etag = `"${createHash('sha1').update(body).digest('base64url').slice(0, 22)}"`;
     this.common = [...SECURITY_HEADERS, 'content-type', contentType, 'etag', this.etag, 'cache-control', cacheControl, 'vary', opts.vary ? `accept-encoding, ${opts.vary}` : 'accept-encoding', ...(opts.headers ?? [])];
     this.identity = { body, headers: [...this.common, 'content-length', String(body.length)] };
+    this.notModified = [...SECURITY_HEADERS, 'etag', this.etag, 'cache-control', cacheControl, 'vary', opts.vary ? `accept-encoding, ${opts.vary}` : 'accept-encoding', ...(opts.headers ?? [])];
   }
 
   static json(value: unknown, opts: PreparedOptions = {}): PreparedResponse {
@@ -79,7 +81,7 @@ export class PreparedResponse {
 
   send(req: IncomingMessage, res: ServerResponse): number {
     if (this.status === 200 && req.headers['if-none-match'] === this.etag) {
-      res.writeHead(304, [...SECURITY_HEADERS, 'etag', this.etag]);
+      res.writeHead(304, this.notModified);
       res.end();
       return 304;
     }

@@ -99,10 +99,10 @@ export class SseHub {
   }
 
   /** The latest event of each type, as sent on connect and served to polling clients. */
-  snapshot(): { id: string; tsMs: number; events: Record<string, { tsMs: number; data: unknown }> } {
+  snapshot(nowMs = Date.now()): { id: string; tsMs: number; events: Record<string, { tsMs: number; data: unknown }> } {
     const events: Record<string, { tsMs: number; data: unknown }> = {};
     for (const [type, e] of this.latest) events[type] = { tsMs: e.tsMs, data: e.data };
-    return { id: this.ring.at(-1)?.id ?? '0', tsMs: Date.now(), events };
+    return { id: this.ring.at(-1)?.id ?? '0', tsMs: nowMs, events };
   }
 
   private snapshotBuffer(): Buffer {

@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import type { ChainSnapshot } from '../../src/domain/snapshots.ts';
+import { isSatscopeError, SatscopeError } from '../../src/errors.ts';
 import { silentLogger } from '../../src/log.ts';
 import { Generation, StateMirror } from '../../src/read-model/mirror.ts';
 import { CLOCK_STEP_MS, Views, type Reader } from '../../src/read-model/views.ts';
@@ -125,6 +126,60 @@ describe('views over the memory store', () => {
     await serve('rows', rowsView);
     await waitFor('reload', async () => (((await serve('rows', rowsView)).rows as string[]).length === 2 ? true : undefined), 2000, 5);
     assert.equal(loads, loadsBefore + 1, 'one load for the one trigger');
+  });
+
+  test('history that fails on the first load answers its error, is not kept, and is tried again after a second', async () => {
+    let down = true;
+    const loader = { key: 'flaky', load: async () => {
+      if (down) throw new SatscopeError('HISTORY_UNAVAILABLE', 'database is restarting');
+      return ['row'];
+    } };
+    const view = (r: Reader) => ({ json: { rows: r.load(loader) ?? null } });
+    await assert.rejects(async () => serve('flaky', view), (err: unknown) => isSatscopeError(err, 'HISTORY_UNAVAILABLE'));
+    down = false;
+    await assert.rejects(async () => serve('flaky', view), (err: unknown) => isSatscopeError(err, 'HISTORY_UNAVAILABLE'), 'within the retry delay the error stands');
+    nowMs += 1000;
+    assert.deepEqual(await serve('flaky', view), { rows: ['row'] }, 'after it, the load is tried again and its data served');
+  });
+
+  test('a reload that fails keeps the last data and is tried again after a second', async () => {
+    let rows = ['old'];
+    let fail = false;
+    const loader = { key: 'reload', triggers: [keys.blocksChanged], load: async () => {
+      if (fail) throw new Error('SQLITE_BUSY');
+      return [...rows];
+    } };
+    const view = (r: Reader) => ({ json: { rows: r.load(loader) ?? null } });
+    await serve('reload', view);
+    await views.settled();
+    assert.deepEqual(await serve('reload', view), { rows: ['old'] });
+    fail = true;
+    rows = ['new'];
+    await store.set(keys.blocksChanged, { height: 2, hash: 'c', atMs: nowMs });
+    await tick();
+    await mirror.settled();
+    assert.deepEqual(await serve('reload', view), { rows: ['old'] }, 'the reload failed: the last data stays');
+    fail = false;
+    nowMs += 1000;
+    await new Promise((r) => setTimeout(r, 1100)); // the retry timer marks the data due
+    await serve('reload', view);
+    await views.settled();
+    assert.deepEqual(await serve('reload', view), { rows: ['new'] }, 'tried again without another trigger');
+  });
+
+  test('the least recently served views are dropped first; a reply too large to keep is built each time', async () => {
+    const hot = (r: Reader) => ({ json: { hot: r.get(keys.chain)?.height ?? null } });
+    await serve('hot', hot);
+    const built = views.builds('hot');
+    for (let i = 0; i < 1200; i++) {
+      await serve(`junk-${i}`, () => ({ json: { i } }));
+      if (i % 50 === 0) await serve('hot', hot);
+    }
+    assert.ok(views.snapshot().views <= 1000, `at most 1,000 views held (${views.snapshot().views})`);
+    assert.equal(views.builds('hot'), built, 'the view in use was kept');
+    const big = () => ({ text: 'x'.repeat(300 * 1024), contentType: 'text/plain' });
+    await serve('big', big as never).catch(() => undefined); // not JSON: only whether it was kept matters
+    assert.equal(views.builds('big'), 0, 'not kept');
   });
 
   test('a write whose announcement was lost is caught by the version check', async () => {

@@ -46,7 +46,7 @@ export function tipAgreement(statuses: readonly NodeStatus[]): TipAgreement {
 const stateRoute = <T extends { asOfMs: number; source: string }>(app: AppContext, path: string, key: JsonKey<T>, reason: string) =>
   app.jsonView(path, (r) => ({ json: stateReply(r.get(key), app.nodes.length > 0 ? 'waiting for the first reading from your node' : reason, r.now()) }));
 
-const BLOCK_ID = /^(\d{1,9}|[0-9a-fA-F]{64})$/;
+export const BLOCK_ID = /^(\d{1,9}|[0-9a-fA-F]{64})$/;
 
 /** Blocks from history, reloaded when the blocks job saved or orphaned one. */
 export const recentBlocksLoader = (app: AppContext, limit: number, orphaned: boolean): Loader<BlockRecord[]> => ({

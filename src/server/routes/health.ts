@@ -88,7 +88,7 @@ export function healthReport(r: Reader, app: AppContext) {
     status,
     version: VERSION,
     role: app.role,
-    uptimeSec: Math.floor((nowMs - app.startedAtMs) / 1000),
+    uptimeSec: Math.round((nowMs - app.startedAtMs) / 1000),
     store: { kind: app.store.kind, ...store },
     history: { kind: app.history.kind, ...history },
     scheduler: app.scheduler ? { running: true, jobs: app.scheduler.jobNames.length, watchdogRestarts: app.scheduler.watchdogRestarts } : null,

@@ -21,7 +21,7 @@ export function liveRoutes(app: AppContext) {
     }),
     app.jsonView('/api/v1/live', (r) => {
       r.track(app.sse);
-      return { json: app.sse.snapshot() };
+      return { json: app.sse.snapshot(r.now()) };
     }),
     defineRoute({
       method: 'POST',

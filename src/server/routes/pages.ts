@@ -6,6 +6,7 @@ import type { Built, Loader, Reader } from '../../read-model/views.ts';
 import { lazyAssets, type Assets } from '../assets.ts';
 import type { AppContext } from '../app.ts';
 import { defineRoute } from '../route.ts';
+import { BLOCK_ID } from './bitcoin.ts';
 import { formatOptions, layout } from '../views/layout.ts';
 import type { PageRenderer } from '../views/page.ts';
 import { bootPage } from '../views/pages/boot.ts';
@@ -79,6 +80,8 @@ export function pageRoutes(app: AppContext) {
         const url = req.url ?? '';
         const q = url.indexOf('?');
         const query = variant && q !== -1 ? new URLSearchParams(url.slice(q + 1)) : NO_QUERY;
+        // A malformed block id is answered without making a view of it (client input never names a view it cannot use).
+        if (path === '/blocks/:id' && !BLOCK_ID.test(params.id ?? '')) return errorPage(app, res, 400, 'A block is named by its height or its 64-character hash.');
         const prefs = readPrefs(req, app.config.fiatCurrencies);
         app.traffic.recordView(page);
         const name = `page ${path === '/blocks/:id' ? `/blocks/${(params.id ?? '').toLowerCase()}` : path}|${prefs.theme}|${prefs.currency}|${prefs.locale}${variant ? `|${variant(query, prefs, app.config.fiatCurrencies)}` : ''}`;

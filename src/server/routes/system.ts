@@ -43,7 +43,7 @@ export function systemRoutes(app: AppContext) {
       handle: ({ req, res, query }) => {
         const name = `/api/v1/jobs/runs?${query.job ?? ''}:${query.limit}`;
         if (query.job && !jobDefs.some((j) => j.name === query.job)) {
-          return app.views.serve(req, res, name, () => ({ status: 400, json: errorEnvelope('BAD_REQUEST', `unknown job ${query.job}`, [{ field: 'job', message: `one of ${jobDefs.map((j) => j.name).join(', ')}` }]) }));
+          return sendJson(res, 400, errorEnvelope('BAD_REQUEST', `unknown job ${query.job}`, [{ field: 'job', message: `one of ${jobDefs.map((j) => j.name).join(', ')}` }]));
         }
         const loader: Loader<unknown> = {
           key: name,
