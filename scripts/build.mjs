@@ -3,7 +3,8 @@
 // source maps beside them. Packages in node_modules stay external (imported at run time as usual).
 // The browser's script and styles are built too, into dist/web/, as src/server/assets.ts builds
 // them when run from the sources. Running the bundle instead of the TypeScript sources spares the
-// server tsx's compiler and hooks, and esbuild (together 15 to 35 MB of RSS).
+// server tsx's hooks and esbuild: about 25 MB of memory at rest, counting the esbuild process tsx
+// keeps (bench/idle-rss.ts).
 //
 // `node scripts/build.mjs` builds; `npm install` runs it (the `prepare` script, with --prepare: a
 // failed build is a warning there, as bin/satscope.js falls back to the sources). bin/satscope.js
