@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { silentLogger } from '../../src/log.ts';
 import { RateLimiter } from '../../src/server/rate-limit.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
+import type { Store } from '../../src/store/types.ts';
 
 // A fake clock shared by the store and the limiter: the minute window is under the test's control.
 function clock(startMs: number) {
@@ -21,4 +22,27 @@ test('RateLimiter allows the limit per client per minute, then answers with the 
   assert.equal((limiter.check('5.6.7.8') as { allowed: boolean }).allowed, true, 'another client has its own count');
   c.set(Date.UTC(2026, 10, 30, 12, 1, 0));
   assert.equal(d().allowed, true, 'a new minute starts a new count');
+});
+
+test('with a shared store that fails, the limiter keeps limiting by its own count and never waits on the store', async () => {
+  const c = clock(Date.UTC(2026, 10, 30, 12, 0, 10));
+  let calls = 0;
+  const dead = { increment: async () => {
+    calls++;
+    throw new Error('redis down');
+  } } as unknown as Store;
+  const limiter = new RateLimiter(dead, 60, silentLogger, c.now);
+  const allowed = () => {
+    const d = limiter.check('1.2.3.4');
+    assert.ok(!(d instanceof Promise), 'decided at once');
+    return d.allowed;
+  };
+  let yes = 0;
+  for (let round = 0; round < 5; round++) {
+    for (let i = 0; i < 30; i++) if (allowed()) yes++;
+    await limiter.flush();
+  }
+  limiter.close();
+  assert.ok(calls > 0, 'the store was tried');
+  assert.equal(yes, 60, 'the limit holds across failed flushes: counts are not dropped');
 });
