@@ -259,5 +259,6 @@ test('with Redis, the rate limit is shared by web processes, and a dead Redis sh
     assert.equal((await call(a.base, '/api/cache/stats', { headers: { 'x-forwarded-for': '203.0.113.9' } })).status, 200);
   } finally {
     await Promise.all([a.close(), b.close()]);
+    await redis.stop(); // idempotent: also when an assertion failed before the stop above
   }
 });
