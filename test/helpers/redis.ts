@@ -34,7 +34,7 @@ export async function startRedis(fixedPort?: number): Promise<RedisServer> {
     process: proc,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (proc.exitCode !== null) return resolve();
+        if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
         proc.once('exit', () => resolve());
         proc.kill('SIGKILL');
       }),
