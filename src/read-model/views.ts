@@ -175,6 +175,15 @@ export class Views {
     return out instanceof PreparedResponse ? out.send(req, res) : out.then((p) => p.send(req, res));
   }
 
+  /** Serves the view from memory when it is current; undefined when it must be built (the caller then calls serve). */
+  serveIfCurrent(req: IncomingMessage, res: ServerResponse, name: string): number | undefined {
+    const e = this.entries.get(name);
+    if (e === undefined || !this.current(e)) return undefined;
+    this.stats.hits++;
+    e.used = ++this.uses;
+    return e.response.send(req, res);
+  }
+
   /** The prepared reply of a view (built if needed), for tests and the warm start. */
   prepared(name: string, build: (r: Reader) => Built): PreparedResponse | Promise<PreparedResponse> {
     const e = this.entries.get(name);

@@ -85,6 +85,8 @@ export function pageRoutes(app: AppContext) {
         const prefs = readPrefs(req, app.config.fiatCurrencies);
         app.traffic.recordView(page);
         const name = `page ${path === '/blocks/:id' ? `/blocks/${(params.id ?? '').toLowerCase()}` : path}|${prefs.theme}|${prefs.currency}|${prefs.locale}${variant ? `|${variant(query, prefs, app.config.fiatCurrencies)}` : ''}`;
+        const served = app.views.serveIfCurrent(req, res, name);
+        if (served !== undefined) return served;
         const view = (): number | Promise<number> => app.views.serve(req, res, name, build(params, query, prefs));
         try {
           const out = view();

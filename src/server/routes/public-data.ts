@@ -57,9 +57,19 @@ export function pieceReply<T>(piece: PublicPiece | undefined, pieceName: string,
   return { source: piece.source, asOf: new Date(piece.asOfMs).toISOString(), ageSec: Math.round(ageMs / 1000), stale, data: piece.data as T, ...(reason ?? {}) };
 }
 
-/** The named public pieces as the views show them, read from the mirror. */
+/**
+ * The named public pieces as the views show them, read from the mirror. Only the statuses of the
+ * sources behind these pieces are read, so a view is not rebuilt for an unrelated source's call.
+ */
 export function readPieces(r: Reader, app: AppContext, names: readonly string[]): Record<string, PieceReply> {
-  const statuses = sourceStatuses(r, app);
+  const pieces = names.map((n) => r.get(keys.publicPiece(n)));
+  const owners = new Set<string>();
+  names.forEach((n, i) => {
+    owners.add(n.split('.')[0] ?? '');
+    for (const s of pieces[i]?.source.split('+') ?? []) owners.add(s);
+  });
+  const trackers = app.sources.trackers.filter((t) => owners.has(t.def.name));
+  const statuses = new Map(sourceStatusesFrom(r.get, trackers).map((s) => [s.name, s]));
   const nowMs = r.now();
-  return Object.fromEntries(names.map((n) => [n, pieceReply(r.get(keys.publicPiece(n)), n, statuses, nowMs)]));
+  return Object.fromEntries(names.map((n, i) => [n, pieceReply(pieces[i], n, statuses, nowMs)]));
 }
