@@ -113,13 +113,15 @@ export class StateMirror {
   }
 
   /**
-   * Compares every watched key's version with the store's and reloads what moved. Every
-   * REFRESH_EVERY checks every key is read again, whatever its version: a write that bypassed the
-   * versions (a process of an older release during an upgrade) or a value that expired is seen too.
+   * Compares every watched key's version with the store's and reloads what moved. With Redis,
+   * every REFRESH_EVERY checks every key is read again, whatever its version: a write that bypassed
+   * the versions (a process of an older release during an upgrade) or a value that expired is seen too.
    */
   async check(): Promise<void> {
     const versions = await this.store.versions();
-    const all = ++this.checks % REFRESH_EVERY === 0;
+    // Only a shared store can see writes from outside this release's processes; the embedded one
+    // announces every write it takes.
+    const all = this.store.kind === 'redis' && ++this.checks % REFRESH_EVERY === 0;
     for (const e of this.entries.values()) {
       const v = versions.get(e.key.name) ?? 0;
       if (v === e.storeVersion && !e.failed && !all) continue;
