@@ -50,27 +50,21 @@ function scaled(value: number, base: number, units: readonly string[], locale: s
 const numberFormats = new Map<string, Intl.NumberFormat>();
 const dateFormats = new Map<string, Intl.DateTimeFormat>();
 
-function numberFormat(locale: string, options: Intl.NumberFormatOptions): Intl.NumberFormat {
-  const key = `${locale}|${JSON.stringify(options)}`;
-  let f = numberFormats.get(key);
+/** One formatter per key, made on first use; the cache is bounded (keys come from validated preferences). */
+function reuse<F>(cache: Map<string, F>, limit: number, key: string, make: () => F): F {
+  let f = cache.get(key);
   if (!f) {
-    if (numberFormats.size > 500) numberFormats.clear();
-    f = new Intl.NumberFormat(locale, options);
-    numberFormats.set(key, f);
+    if (cache.size > limit) cache.clear();
+    f = make();
+    cache.set(key, f);
   }
   return f;
 }
 
-function dateFormat(locale: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-  const key = `${locale}|${JSON.stringify(options)}`;
-  let f = dateFormats.get(key);
-  if (!f) {
-    if (dateFormats.size > 100) dateFormats.clear();
-    f = new Intl.DateTimeFormat(locale, options);
-    dateFormats.set(key, f);
-  }
-  return f;
-}
+const numberFormat = (locale: string, options: Intl.NumberFormatOptions) =>
+  reuse(numberFormats, 500, `${locale}|${JSON.stringify(options)}`, () => new Intl.NumberFormat(locale, options));
+const dateFormat = (locale: string, options: Intl.DateTimeFormatOptions) =>
+  reuse(dateFormats, 100, `${locale}|${JSON.stringify(options)}`, () => new Intl.DateTimeFormat(locale, options));
 
 function num(value: number, locale: string, maxDigits: number, minDigits = 0): string {
   return numberFormat(locale, { maximumFractionDigits: maxDigits, minimumFractionDigits: Math.min(minDigits, maxDigits) }).format(value);
