@@ -26,6 +26,8 @@ export const DIST_DIR = join(ROOT, 'dist');
 export const BUNDLE = join(DIST_DIR, 'satscope.mjs');
 export const STAMP = join(DIST_DIR, 'satscope.stamp');
 const ENTRY = join(ROOT, 'src/cli.ts');
+/** The jobs thread of `satscope start` (src/jobs/thread-host.ts starts dist/jobs-thread.mjs). */
+const THREAD_ENTRY = join(ROOT, 'src/jobs/thread.ts');
 const WEB_DIR = join(ROOT, 'web');
 const WEB_OUT = join(DIST_DIR, 'web');
 /** Inputs besides the sources that change what the bundle is. */
@@ -104,7 +106,7 @@ export async function build() {
   const esbuild = await import('esbuild');
   try {
     const server = esbuild.build({
-      entryPoints: { satscope: ENTRY },
+      entryPoints: { satscope: ENTRY, 'jobs-thread': THREAD_ENTRY },
       outdir: DIST_DIR,
       outExtension: { '.js': '.mjs' },
       // Modules imported with import() (the Redis store, the PostgreSQL driver, the commands other

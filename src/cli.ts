@@ -72,7 +72,7 @@ async function main(argv: string[]): Promise<void> {
   }
   let runtime;
   try {
-    runtime = await startRuntime({ role: command as Role, config, log });
+    runtime = await startRuntime({ role: command as Role, config, log, jobsThread: command === 'start' });
   } catch (err) {
     log.error('satscope could not start', { err: describeError(err) });
     process.exit(1);

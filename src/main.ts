@@ -7,6 +7,8 @@ import { jobTable } from './jobs/index.ts';
 import type { JobDefinition, JobDeps } from './jobs/types.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics } from './metrics.ts';
+import { collectGarbage } from './gc.ts';
+import { JobsThread } from './jobs/thread-host.ts';
 import { Scheduler } from './scheduler.ts';
 import { buildApp, type App } from './server/app.ts';
 import { createHttpServer } from './server/http-server.ts';
@@ -30,6 +32,12 @@ export interface RuntimeOptions {
   schedulerPollMs?: number;
   /** `satscope demo`: pages say DEMO. */
   demo?: boolean;
+  /**
+   * Role `start`: run the scheduler and the jobs in a worker thread (src/jobs/thread.ts), so the
+   * web thread serves requests on an engine that never ran job code. The CLI sets it; tests that
+   * pass their own job table run the jobs in-process.
+   */
+  jobsThread?: boolean;
 }
 
 export interface Runtime {
@@ -71,13 +79,15 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const deps: JobDeps = { config, store, history, sources, nodes, log: log.child({ component: 'jobs' }) };
   const jobs = (opts.jobs ?? jobTable)(deps);
 
+  const threaded = role === 'start' && opts.jobsThread === true && opts.jobs === undefined;
   const scheduler =
-    role === 'web' ? undefined : new Scheduler({ jobs, store, history, metrics, log: log.child({ component: 'scheduler' }), tickMs: opts.schedulerTickMs, pollMs: opts.schedulerPollMs });
+    role === 'web' || threaded ? undefined : new Scheduler({ jobs, store, history, metrics, log: log.child({ component: 'scheduler' }), tickMs: opts.schedulerTickMs, pollMs: opts.schedulerPollMs });
   scheduler?.start();
+  const jobsThread = threaded ? new JobsThread({ config, store, log, jobNames: jobs.map((j) => j.name) }) : undefined;
 
   let server: Server | undefined;
   let url: string | undefined;
-  const app = role === 'worker' ? undefined : buildApp({ config, store, history, metrics, log: log.child({ component: 'http' }), sources, nodes, jobs, scheduler, role, startedAtMs, demo: opts.demo });
+  const app = role === 'worker' ? undefined : buildApp({ config, store, history, metrics, log: log.child({ component: 'http' }), sources, nodes, jobs, scheduler: jobsThread ?? scheduler, threadMetrics: jobsThread ? () => jobsThread.metrics() : undefined, role, startedAtMs, demo: opts.demo });
   if (app) {
     // The read models are loaded before the port opens: the first request already sees the state.
     await app.start();
@@ -96,6 +106,17 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const addr = srv.address() as AddressInfo;
     url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
   }
+  // Started once the views are warm and the port is open, so that the two start-ups do not take
+  // their memory at the same moment; the first requests see what the store already had.
+  if (jobsThread) collectGarbage();
+  await jobsThread?.start().catch(async (err: unknown) => {
+    server?.close();
+    await app?.close();
+    await jobsThread.stop().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    await history.close().catch(() => undefined);
+    throw err;
+  });
   if (role === 'web' && store.kind === 'memory') log.warn('web role with the memory store sees no worker state: set REDIS_URL to share state between processes');
   log.info('satscope started', {
     role,
@@ -103,7 +124,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     url,
     store: store.kind,
     history: history.kind,
-    jobs: scheduler ? jobs.map((j) => j.name).join(',') : 'none',
+    jobs: scheduler || jobsThread ? jobs.map((j) => j.name).join(',') : 'none',
+    jobsIn: jobsThread ? 'thread' : scheduler ? 'process' : undefined,
     sourcesOff: sources.trackers.filter((t) => !t.def.enabled).map((t) => t.def.name).join(',') || 'none',
   });
 
@@ -116,6 +138,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       const serverClosed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
       server?.closeIdleConnections();
       await scheduler?.stop();
+      await jobsThread?.stop();
       const drainTimer = setTimeout(() => server?.closeAllConnections(), 5_000);
       await serverClosed;
       clearTimeout(drainTimer);

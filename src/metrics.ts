@@ -2,10 +2,15 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import client from 'prom-client';
 
-export function createMetrics() {
+/**
+ * With the jobs in a thread of their own (`satscope start`), each thread keeps its own registry
+ * and /metrics adds them up (prom-client's AggregatorRegistry): counters and histograms sum; the
+ * gauges say how they combine. The process gauges are kept by the web thread only.
+ */
+export function createMetrics(opts: { processMetrics?: boolean } = {}) {
   const registry = new client.Registry();
   const r = [registry];
-  processMetrics(r);
+  if (opts.processMetrics !== false) processMetrics(r);
   return {
     registry,
     rateLimited: new client.Counter({ name: 'satscope_http_rate_limited_total', help: 'Requests refused by the per-IP rate limit', registers: r }),
@@ -17,7 +22,7 @@ export function createMetrics() {
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: r,
     }),
-    breakerState: new client.Gauge({ name: 'satscope_upstream_breaker_state', help: 'Circuit breaker: 0 closed, 1 half-open, 2 open', labelNames: ['source'] as const, registers: r }),
+    breakerState: new client.Gauge({ name: 'satscope_upstream_breaker_state', help: 'Circuit breaker: 0 closed, 1 half-open, 2 open', labelNames: ['source'] as const, registers: r, aggregator: 'max' }),
     jobRuns: new client.Counter({ name: 'satscope_job_runs_total', help: 'Job runs by outcome', labelNames: ['job', 'outcome'] as const, registers: r }),
     jobDuration: new client.Histogram({
       name: 'satscope_job_duration_seconds',
@@ -26,11 +31,11 @@ export function createMetrics() {
       buckets: [0.01, 0.1, 0.5, 1, 5, 15, 60, 300],
       registers: r,
     }),
-    jobLastSuccess: new client.Gauge({ name: 'satscope_job_last_success_timestamp_seconds', help: 'Unix time of the last successful run', labelNames: ['job'] as const, registers: r }),
+    jobLastSuccess: new client.Gauge({ name: 'satscope_job_last_success_timestamp_seconds', help: 'Unix time of the last successful run', labelNames: ['job'] as const, registers: r, aggregator: 'max' }),
     jobSkippedLocked: new client.Counter({ name: 'satscope_job_lock_contended_total', help: 'Due runs skipped because another process held the lock', labelNames: ['job'] as const, registers: r }),
     schedulerRestarts: new client.Counter({ name: 'satscope_scheduler_watchdog_restarts_total', help: 'Scheduler loops restarted by the watchdog', registers: r }),
-    dependencyUp: new client.Gauge({ name: 'satscope_dependency_up', help: '1 when the dependency answered its last health check', labelNames: ['dependency'] as const, registers: r }),
-    buildInfo: new client.Gauge({ name: 'satscope_build_info', help: 'Satscope version and backends', labelNames: ['version', 'store', 'history'] as const, registers: r }),
+    dependencyUp: new client.Gauge({ name: 'satscope_dependency_up', help: '1 when the dependency answered its last health check', labelNames: ['dependency'] as const, registers: r, aggregator: 'min' }),
+    buildInfo: new client.Gauge({ name: 'satscope_build_info', help: 'Satscope version and backends', labelNames: ['version', 'store', 'history'] as const, registers: r, aggregator: 'max' }),
   };
 }
 

@@ -3,13 +3,13 @@
 // parse query and body with the route's schemas, handle, count.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { z } from 'zod';
 import type { Config } from '../config.ts';
 import { SatscopeError, describeError } from '../errors.ts';
 import type { JobDefinition } from '../jobs/types.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
-import type { Scheduler } from '../scheduler.ts';
 import type { BitcoinNode } from '../sources/bitcoind/node.ts';
 import type { SourceCatalog } from '../sources/catalog.ts';
 import type { History } from '../store/history/history.ts';
@@ -47,7 +47,10 @@ export interface AppDeps {
   sources: SourceCatalog;
   nodes: readonly BitcoinNode[];
   jobs: readonly JobDefinition[];
-  scheduler: Scheduler | undefined;
+  /** The jobs' scheduler, in this thread or the jobs thread (what health reports of it). */
+  scheduler: { readonly jobNames: readonly string[]; readonly watchdogRestarts: number } | undefined;
+  /** With the jobs in a thread of their own: that thread's metrics, added into /metrics. */
+  threadMetrics?: () => Promise<MetricObjectWithValues<MetricValue<string>>[]>;
   role: string;
   startedAtMs: number;
   /** `satscope demo`: every page says DEMO. */

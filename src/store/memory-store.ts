@@ -47,15 +47,35 @@ export class MemoryStore implements Store {
   }
 
   async get<T>(key: JsonKey<T>): Promise<T | undefined> {
-    const e = this.live(key.name);
-    if (!e) return undefined;
-    const parsed = key.schema.safeParse(JSON.parse(e.value));
+    const value = this.getSerialized(key.name);
+    if (value === undefined) return undefined;
+    const parsed = key.schema.safeParse(JSON.parse(value));
     return parsed.success ? parsed.data : undefined;
   }
 
   async set<T>(key: JsonKey<T>, value: T, ttlMs?: number): Promise<void> {
-    this.put(key.name, JSON.stringify(value), ttlMs ?? key.ttlMs);
-    this.changed(key.name);
+    this.setSerialized(key.name, JSON.stringify(value), ttlMs ?? key.ttlMs);
+  }
+
+  // The serialized forms, for the jobs thread's PortStore (src/store/port-store.ts): it parses and
+  // validates on its own side, so only strings cross between the threads.
+  getSerialized(name: string): string | undefined {
+    return this.live(name)?.value;
+  }
+
+  setSerialized(name: string, value: string, ttlMs: number | undefined): void {
+    this.put(name, value, ttlMs);
+    this.changed(name);
+  }
+
+  publishSerialized(channel: string, wire: string): void {
+    setImmediate(() => this.bus.emit(channel, wire));
+  }
+
+  /** Every message on the channel as sent (unvalidated); returns the unsubscribe function. */
+  subscribeSerialized(channel: string, listener: (wire: string) => void): () => void {
+    this.bus.on(channel, listener);
+    return () => this.bus.off(channel, listener);
   }
 
   async delete(key: JsonKey<unknown>): Promise<void> {
@@ -117,9 +137,8 @@ export class MemoryStore implements Store {
   }
 
   async publish<T>(channel: Channel<T>, message: T): Promise<void> {
-    const wire = JSON.stringify(message);
     // Delivered asynchronously, as over Redis, so a publisher never runs subscriber code inline.
-    setImmediate(() => this.bus.emit(channel.name, wire));
+    this.publishSerialized(channel.name, JSON.stringify(message));
   }
 
   async subscribe<T>(channel: Channel<T>, handler: (message: T) => void): Promise<() => Promise<void>> {

@@ -4,6 +4,8 @@ import { after, before, describe, test } from 'node:test';
 import { silentLogger } from '../../src/log.ts';
 import { keys, type BusEvent } from '../../src/store/keys.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
+import { MessageChannel } from 'node:worker_threads';
+import { PortStore, serveStore, type PortLike } from '../../src/store/port-store.ts';
 import { RedisStore } from '../../src/store/redis-store.ts';
 import type { Store } from '../../src/store/types.ts';
 import { hasRedis, startRedis, type RedisServer } from '../helpers/redis.ts';
@@ -120,6 +122,21 @@ function contract(name: string, open: () => Promise<Store>, close: () => Promise
       assert.equal(await store.lockHolder(keys.jobLock(`t-${name}-keep`)), 'tok');
     });
 
+    test('a state write moves its version and is announced to watchers', async () => {
+      const heard: { name: string; version: number }[] = [];
+      const stop = await store.watchChanges((c) => heard.push(c));
+      try {
+        const before = (await store.versions()).get(keys.fees.name) ?? 0;
+        await store.set(keys.fees, { fastest: 1, halfHour: 1, hour: 1, economy: 1, minimum: 1 } as never);
+        assert.equal((await store.versions()).get(keys.fees.name), before + 1);
+        await waitFor('the announcement', async () => (heard.some((c) => c.name === keys.fees.name && c.version === before + 1) ? true : undefined), 5000, 20);
+        await store.delete(keys.fees);
+        assert.equal((await store.versions()).get(keys.fees.name), before + 2, 'a delete moves it too');
+      } finally {
+        await stop();
+      }
+    });
+
     test('ping() answers', async () => {
       await store.ping();
     });
@@ -127,6 +144,27 @@ function contract(name: string, open: () => Promise<Store>, close: () => Promise
 }
 
 contract('memory', async () => new MemoryStore());
+
+// `satscope start` runs its jobs in a worker thread: their PortStore reaches the web thread's
+// MemoryStore over a MessageChannel (the same transport as a Worker's port), by strings only.
+{
+  let channel: MessageChannel | undefined;
+  let stopServing: (() => void) | undefined;
+  contract(
+    'port (jobs thread)',
+    async () => {
+      channel = new MessageChannel();
+      const host = new MemoryStore();
+      stopServing = serveStore(host, channel.port1 as unknown as PortLike);
+      return new PortStore(channel.port2 as unknown as PortLike);
+    },
+    async () => {
+      stopServing?.();
+      channel?.port1.close();
+      channel?.port2.close();
+    },
+  );
+}
 
 let redis: RedisServer | undefined;
 if (hasRedis() || IN_CI) {

@@ -1,3 +1,4 @@
+import { AggregatorRegistry } from 'prom-client';
 import type { AppContext } from '../app.ts';
 import { sendText } from '../responses.ts';
 import { defineRoute } from '../route.ts';
@@ -11,10 +12,17 @@ export function metricsRoutes(app: AppContext) {
       path: '/metrics',
       async handle({ res }) {
         // The dependency gauges are kept by the health probe (every second).
-        return sendText(res, 200, (await app.metrics.registry.metrics()) + app.httpStats.render() + cacheMetrics(app) + app.traffic.render(app.sse.stats()) + (await renderBitcoinMetrics(app.store, app.nodes.map((n) => n.id))), app.metrics.registry.contentType);
+        return sendText(res, 200, (await registryText(app)) + app.httpStats.render() + cacheMetrics(app) + app.traffic.render(app.sse.stats()) + (await renderBitcoinMetrics(app.store, app.nodes.map((n) => n.id))), app.metrics.registry.contentType);
       },
     }),
   ];
+}
+
+/** This thread's registry, with the jobs thread's added in when the jobs run in one. */
+async function registryText(app: AppContext): Promise<string> {
+  if (!app.threadMetrics) return app.metrics.registry.metrics();
+  const [mine, theirs] = await Promise.all([app.metrics.registry.getMetricsAsJSON(), app.threadMetrics()]);
+  return AggregatorRegistry.aggregate([mine, theirs]).metrics();
 }
 
 /** The read models' hits (replies served as built) and misses (builds), as Prometheus text. */

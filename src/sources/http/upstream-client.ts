@@ -6,6 +6,7 @@ import { SatscopeError, isSatscopeError, type ErrorCode } from '../../errors.ts'
 import type { Metrics } from '../../metrics.ts';
 import type { SourceTracker } from '../source-tracker.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
+import { exchange, type Reply } from './exchange.ts';
 import { parseRetryAfterMs, sleep, type TokenBucket } from './token-bucket.ts';
 
 export const USER_AGENT = 'Satscope/0.1 (+self-hosted Bitcoin dashboard)';
@@ -24,7 +25,6 @@ export interface UpstreamClientOptions {
   retryBaseMs?: number;
   maxBytes?: number;
   breaker?: CircuitBreaker;
-  fetch?: typeof fetch;
 }
 
 export interface RequestOptions {
@@ -50,7 +50,7 @@ function retryable(err: SatscopeError): boolean {
 
 export class UpstreamClient {
   readonly breaker: CircuitBreaker;
-  private readonly o: Required<Omit<UpstreamClientOptions, 'headers' | 'breaker' | 'fetch'>> & Pick<UpstreamClientOptions, 'headers' | 'fetch'>;
+  private readonly o: Required<Omit<UpstreamClientOptions, 'headers' | 'breaker'>> & Pick<UpstreamClientOptions, 'headers'>;
 
   constructor(opts: UpstreamClientOptions) {
     this.o = { timeoutMs: 10_000, retries: 2, retryBaseMs: 300, maxBytes: 8 * 1024 * 1024, ...opts, deadlineMs: opts.deadlineMs ?? (opts.timeoutMs ?? 10_000) * 3 };
@@ -149,8 +149,10 @@ export class UpstreamClient {
     if (callerSignal?.aborted) return new SatscopeError('UPSTREAM_ABORTED', `${this.name}: cancelled`, { cause: raw });
     const name = (raw as { name?: string } | null)?.name;
     if (name === 'TimeoutError' || name === 'AbortError') return new SatscopeError('UPSTREAM_TIMEOUT', `${this.name}: timed out`, { cause: raw });
+    // node:http's errors carry their code (ECONNREFUSED); fetch's had it on their cause.
     const cause = (raw as { cause?: { code?: string; message?: string } } | null)?.cause;
-    const detail = cause?.code ?? cause?.message ?? (raw instanceof Error ? raw.message : String(raw));
+    const code = (raw as { code?: unknown } | null)?.code;
+    const detail = (typeof code === 'string' ? code : undefined) ?? cause?.code ?? cause?.message ?? (raw instanceof Error ? raw.message : String(raw));
     return new SatscopeError('UPSTREAM_NETWORK', `${this.name}: ${detail}`, { cause: raw });
   }
 
@@ -158,16 +160,10 @@ export class UpstreamClient {
     const signal = opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
     const headers: Record<string, string> = { 'user-agent': USER_AGENT, accept: 'application/json, text/plain;q=0.9', ...this.o.headers, ...opts.headers };
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
-    const res = await (this.o.fetch ?? fetch)(this.o.baseUrl + path, {
-      method: opts.method ?? 'GET',
-      headers,
-      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-      signal,
-      redirect: 'follow',
-    });
+    const res = await exchange(this.o.baseUrl + path, { method: opts.method ?? 'GET', headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), signal });
     if (res.status === 429 && !opts.acceptStatuses?.includes(429)) {
-      await res.body?.cancel().catch(() => undefined);
-      const retryAfterMs = parseRetryAfterMs(res.headers.get('retry-after')) ?? 60_000;
+      res.discard();
+      const retryAfterMs = parseRetryAfterMs(res.header('retry-after') ?? null) ?? 60_000;
       this.o.bucket.blockUntil(Date.now() + retryAfterMs);
       throw new SatscopeError('UPSTREAM_RATE_LIMITED', `${this.name}: 429, retry after ${Math.ceil(retryAfterMs / 1000)} s`, { details: { status: 429, retryAfterMs } });
     }
@@ -180,28 +176,16 @@ export class UpstreamClient {
   }
 
   /** Reads at most maxBytes; a larger declared or streamed body is cut off with UPSTREAM_TOO_LARGE. */
-  private async readBody(res: Response, maxBytes: number): Promise<string> {
-    const declared = Number(res.headers.get('content-length') ?? NaN);
+  private async readBody(res: Reply, maxBytes: number): Promise<string> {
+    const declared = Number(res.header('content-length') ?? NaN);
     const tooLarge = () => new SatscopeError('UPSTREAM_TOO_LARGE', `${this.name}: reply larger than ${maxBytes} bytes`);
     if (res.ok && Number.isFinite(declared) && declared > maxBytes) {
-      await res.body?.cancel().catch(() => undefined);
+      res.discard();
       throw tooLarge();
     }
-    if (!res.body) return '';
-    const reader = res.body.getReader();
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > maxBytes) {
-        await reader.cancel().catch(() => undefined);
-        if (!res.ok) break; // an error page: a prefix is enough for the message
-        throw tooLarge();
-      }
-      chunks.push(value);
-    }
-    return Buffer.concat(chunks).toString('utf8');
+    const { text, cut } = await res.read(maxBytes);
+    // An error page: a prefix is enough for the message.
+    if (cut && res.ok) throw tooLarge();
+    return text;
   }
 }

@@ -1,0 +1,155 @@
+// Starts and keeps the jobs thread of `satscope start` (src/jobs/thread.ts): serves it the
+// embedded store, asks it for its metrics, stops it on shutdown, and starts it again, after a
+// growing pause, if it dies.
+import { Worker } from 'node:worker_threads';
+import type { MetricObjectWithValues, MetricValue } from 'prom-client';
+import type { Config } from '../config.ts';
+import { describeError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { packagePath } from '../paths.ts';
+import { MemoryStore } from '../store/memory-store.ts';
+import { serveStore, type PortLike } from '../store/port-store.ts';
+import type { Store } from '../store/types.ts';
+
+declare const SATSCOPE_PREBUILT_WEB: boolean | undefined;
+/** Set in the bundle (scripts/build.mjs): the thread is dist/jobs-thread.mjs, not the TypeScript. */
+const BUNDLED = typeof SATSCOPE_PREBUILT_WEB !== 'undefined' && SATSCOPE_PREBUILT_WEB;
+
+export interface ThreadData {
+  config: Config;
+}
+
+type Metrics = MetricObjectWithValues<MetricValue<string>>[];
+
+export type ToThread = { t: 'metrics'; id: number } | { t: 'stop' };
+export type ToHost =
+  | { t: 'ready'; jobNames: string[] }
+  | { t: 'metrics'; id: number; json: Metrics; watchdogRestarts: number; error?: string }
+  | { t: 'stopped' };
+
+/** The longest pause before a dead thread is started again. */
+const MAX_RESTART_DELAY_MS = 60_000;
+/** A thread that ran this long had not been crash-looping: its next restart comes quickly again. */
+const HEALTHY_RUN_MS = 120_000;
+/** Running jobs get this long to finish (they are aborted at their own timeouts) before the thread is ended. */
+const STOP_GRACE_MS = 30_000;
+const METRICS_TIMEOUT_MS = 2000;
+
+export class JobsThread {
+  /** What the web thread reports of the scheduler (health). */
+  jobNames: readonly string[];
+  watchdogRestarts = 0;
+  /** Times the thread died and was started again. */
+  restarts = 0;
+  private worker: Worker | undefined;
+  private stopServing: (() => void) | undefined;
+  private stopping = false;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private startedAtMs = 0;
+  private nextId = 1;
+
+  constructor(
+    private readonly o: { config: Config; store: Store; log: Logger; jobNames: readonly string[] },
+  ) {
+    this.jobNames = o.jobNames;
+  }
+
+  /** Starts the thread and waits until its scheduler runs. */
+  start(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const worker = this.spawn();
+      const onMessage = (m: ToHost) => {
+        if (m?.t !== 'ready') return;
+        cleanup();
+        resolve();
+      };
+      const onExit = (code: number) => {
+        cleanup();
+        reject(new Error(`the jobs thread exited (${code}) before it started`));
+      };
+      const onError = (err: Error) => {
+        cleanup();
+        reject(new Error(`the jobs thread failed to start: ${describeError(err)}`));
+      };
+      const cleanup = () => {
+        worker.off('message', onMessage);
+        worker.off('exit', onExit);
+        worker.off('error', onError);
+      };
+      worker.on('message', onMessage);
+      worker.once('exit', onExit);
+      worker.once('error', onError);
+    });
+  }
+
+  private spawn(): Worker {
+    const file = BUNDLED ? packagePath('dist', 'jobs-thread.mjs') : packagePath('src', 'jobs', 'thread-boot.mjs');
+    const data: ThreadData = { config: this.o.config };
+    // The thread's own heap stays small: what it keeps is in the store and the history database.
+    const worker = new Worker(file, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 40 } });
+    this.worker = worker;
+    this.startedAtMs = Date.now();
+    if (this.o.store instanceof MemoryStore) this.stopServing = serveStore(this.o.store, worker as unknown as PortLike);
+    worker.on('message', (m: ToHost) => {
+      if (m?.t === 'ready') this.jobNames = m.jobNames;
+    });
+    worker.on('error', (err) => this.o.log.error('the jobs thread failed', { err: describeError(err), stack: err.stack?.split('\n').slice(0, 6).join(' | ') }));
+    worker.once('exit', (code) => {
+      this.stopServing?.();
+      this.stopServing = undefined;
+      if (this.worker === worker) this.worker = undefined;
+      if (this.stopping) return;
+      if (Date.now() - this.startedAtMs >= HEALTHY_RUN_MS) this.restarts = 0;
+      const delayMs = Math.min(MAX_RESTART_DELAY_MS, 1000 * 2 ** Math.min(this.restarts, 6));
+      this.restarts++;
+      this.o.log.error('the jobs thread stopped; starting it again', { code, inMs: delayMs, restarts: this.restarts });
+      this.restartTimer = setTimeout(() => {
+        this.restartTimer = undefined;
+        if (!this.stopping) this.spawn();
+      }, delayMs);
+    });
+    return worker;
+  }
+
+  /** The thread's metrics (empty when it does not answer in time). */
+  metrics(): Promise<Metrics> {
+    const worker = this.worker;
+    if (!worker) return Promise.resolve([]);
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done([]), METRICS_TIMEOUT_MS);
+      const onMessage = (m: ToHost) => {
+        if (m?.t !== 'metrics' || m.id !== id) return;
+        this.watchdogRestarts = m.watchdogRestarts;
+        if (m.error) this.o.log.warn('the jobs thread could not give its metrics', { err: m.error });
+        done(m.json);
+      };
+      const done = (json: Metrics) => {
+        clearTimeout(timer);
+        worker.off('message', onMessage);
+        worker.off('exit', onExit);
+        resolve(json);
+      };
+      const onExit = () => done([]);
+      worker.on('message', onMessage);
+      worker.once('exit', onExit);
+      worker.postMessage({ t: 'metrics', id } satisfies ToThread);
+    });
+  }
+
+  /** Stops the scheduler (running jobs finish or are aborted), then the thread. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.restartTimer);
+    const worker = this.worker;
+    if (!worker) return;
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    const timer = setTimeout(() => {
+      this.o.log.warn('the jobs thread did not stop in time; ending it');
+      void worker.terminate();
+    }, STOP_GRACE_MS);
+    worker.postMessage({ t: 'stop' } satisfies ToThread);
+    await exited;
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,133 @@
+// One HTTP request and its reply, over node:http and node:https with keep-alive agents. The
+// upstream clients used fetch() before: its engine (undici, with a WebAssembly parser) cost the
+// jobs thread about 5 MB of memory for a few small requests a minute. What fetch did for them is
+// done here: redirects followed (GET), gzip, deflate and brotli replies decoded, the caller's
+// AbortSignal honoured (its reason is the rejection, as with fetch), and a reply read up to a
+// size limit.
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import type { Readable } from 'node:stream';
+import zlib from 'node:zlib';
+
+const AGENT_OPTIONS = { keepAlive: true, keepAliveMsecs: 1000, maxSockets: 8, maxFreeSockets: 2, timeout: 60_000 };
+const agents = { 'http:': new http.Agent(AGENT_OPTIONS), 'https:': new https.Agent(AGENT_OPTIONS) };
+const MAX_REDIRECTS = 5;
+
+export interface ExchangeInit {
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  signal: AbortSignal;
+}
+
+export interface Reply {
+  status: number;
+  ok: boolean;
+  header(name: string): string | undefined;
+  /** The decoded body as text, at most maxBytes of it; `cut` when there was more. */
+  read(maxBytes: number): Promise<{ text: string; cut: boolean }>;
+  /** Drops the body unread. */
+  discard(): void;
+}
+
+export function exchange(url: string, init: ExchangeInit, redirects = MAX_REDIRECTS): Promise<Reply> {
+  return new Promise<Reply>((resolve, reject) => {
+    const { signal } = init;
+    if (signal.aborted) return reject(signal.reason);
+    let target: URL;
+    try {
+      target = new URL(url);
+    } catch (err) {
+      return reject(err);
+    }
+    const protocol = target.protocol as 'http:' | 'https:';
+    if (protocol !== 'http:' && protocol !== 'https:') return reject(new Error(`unsupported protocol ${target.protocol}`));
+    const headers: Record<string, string> = { 'accept-encoding': 'gzip, deflate, br', ...init.headers };
+    if (init.body !== undefined) headers['content-length'] = String(Buffer.byteLength(init.body));
+    const req = (protocol === 'https:' ? https : http).request(target, { method: init.method, headers, agent: agents[protocol] });
+    const onAbort = () => req.destroy(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+    signal.addEventListener('abort', onAbort, { once: true });
+    const settle = () => signal.removeEventListener('abort', onAbort);
+    req.on('error', (err) => {
+      settle();
+      reject(signal.aborted ? signal.reason : err);
+    });
+    req.on('response', (res: IncomingMessage) => {
+      const status = res.statusCode ?? 0;
+      const location = res.headers.location;
+      if (status >= 300 && status < 400 && location && redirects > 0 && (init.method === 'GET' || init.method === 'HEAD')) {
+        res.resume();
+        settle();
+        exchange(new URL(location, target).href, init, redirects - 1).then(resolve, reject);
+        return;
+      }
+      resolve(reply(res, signal, settle));
+    });
+    req.end(init.body);
+  });
+}
+
+function decoded(res: IncomingMessage): Readable {
+  switch ((res.headers['content-encoding'] ?? '').trim().toLowerCase()) {
+    case 'gzip':
+    case 'x-gzip':
+      return res.pipe(zlib.createGunzip());
+    case 'deflate':
+      return res.pipe(zlib.createInflate());
+    case 'br':
+      return res.pipe(zlib.createBrotliDecompress());
+    default:
+      return res;
+  }
+}
+
+function reply(res: IncomingMessage, signal: AbortSignal, settle: () => void): Reply {
+  const status = res.statusCode ?? 0;
+  return {
+    status,
+    ok: status >= 200 && status < 300,
+    header: (name) => {
+      const v = res.headers[name.toLowerCase()];
+      return Array.isArray(v) ? v.join(', ') : v;
+    },
+    discard: () => {
+      settle();
+      res.destroy();
+    },
+    read: (maxBytes) =>
+      new Promise((resolve, reject) => {
+        const body = decoded(res);
+        const chunks: Buffer[] = [];
+        let total = 0;
+        let done = false;
+        const finish = (err: unknown, cut = false) => {
+          if (done) return;
+          done = true;
+          settle();
+          if (err) return reject(signal.aborted ? signal.reason : err);
+          resolve({ text: Buffer.concat(chunks).toString('utf8'), cut });
+        };
+        body.on('data', (chunk: Buffer) => {
+          if (done) return;
+          if (total + chunk.length > maxBytes) {
+            chunks.push(chunk.subarray(0, maxBytes - total));
+            total = maxBytes;
+            finish(undefined, true);
+            res.destroy();
+            if (body !== res) body.destroy();
+            return;
+          }
+          total += chunk.length;
+          chunks.push(chunk);
+        });
+        body.once('end', () => finish(undefined));
+        body.once('error', (err) => finish(err));
+        res.once('error', (err) => finish(err));
+        res.once('aborted', () => finish(new Error('the reply was cut off')));
+        // Aborted while the body arrives: the request's destroy ends the response stream.
+        res.once('close', () => {
+          if (!res.complete) finish(signal.aborted ? signal.reason : new Error('the reply was cut off'));
+        });
+      }),
+  };
+}
