@@ -5,14 +5,7 @@
 // and about 25 MB more memory at rest, counting the esbuild process tsx keeps).
 import { spawnSync } from 'node:child_process';
 import process from 'node:process';
-import v8 from 'node:v8';
 import { BUNDLE, ROOT, isFresh } from '../scripts/build.mjs';
-
-// The only WebAssembly in the process is the HTTP parser of fetch() (undici's llhttp), used for a
-// few upstream replies a minute. V8's optimizing compiler would compile it on the first requests:
-// about 30 MB of memory for a moment and 8 MB kept, for speed these few replies do not need. Set
-// before any WebAssembly is compiled, this keeps it on the baseline compiler.
-v8.setFlagsFromString('--liftoff-only');
 
 async function fromSource() {
   const { register } = await import('tsx/esm/api');

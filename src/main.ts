@@ -84,6 +84,12 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     role === 'web' || threaded ? undefined : new Scheduler({ jobs, store, history, metrics, log: log.child({ component: 'scheduler' }), tickMs: opts.schedulerTickMs, pollMs: opts.schedulerPollMs });
   scheduler?.start();
   const jobsThread = threaded ? new JobsThread({ config, store, log, jobNames: jobs.map((j) => j.name) }) : undefined;
+  await jobsThread?.start().catch(async (err: unknown) => {
+    await jobsThread.stop().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    await history.close().catch(() => undefined);
+    throw err;
+  });
 
   let server: Server | undefined;
   let url: string | undefined;
@@ -101,22 +107,14 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       });
     }).catch(async (err: unknown) => {
       await app.close();
+      await jobsThread?.stop().catch(() => undefined);
       throw err;
     });
     const addr = srv.address() as AddressInfo;
     url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
   }
-  // Started once the views are warm and the port is open, so that the two start-ups do not take
-  // their memory at the same moment; the first requests see what the store already had.
+  // What starting up left in this thread's heap would otherwise stay for seconds (see src/gc.ts).
   if (jobsThread) collectGarbage();
-  await jobsThread?.start().catch(async (err: unknown) => {
-    server?.close();
-    await app?.close();
-    await jobsThread.stop().catch(() => undefined);
-    await store.close().catch(() => undefined);
-    await history.close().catch(() => undefined);
-    throw err;
-  });
   if (role === 'web' && store.kind === 'memory') log.warn('web role with the memory store sees no worker state: set REDIS_URL to share state between processes');
   log.info('satscope started', {
     role,
