@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { Config } from '../config.ts';
 import { describeError } from '../errors.ts';
+import { enableGc } from '../gc.ts';
 import type { Logger } from '../log.ts';
 import { packagePath } from '../paths.ts';
 import { MemoryStore } from '../store/memory-store.ts';
@@ -38,6 +39,8 @@ const METRICS_TIMEOUT_MS = 2000;
 export class JobsThread {
   /** What the web thread reports of the scheduler (health). */
   jobNames: readonly string[];
+  /** The thread is up and its scheduler started (false while it is dead or being started again). */
+  running = false;
   watchdogRestarts = 0;
   /** Times the thread died and was started again. */
   restarts = 0;
@@ -85,16 +88,22 @@ export class JobsThread {
   private spawn(): Worker {
     const file = BUNDLED ? packagePath('dist', 'jobs-thread.mjs') : packagePath('src', 'jobs', 'thread-boot.mjs');
     const data: ThreadData = { config: this.o.config };
-    // The thread's own heap stays small: what it keeps is in the store and the history database.
-    const worker = new Worker(file, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 40 } });
+    enableGc();
+    // A small young generation: the thread allocates in bursts, a few times a minute. The old
+    // generation is not capped: a node's whole mempool is parsed there.
+    const worker = new Worker(file, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
     this.worker = worker;
     this.startedAtMs = Date.now();
     if (this.o.store instanceof MemoryStore) this.stopServing = serveStore(this.o.store, worker as unknown as PortLike);
     worker.on('message', (m: ToHost) => {
-      if (m?.t === 'ready') this.jobNames = m.jobNames;
+      if (m?.t === 'ready') {
+        this.jobNames = m.jobNames;
+        this.running = true;
+      }
     });
     worker.on('error', (err) => this.o.log.error('the jobs thread failed', { err: describeError(err), stack: err.stack?.split('\n').slice(0, 6).join(' | ') }));
     worker.once('exit', (code) => {
+      this.running = false;
       this.stopServing?.();
       this.stopServing = undefined;
       if (this.worker === worker) this.worker = undefined;
@@ -103,12 +112,20 @@ export class JobsThread {
       const delayMs = Math.min(MAX_RESTART_DELAY_MS, 1000 * 2 ** Math.min(this.restarts, 6));
       this.restarts++;
       this.o.log.error('the jobs thread stopped; starting it again', { code, inMs: delayMs, restarts: this.restarts });
-      this.restartTimer = setTimeout(() => {
-        this.restartTimer = undefined;
-        if (!this.stopping) this.spawn();
-      }, delayMs);
+      this.restartTimer = setTimeout(() => this.respawn(), delayMs);
     });
     return worker;
+  }
+
+  private respawn(): void {
+    this.restartTimer = undefined;
+    if (this.stopping) return;
+    try {
+      this.spawn();
+    } catch (err) {
+      this.o.log.error('the jobs thread could not be started again; trying later', { err: describeError(err) });
+      this.restartTimer = setTimeout(() => this.respawn(), MAX_RESTART_DELAY_MS);
+    }
   }
 
   /** The thread's metrics (empty when it does not answer in time). */

@@ -31,6 +31,40 @@ process.on('unhandledRejection', (err) => log.error('unhandled rejection (the jo
 
 const send = (m: ToHost) => port.postMessage(m);
 
+// Listening before anything is awaited: a stop or a metrics request sent while the thread starts
+// is answered once the scheduler exists, not dropped.
+const running: { scheduler?: Scheduler; metrics?: ReturnType<typeof createMetrics> } = {};
+let markStarted: () => void = () => undefined;
+const started = { promise: new Promise<void>((resolve) => (markStarted = resolve)) };
+let stopping: Promise<void> | undefined;
+port.on('message', (raw: unknown) => {
+  const m = raw as ToThread;
+  if (m?.t === 'metrics') {
+    void started.promise.then(async () => {
+      const restarts = running.scheduler?.watchdogRestarts ?? 0;
+      try {
+        send({ t: 'metrics', id: m.id, json: (await running.metrics?.registry.getMetricsAsJSON()) ?? [], watchdogRestarts: restarts });
+      } catch (err) {
+        send({ t: 'metrics', id: m.id, json: [], watchdogRestarts: restarts, error: describeError(err) });
+      }
+    });
+  } else if (m?.t === 'stop') {
+    stopping ??= started.promise.then(async () => {
+      try {
+        await running.scheduler?.stop();
+        await history.close().catch((err: unknown) => log.warn('history close failed', { err: describeError(err) }));
+        await store.close().catch(() => undefined);
+      } catch (err) {
+        log.error('the jobs did not stop cleanly', { err: describeError(err) });
+      } finally {
+        send({ t: 'stopped' });
+        // Idle keep-alive sockets of the upstream clients would hold the thread a few seconds more.
+        setTimeout(() => process.exit(0), 50);
+      }
+    });
+  }
+});
+
 async function openThreadStore(c: Config): Promise<Store> {
   if (!c.redisUrl) return new PortStore(port as unknown as PortLike);
   const { RedisStore } = await import('../store/redis-store.ts');
@@ -42,33 +76,16 @@ async function openThreadStore(c: Config): Promise<Store> {
 const store = await openThreadStore(config);
 const history = await openHistory({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log });
 const metrics = createMetrics({ processMetrics: false });
+running.metrics = metrics;
 const sources = buildSourceCatalog(config, { store, metrics, log: log.child({ component: 'sources' }) });
 const nodes = buildNodes(config, sources, metrics);
 const jobs = jobTable({ config, store, history, sources, nodes, log: log.child({ component: 'jobs' }) });
 const scheduler = new Scheduler({ jobs, store, history, metrics, log: log.child({ component: 'scheduler' }) });
-
-let stopping: Promise<void> | undefined;
-port.on('message', (raw: unknown) => {
-  const m = raw as ToThread;
-  if (m?.t === 'metrics') {
-    metrics.registry.getMetricsAsJSON().then(
-      (json) => send({ t: 'metrics', id: m.id, json, watchdogRestarts: scheduler.watchdogRestarts }),
-      (err: unknown) => send({ t: 'metrics', id: m.id, json: [], watchdogRestarts: scheduler.watchdogRestarts, error: describeError(err) }),
-    );
-  } else if (m?.t === 'stop') {
-    stopping ??= (async () => {
-      await scheduler.stop();
-      await history.close().catch((err: unknown) => log.warn('history close failed', { err: describeError(err) }));
-      await store.close().catch(() => undefined);
-      send({ t: 'stopped' });
-      // Idle keep-alive sockets of the upstream clients would hold the thread a few seconds more.
-      setTimeout(() => process.exit(0), 50);
-    })();
-  }
-});
+running.scheduler = scheduler;
 
 collectGarbage(); // what loading the modules left
 scheduler.start();
+markStarted();
 send({ t: 'ready', jobNames: scheduler.jobNames });
 // By then every job has made its first run (each starts within its first tick).
 setTimeout(collectGarbage, FIRST_ROUND_MS).unref();

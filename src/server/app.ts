@@ -48,7 +48,7 @@ export interface AppDeps {
   nodes: readonly BitcoinNode[];
   jobs: readonly JobDefinition[];
   /** The jobs' scheduler, in this thread or the jobs thread (what health reports of it). */
-  scheduler: { readonly jobNames: readonly string[]; readonly watchdogRestarts: number } | undefined;
+  scheduler: { readonly jobNames: readonly string[]; readonly watchdogRestarts: number; readonly running?: boolean } | undefined;
   /** With the jobs in a thread of their own: that thread's metrics, added into /metrics. */
   threadMetrics?: () => Promise<MetricObjectWithValues<MetricValue<string>>[]>;
   role: string;

@@ -73,7 +73,7 @@ export function buildSourceCatalog(config: Config, deps: { store: Store; metrics
   for (const name of PUBLIC_SOURCES) {
     const tracker = byName.get(name);
     if (!tracker?.def.enabled) continue;
-    // fetch refuses URLs with credentials (a self-hosted instance behind basic auth): they go in a header.
+    // Credentials in a URL (a self-hosted instance behind basic auth) go in a header, never in a URL that may be logged.
     const parsed = new URL(config.apiUrls[name]);
     const basic = parsed.username || parsed.password ? Buffer.from(`${decodeOr(parsed.username)}:${decodeOr(parsed.password)}`).toString('base64') : undefined;
     parsed.username = '';

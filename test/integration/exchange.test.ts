@@ -11,6 +11,9 @@ import { exchange } from '../../src/sources/http/exchange.ts';
 const BODY = JSON.stringify({ hello: 'world', list: Array.from({ length: 200 }, (_, i) => i) });
 let server: Server;
 let base: string;
+let other: Server;
+let otherBase: string;
+const otherSeen: Record<string, string | string[] | undefined>[] = [];
 const seen: { url: string; headers: Record<string, string | string[] | undefined>; body: string }[] = [];
 
 before(async () => {
@@ -37,6 +40,21 @@ before(async () => {
         case '/moved':
           res.writeHead(302, { location: '/plain' });
           return res.end();
+        case '/temp-post':
+          res.writeHead(307, { location: '/echo' });
+          return res.end();
+        case '/found-post':
+          res.writeHead(302, { location: '/echo' });
+          return res.end();
+        case '/bad-location':
+          res.writeHead(302, { location: 'http://[::1' });
+          return res.end();
+        case '/file-location':
+          res.writeHead(302, { location: 'file:///etc/passwd' });
+          return res.end();
+        case '/other-origin':
+          res.writeHead(302, { location: `${otherBase}/plain` });
+          return res.end();
         case '/loop':
           res.writeHead(302, { location: '/loop' });
           return res.end();
@@ -52,9 +70,17 @@ before(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  other = createServer((req, res) => {
+    otherSeen.push(req.headers);
+    res.end(BODY);
+  });
+  await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+  otherBase = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
 });
 
 after(async () => {
+  other.closeAllConnections();
+  await new Promise((resolve) => other.close(resolve));
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
 });
@@ -77,6 +103,26 @@ test('a GET follows redirects, and gives up on a loop with the last 3xx', async 
   const loop = await get('/loop');
   assert.equal(loop.status, 302);
   loop.discard();
+});
+
+test('a 307 resends a POST with its body; a 302 answers a POST as is; bad locations are refused', async () => {
+  const post = (path: string) => exchange(base + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"x":1}', signal: AbortSignal.timeout(5000) });
+  const resent = await post('/temp-post');
+  assert.deepEqual(JSON.parse((await resent.read(4096)).text), { method: 'POST', body: '{"x":1}' });
+  const found = await post('/found-post');
+  assert.equal(found.status, 302, 'a POST is not turned into a GET');
+  found.discard();
+  await assert.rejects(get('/bad-location'), /invalid location/);
+  await assert.rejects(get('/file-location'), /unsupported protocol file:/);
+});
+
+test('credentials are not carried to another origin', async () => {
+  const res = await exchange(`${base}/other-origin`, { method: 'GET', headers: { authorization: 'Basic c2VjcmV0', 'x-cg-demo-api-key': 'k-123', accept: 'application/json' }, signal: AbortSignal.timeout(5000) });
+  assert.equal((await res.read(1 << 20)).text, BODY);
+  const h = otherSeen.at(-1) ?? {};
+  assert.equal(h.authorization, undefined);
+  assert.equal(h['x-cg-demo-api-key'], undefined);
+  assert.equal(h.accept, 'application/json', 'other headers go along');
 });
 
 test('a POST sends its body with its length', async () => {

@@ -82,7 +82,9 @@ export function healthReport(r: Reader, app: AppContext) {
   const sources = sourceStatusesFrom(r.get, app.sources.trackers);
   const nowMs = r.now();
   const failing = sources.filter((s) => s.state === 'down' || s.state === 'degraded').map((s) => s.name);
-  const status = store.status === 'down' || history.status === 'down' ? 'down' : failing.length > 0 ? 'degraded' : 'ok';
+  // The jobs thread being down (or started again) leaves every piece to go stale: degraded.
+  const jobsStopped = app.scheduler?.running === false;
+  const status = store.status === 'down' || history.status === 'down' ? 'down' : failing.length > 0 || jobsStopped ? 'degraded' : 'ok';
   const nodes = app.sources.trackers.filter((t) => t.def.kind === 'rpc');
   return {
     status,
@@ -91,7 +93,7 @@ export function healthReport(r: Reader, app: AppContext) {
     uptimeSec: Math.round((nowMs - app.startedAtMs) / 1000),
     store: { kind: app.store.kind, ...store },
     history: { kind: app.history.kind, ...history },
-    scheduler: app.scheduler ? { running: true, jobs: app.scheduler.jobNames.length, watchdogRestarts: app.scheduler.watchdogRestarts } : null,
+    scheduler: app.scheduler ? { running: app.scheduler.running ?? true, jobs: app.scheduler.jobNames.length, watchdogRestarts: app.scheduler.watchdogRestarts } : null,
     // The same verdict as /api/v1/sources and the Status page: the last outcome, with its age.
     sources: Object.fromEntries(
       sources.map((s) => {

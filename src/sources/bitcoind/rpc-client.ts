@@ -49,7 +49,7 @@ export class RpcClient {
   constructor(private readonly o: RpcClientOptions) {
     const u = new URL(o.url);
     this.userPass = u.username || u.password ? `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}` : undefined;
-    // fetch refuses URLs with credentials: they go in the Authorization header instead.
+    // Credentials never stay in the URL (it may be logged): they go in the Authorization header.
     u.username = '';
     u.password = '';
     this.endpoint = u.pathname === '' ? '/' : u.pathname;

@@ -12,6 +12,9 @@ import zlib from 'node:zlib';
 const AGENT_OPTIONS = { keepAlive: true, keepAliveMsecs: 1000, maxSockets: 8, maxFreeSockets: 2, timeout: 60_000 };
 const agents = { 'http:': new http.Agent(AGENT_OPTIONS), 'https:': new https.Agent(AGENT_OPTIONS) };
 const MAX_REDIRECTS = 5;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** Headers that hold credentials: not sent on to another origin. */
+const CREDENTIAL = /^(authorization|proxy-authorization|cookie)$|key|token|secret/i;
 
 export interface ExchangeInit {
   method: string;
@@ -53,21 +56,52 @@ export function exchange(url: string, init: ExchangeInit, redirects = MAX_REDIRE
       reject(signal.aborted ? signal.reason : err);
     });
     req.on('response', (res: IncomingMessage) => {
-      const status = res.statusCode ?? 0;
-      const location = res.headers.location;
-      if (status >= 300 && status < 400 && location && redirects > 0 && (init.method === 'GET' || init.method === 'HEAD')) {
-        res.resume();
+      const next = redirectTarget(res, target, init, redirects);
+      if (next instanceof Error) {
+        res.destroy();
         settle();
-        exchange(new URL(location, target).href, init, redirects - 1).then(resolve, reject);
+        return reject(next);
+      }
+      if (next) {
+        res.destroy();
+        settle();
+        exchange(next.url, next.init, redirects - 1).then(resolve, reject);
         return;
       }
-      resolve(reply(res, signal, settle));
+      resolve(reply(res, signal, settle, init.method === 'HEAD'));
     });
     req.end(init.body);
   });
 }
 
-function decoded(res: IncomingMessage): Readable {
+/**
+ * Where a redirect leads, as fetch follows them: 301, 302 and 303 as a GET (a HEAD stays a HEAD),
+ * 307 and 308 with the same method and body. Never from https to http; credentials are not
+ * carried to another origin. Undefined when the reply is the answer.
+ */
+function redirectTarget(res: IncomingMessage, from: URL, init: ExchangeInit, redirects: number): { url: string; init: ExchangeInit } | Error | undefined {
+  const status = res.statusCode ?? 0;
+  const location = res.headers.location;
+  if (!REDIRECTS.has(status) || !location || redirects <= 0) return undefined;
+  let to: URL;
+  try {
+    to = new URL(location, from);
+  } catch {
+    return new Error(`redirect to an invalid location (HTTP ${status})`);
+  }
+  if (to.protocol !== 'http:' && to.protocol !== 'https:') return new Error(`redirect to an unsupported protocol ${to.protocol}`);
+  if (from.protocol === 'https:' && to.protocol === 'http:') return new Error('redirect from https to http refused');
+  const keepMethod = status === 307 || status === 308 || init.method === 'HEAD';
+  if (!keepMethod && init.method !== 'GET' && status !== 303) return undefined; // a POST answered 301/302: not resent
+  const headers = { ...init.headers };
+  if (!keepMethod) for (const name of Object.keys(headers)) if (/^content-/i.test(name)) delete headers[name];
+  if (to.origin !== from.origin) for (const name of Object.keys(headers)) if (CREDENTIAL.test(name)) delete headers[name];
+  return { url: to.href, init: { ...init, headers, method: keepMethod ? init.method : 'GET', body: keepMethod ? init.body : undefined } };
+}
+
+function decoded(res: IncomingMessage, bodiless: boolean): Readable {
+  // No body to decode (a HEAD, 204, 304), whatever the encoding header says.
+  if (bodiless || res.statusCode === 204 || res.statusCode === 304) return res;
   switch ((res.headers['content-encoding'] ?? '').trim().toLowerCase()) {
     case 'gzip':
     case 'x-gzip':
@@ -81,7 +115,7 @@ function decoded(res: IncomingMessage): Readable {
   }
 }
 
-function reply(res: IncomingMessage, signal: AbortSignal, settle: () => void): Reply {
+function reply(res: IncomingMessage, signal: AbortSignal, settle: () => void, bodiless: boolean): Reply {
   const status = res.statusCode ?? 0;
   return {
     status,
@@ -96,7 +130,7 @@ function reply(res: IncomingMessage, signal: AbortSignal, settle: () => void): R
     },
     read: (maxBytes) =>
       new Promise((resolve, reject) => {
-        const body = decoded(res);
+        const body = decoded(res, bodiless);
         const chunks: Buffer[] = [];
         let total = 0;
         let done = false;
@@ -104,7 +138,12 @@ function reply(res: IncomingMessage, signal: AbortSignal, settle: () => void): R
           if (done) return;
           done = true;
           settle();
-          if (err) return reject(signal.aborted ? signal.reason : err);
+          if (err) {
+            // A broken or undecodable body: nothing more is read from this connection.
+            res.destroy();
+            if (body !== res) body.destroy();
+            return reject(signal.aborted ? signal.reason : err);
+          }
           resolve({ text: Buffer.concat(chunks).toString('utf8'), cut });
         };
         body.on('data', (chunk: Buffer) => {
