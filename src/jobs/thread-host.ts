@@ -50,6 +50,8 @@ export class JobsThread {
   private restartTimer: NodeJS.Timeout | undefined;
   private startedAtMs = 0;
   private nextId = 1;
+  /** Metrics requests waiting for the thread, by id: one listener on the thread serves them all. */
+  private readonly waiting = new Map<number, (json: Metrics) => void>();
 
   constructor(
     private readonly o: { config: Config; store: Store; log: Logger; jobNames: readonly string[] },
@@ -99,11 +101,16 @@ export class JobsThread {
       if (m?.t === 'ready') {
         this.jobNames = m.jobNames;
         this.running = true;
+      } else if (m?.t === 'metrics') {
+        this.watchdogRestarts = m.watchdogRestarts;
+        if (m.error) this.o.log.warn('the jobs thread could not give its metrics', { err: m.error });
+        this.answer(m.id, m.json);
       }
     });
     worker.on('error', (err) => this.o.log.error('the jobs thread failed', { err: describeError(err), stack: err.stack?.split('\n').slice(0, 6).join(' | ') }));
     worker.once('exit', (code) => {
       this.running = false;
+      for (const id of [...this.waiting.keys()]) this.answer(id, []);
       this.stopServing?.();
       this.stopServing = undefined;
       if (this.worker === worker) this.worker = undefined;
@@ -134,24 +141,20 @@ export class JobsThread {
     if (!worker) return Promise.resolve([]);
     const id = this.nextId++;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => done([]), METRICS_TIMEOUT_MS);
-      const onMessage = (m: ToHost) => {
-        if (m?.t !== 'metrics' || m.id !== id) return;
-        this.watchdogRestarts = m.watchdogRestarts;
-        if (m.error) this.o.log.warn('the jobs thread could not give its metrics', { err: m.error });
-        done(m.json);
-      };
-      const done = (json: Metrics) => {
+      const timer = setTimeout(() => this.answer(id, []), METRICS_TIMEOUT_MS);
+      this.waiting.set(id, (json) => {
         clearTimeout(timer);
-        worker.off('message', onMessage);
-        worker.off('exit', onExit);
         resolve(json);
-      };
-      const onExit = () => done([]);
-      worker.on('message', onMessage);
-      worker.once('exit', onExit);
+      });
       worker.postMessage({ t: 'metrics', id } satisfies ToThread);
     });
+  }
+
+  /** Ends one metrics request (its reply, its timeout, or the thread's exit). */
+  private answer(id: number, json: Metrics): void {
+    const resolve = this.waiting.get(id);
+    this.waiting.delete(id);
+    resolve?.(json);
   }
 
   /** Stops the scheduler (running jobs finish or are aborted), then the thread. */

@@ -33,7 +33,7 @@ const num = (v: Arg): number => Number(v);
 /** Answers a PortStore's calls from `store`; returns the function that stops answering. */
 export function serveStore(store: MemoryStore, port: PortLike): () => void {
   const subscriptions = new Map<string, () => void>();
-  let unwatch: (() => Promise<void>) | undefined;
+  let unwatch: Promise<() => Promise<void>> | undefined;
   const send = (reply: Reply) => port.postMessage(reply);
 
   async function run(op: Op, a: Arg[]): Promise<unknown> {
@@ -67,7 +67,9 @@ export function serveStore(store: MemoryStore, port: PortLike): () => void {
       case 'versions':
         return [...(await store.versions())];
       case 'watch':
-        unwatch ??= await store.watchChanges((c) => send({ t: 'store-chg', n: c.name, v: c.version }));
+        // One watcher per port, even when two calls arrive before the first is registered.
+        unwatch ??= store.watchChanges((c) => send({ t: 'store-chg', n: c.name, v: c.version }));
+        await unwatch;
         return undefined;
       case 'flushCache':
         return store.flushCache();
@@ -91,7 +93,7 @@ export function serveStore(store: MemoryStore, port: PortLike): () => void {
     port.off('message', onMessage);
     for (const stop of subscriptions.values()) stop();
     subscriptions.clear();
-    void unwatch?.();
+    void unwatch?.then((stop) => stop());
   };
 }
 

@@ -182,7 +182,8 @@ test('satscope start serves the Overview with the data its jobs have by then at 
   const port = await freePort();
   const child = spawnSatscope(['start'], { PORT: String(port), HOST: '127.0.0.1', ...fx.env });
   try {
-    await waitFor('a price from the jobs', async () => ((await (await fetch(`http://127.0.0.1:${port}/api/bitcoin/latest`)).json()) as { data: unknown }).data ?? undefined, 30_000, 200);
+    // The price card shows the KPIs (the combined price with the market data): wait for those, as the page reads them.
+    await waitFor('the KPIs from the jobs', async () => ((await (await fetch(`http://127.0.0.1:${port}/api/bitcoin/kpis`)).json()) as { data: unknown }).data ?? undefined, 30_000, 200);
     const r = await fetch(`http://127.0.0.1:${port}/`);
     assert.equal(r.status, 200);
     const html = await r.text();
