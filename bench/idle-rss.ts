@@ -19,6 +19,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { scriptArgv } from '../scripts/start-command.mjs';
 import { startReplayServer } from '../src/demo/replay-server.ts';
 import { freePort } from '../src/demo/regtest-node.ts';
 
@@ -117,7 +118,8 @@ export async function measureIdleRss(o: IdleRssOptions = {}): Promise<IdleRssRes
       SATSCOPE_FROM_SOURCE: o.fromSource ? '1' : undefined,
     }).filter(([, v]) => v !== undefined),
   );
-  const child = spawn(process.execPath, [join(ROOT, 'bin/satscope.js'), 'start'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [node, ...args] = scriptArgv(ROOT, 'start') as [string, ...string[]];
+  const child = spawn(node, args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';
   const keep = (c: Buffer) => (tail = (tail + c.toString()).slice(-4000));
   child.stdout.on('data', keep);

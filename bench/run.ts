@@ -1,6 +1,6 @@
-// `npm run bench`: what users hit. Satscope runs as the real CLI (`bin/satscope.js start`, every
-// job running) against replayed upstreams (the demo's loopback replay server and a bcoin regtest
-// node, each in its own process). For each path, Satscope's reply is captured once and a raw
+// `npm run bench`: what users hit. Satscope runs as `npm start` runs it (bin/satscope.js start with
+// package.json's Node flags, every job running) against replayed upstreams (the demo's loopback
+// replay server and a bcoin regtest node, each in its own process). For each path, Satscope's reply is captured once and a raw
 // node:http server in its own process answers every request with exactly those bytes; the two are
 // loaded alternately with wrk (autocannon when wrk is missing). The servers are pinned to core 0,
 // the load generator and the upstreams to core 1. Goals per path: req/s ratio >= 0.70 and p99 at
@@ -14,6 +14,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { scriptArgv } from '../scripts/start-command.mjs';
 import { freePort } from '../src/demo/regtest-node.ts';
 
 /** The paths measured; BENCH_PATHS=/,/market picks some (any path may be given). */
@@ -194,6 +195,8 @@ interface Measure {
   bad: number;
   /** Connect/read/write errors and timeouts (replies later than wrk's 2 s, left out of the latency). */
   socketErrors: Record<string, number>;
+  /** CPU time (user + system, every thread) the server spent per reply, in microseconds; NaN without /proc. */
+  cpuUsPerReply: number;
 }
 
 /** A wrk duration (e.g. 812.00us, 1.20ms, 2.01s, 1.00m) in milliseconds. */
@@ -217,7 +220,7 @@ function parseWrk(out: string): Measure {
     if (n > 0) socketErrors[name] = n;
   });
   if (!Number.isFinite(rps) || !Number.isFinite(p50) || !Number.isFinite(p99)) throw new Error(`could not read wrk's output:\n${out}`);
-  return { rps, p50Ms: p50, p99Ms: p99, requests, bad, socketErrors };
+  return { rps, p50Ms: p50, p99Ms: p99, requests, bad, socketErrors, cpuUsPerReply: NaN };
 }
 
 function parseAutocannon(out: string): Measure {
@@ -231,15 +234,32 @@ function parseAutocannon(out: string): Measure {
   const socketErrors: Record<string, number> = {};
   if (r.errors) socketErrors.errors = r.errors;
   if (r.timeouts) socketErrors.timeout = r.timeouts;
-  return { rps: r.requests.average, p50Ms: r.latency.p50, p99Ms: r.latency.p99, requests: r.requests.total, bad: r.non2xx, socketErrors };
+  return { rps: r.requests.average, p50Ms: r.latency.p50, p99Ms: r.latency.p99, requests: r.requests.total, bad: r.non2xx, socketErrors, cpuUsPerReply: NaN };
 }
 
-async function load(url: string, seconds: number): Promise<Measure> {
+const CLOCK_TICKS_PER_SEC = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100;
+
+/** User + system CPU seconds a process has used so far (every thread), from /proc; NaN elsewhere. */
+function cpuSec(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SEC;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Loads url for `seconds`; `server` is the process answering, whose CPU per reply is measured. */
+async function load(url: string, seconds: number, server?: ChildProcess): Promise<Measure> {
   const argv = hasWrk
     ? ['wrk', '-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', url]
     : [process.execPath, AUTOCANNON, '-c', String(CONNECTIONS), '-d', String(seconds), '-j', url];
+  const cpu0 = cpuSec(server?.pid);
   const out = await run(pinned(LOAD_CORE, argv), (seconds + 30) * 1000);
-  return hasWrk ? parseWrk(out) : parseAutocannon(out);
+  const m = hasWrk ? parseWrk(out) : parseAutocannon(out);
+  m.cpuUsPerReply = ((cpuSec(server?.pid) - cpu0) * 1e6) / Math.max(1, m.requests);
+  return m;
 }
 
 // ---- the run
@@ -305,7 +325,7 @@ async function waitForWarmup(base: string, app: ChildProcess): Promise<string[]>
   return waiting;
 }
 
-async function measurePath(path: string, appBase: string): Promise<Row> {
+async function measurePath(path: string, appBase: string, app: ChildProcess): Promise<Row> {
   const row: Row = { path, roundRatios: [], verdict: '', ok: false };
   const reply = await get(appBase + path);
   const headers: string[] = [];
@@ -325,18 +345,18 @@ async function measurePath(path: string, appBase: string): Promise<Row> {
     const { port } = await readyLine<{ port: number }>(raw, 'raw server');
     const rawUrl = `http://127.0.0.1:${port}${path}`;
     const appUrl = appBase + path;
-    await load(rawUrl, WARM_LOAD_SEC);
-    await load(appUrl, WARM_LOAD_SEC);
+    await load(rawUrl, WARM_LOAD_SEC, raw);
+    await load(appUrl, WARM_LOAD_SEC, app);
     const raws: Measure[] = [];
     const apps: Measure[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       // Alternate which server goes first, so neither always follows the other.
       if (round % 2 === 0) {
-        raws.push(await load(rawUrl, DURATION_SEC));
-        apps.push(await load(appUrl, DURATION_SEC));
+        raws.push(await load(rawUrl, DURATION_SEC, raw));
+        apps.push(await load(appUrl, DURATION_SEC, app));
       } else {
-        apps.push(await load(appUrl, DURATION_SEC));
-        raws.push(await load(rawUrl, DURATION_SEC));
+        apps.push(await load(appUrl, DURATION_SEC, app));
+        raws.push(await load(rawUrl, DURATION_SEC, raw));
       }
     }
     const summary = (ms: Measure[]): Measure => ({
@@ -344,6 +364,7 @@ async function measurePath(path: string, appBase: string): Promise<Row> {
       p50Ms: median(ms.map((m) => m.p50Ms)),
       p99Ms: median(ms.map((m) => m.p99Ms)),
       requests: ms.reduce((n, m) => n + m.requests, 0),
+      cpuUsPerReply: median(ms.map((m) => m.cpuUsPerReply)),
       bad: ms.reduce((n, m) => n + m.bad, 0),
       socketErrors: ms.reduce<Record<string, number>>((sum, m) => {
         for (const [name, n] of Object.entries(m.socketErrors)) sum[name] = (sum[name] ?? 0) + n;
@@ -370,15 +391,16 @@ async function measurePath(path: string, appBase: string): Promise<Row> {
   } finally {
     await stop(raw);
   }
-  console.log(`  ${path}: ${captured}; ratios ${row.roundRatios.map((r) => r.toFixed(2)).join(' ')} -> ${row.verdict}`);
+  const cpu = row.app && row.raw && Number.isFinite(row.app.cpuUsPerReply) ? `; CPU per reply ${row.app.cpuUsPerReply.toFixed(1)} µs vs raw ${row.raw.cpuUsPerReply.toFixed(1)} µs` : '';
+  console.log(`  ${path}: ${captured}; ratios ${row.roundRatios.map((r) => r.toFixed(2)).join(' ')}${cpu} -> ${row.verdict}`);
   return row;
 }
 
 function printTable(rows: Row[]): void {
   const ms = (v: number | undefined) => (v === undefined ? '-' : v < 10 ? v.toFixed(2) : v.toFixed(1));
-  const fix = (v: number | undefined, d: number) => (v === undefined ? '-' : v.toFixed(d));
-  const header = ['path', 'satscope req/s', 'raw req/s', 'ratio', 'satscope p50 ms', 'raw p50 ms', 'satscope p99 ms', 'raw p99 ms', 'p99 ratio', 'verdict'];
-  const cells = rows.map((r) => [r.path, fix(r.app?.rps, 0), fix(r.raw?.rps, 0), fix(r.ratio, 2), ms(r.app?.p50Ms), ms(r.raw?.p50Ms), ms(r.app?.p99Ms), ms(r.raw?.p99Ms), fix(r.p99Ratio, 2), r.verdict]);
+  const fix = (v: number | undefined, d: number) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(d));
+  const header = ['path', 'satscope req/s', 'raw req/s', 'ratio', 'satscope p50 ms', 'raw p50 ms', 'satscope p99 ms', 'raw p99 ms', 'p99 ratio', 'satscope CPU µs/reply', 'raw CPU µs/reply', 'verdict'];
+  const cells = rows.map((r) => [r.path, fix(r.app?.rps, 0), fix(r.raw?.rps, 0), fix(r.ratio, 2), ms(r.app?.p50Ms), ms(r.raw?.p50Ms), ms(r.app?.p99Ms), ms(r.raw?.p99Ms), fix(r.p99Ratio, 2), fix(r.app?.cpuUsPerReply, 1), fix(r.raw?.cpuUsPerReply, 1), r.verdict]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] as string).length)));
   const line = (c: string[]) => c.map((v, i) => (i === 0 || i === c.length - 1 ? v.padEnd(widths[i] as number) : v.padStart(widths[i] as number))).join(' | ').trimEnd();
   console.log(line(header));
@@ -417,7 +439,8 @@ async function pathTable(): Promise<void> {
     ...replayReady.env,
     ...nodeReady.env,
   };
-  const app = start(pinned(SERVER_CORE, [process.execPath, join(ROOT, 'bin/satscope.js'), 'start']), { cwd: tmp, env, stdout: log, stderr: log });
+  // Exactly what `npm start` runs, Node flags included.
+  const app = start(pinned(SERVER_CORE, scriptArgv(ROOT, 'start')), { cwd: tmp, env, stdout: log, stderr: log });
   closeSync(log);
   let stopping = false;
   app.once('exit', (code, signal) => {
@@ -436,7 +459,7 @@ async function pathTable(): Promise<void> {
     for (const path of SELECTED) {
       if (exited(app)) throw new Error(`satscope is gone:\n${logTail()}`);
       try {
-        rows.push(await measurePath(path, appBase));
+        rows.push(await measurePath(path, appBase, app));
       } catch (err) {
         if (interrupted) throw err;
         rows.push({ path, roundRatios: [], ok: false, verdict: `ERROR: ${err instanceof Error ? err.message : String(err)}` });
