@@ -2,6 +2,7 @@
 // do, Node flags included (package.json's "start" script is the one place they are written down).
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
+import process from 'node:process';
 
 /** package.json's script `name` ("node <flags> bin/satscope.js start"), with this Node and absolute paths. */
 export function scriptArgv(root, name = 'start', execPath = process.execPath) {
