@@ -3,11 +3,38 @@
 import { Binder } from './bind.ts';
 import { initBoot } from './boot.ts';
 import { initCharts } from './charts.ts';
-import { addBlock, updateMempool, updateNodes } from './live-widgets.ts';
+import { addBlock, updateFeeCosts, updateMempool, updateNodes } from './live-widgets.ts';
 import { LiveClient, type LivePayload } from './live.ts';
 import { initMarketTable } from './market-table.ts';
 import { Monitor } from './monitor.ts';
 import { startBeacon, startStatusRefresh } from './status.ts';
+import { initTables } from './tables.ts';
+
+/** Cards the reader may hide for good (the setup hint): the choice stays in this browser. */
+function initDismiss(): void {
+  document.querySelectorAll<HTMLElement>('[data-dismissable]').forEach((card) => {
+    const key = `satscope.dismissed.${card.dataset.dismissable ?? ''}`;
+    if (localStorage.getItem(key) === '1') card.hidden = true;
+    card.querySelector('[data-dismiss]')?.addEventListener('click', () => {
+      localStorage.setItem(key, '1');
+      card.hidden = true;
+    });
+  });
+}
+
+/** Copy buttons: data-copy names the element whose text goes to the clipboard. */
+function initCopy(): void {
+  document.querySelectorAll<HTMLButtonElement>('[data-copy]').forEach((b) => {
+    b.addEventListener('click', () => {
+      const text = document.getElementById(b.dataset.copy ?? '')?.textContent ?? '';
+      navigator.clipboard.writeText(text).then(
+        () => (b.textContent = 'Copied'),
+        () => (b.textContent = 'Copy failed'),
+      );
+      window.setTimeout(() => (b.textContent = 'Copy'), 2000);
+    });
+  });
+}
 
 function main(): void {
   const binder = new Binder();
@@ -22,7 +49,8 @@ function main(): void {
       if (cur && cur !== 'USD' && v && d.usd) document.documentElement.dataset.usdRate = String(v / d.usd);
     }
     binder.apply(type, p.data, p.tsMs);
-    if (type === 'mempool') updateMempool(p.data as Parameters<typeof updateMempool>[0]);
+    if (type === 'mempool' || type === 'public-mempool') updateMempool(type, p.data);
+    if (type === 'fees' || type === 'public-mempool' || type === 'price') updateFeeCosts();
     if (type === 'nodes' && Array.isArray(p.data)) updateNodes(p.data as Parameters<typeof updateNodes>[0]);
     if (type === 'block') {
       const b = p.data as Parameters<typeof addBlock>[0] & { source?: string };
@@ -30,6 +58,12 @@ function main(): void {
       // A new block moves the tip at once; the full chain snapshot follows with the chain job.
       const shown = Number(document.querySelector<HTMLElement>('[data-k="chain.height"]')?.dataset.v ?? 0);
       if (b.height > shown) binder.apply('chain', { height: b.height, tipTimeSec: b.timeSec, source: b.source, asOfMs: p.tsMs }, p.tsMs);
+      // The node that reported the block is at its height now: its row moves with the tip.
+      const row = b.source ? document.querySelector<HTMLElement>(`[data-node="${CSS.escape(b.source)}"] .v`) : null;
+      if (row && Number(row.dataset.v) < b.height) {
+        row.dataset.v = String(b.height);
+        row.textContent = b.height.toLocaleString(document.documentElement.dataset.locale ?? 'en-US');
+      }
     }
   };
 
@@ -55,6 +89,9 @@ function main(): void {
   monitor.tick();
 
   initCharts();
+  initTables();
+  initDismiss();
+  initCopy();
   initMarketTable();
   initBoot();
   if (document.body.dataset.page === 'status') startStatusRefresh((data) => binder.apply('status', data, Date.now()));

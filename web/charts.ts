@@ -17,6 +17,22 @@ function cssVar(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#f7931a';
 }
 
+/** A value in its chart's unit, as the readout shows it. */
+function formatUnit(v: number, unit: string): string {
+  const o = formatOptions();
+  if (unit === 'USD') return formatValue(v, 'fiat', o);
+  if (unit === 'H/s') return formatValue(v, 'hashrate', o);
+  if (unit === '%') return formatValue(v, 'pct', o);
+  return `${formatValue(v, 'dec', o)}${unit ? ` ${unit}` : ''}`;
+}
+
+/** The data's span with 5 % above and below (a flat series gets ±1 % of its value). */
+export function paddedRange(min: number | null, max: number | null): [number, number] {
+  if (min === null || max === null) return [0, 1];
+  const pad = max > min ? (max - min) * 0.05 : Math.abs(max) * 0.01 || 1;
+  return [min - pad, max + pad];
+}
+
 function axisValue(unit: string) {
   return (_u: uPlot, splits: number[]) => splits.map((v) => (unit === 'USD' ? formatValue(v, 'fiatCompact', formatOptions()) : unit === 'H/s' ? formatValue(v, 'hashrate', formatOptions()) : formatValue(v, 'dec', formatOptions())));
 }
@@ -69,12 +85,20 @@ class Chart {
     const grid = cssVar('--grid');
     const text = cssVar('--muted');
     const axis = { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } };
+    const o = formatOptions();
+    const spanSec = (d.t.at(-1) ?? 0) - (d.t[0] ?? 0);
     this.plot = new uPlot(
       {
         ...this.size(),
-        legend: { show: false },
-        cursor: { drag: { x: false, y: false } },
-        series: [{}, { label: d.title, stroke, width: 2, fill: `${stroke}22` }],
+        // The legend is the readout: time and value under the cursor (hover, or touch and drag).
+        legend: { show: true, live: true },
+        cursor: { drag: { x: false, y: false }, points: { size: 8 } },
+        // The y axis spans the data (with a margin), not zero to the top: a price line is not flat.
+        scales: { y: { range: (_u, min, max) => paddedRange(min, max) } },
+        series: [
+          { label: 'Time', value: (_u, t) => (t === null ? '—' : formatValue(t, spanSec > 2 * 86_400 ? 'date' : 'datetime', o)) },
+          { label: d.title, stroke, width: 2, fill: `${stroke}22`, value: (_u, v) => (v === null ? '—' : formatUnit(v, d.unit)) },
+        ],
         axes: [axis, { ...axis, size: 86, values: axisValue(d.unit) }],
       },
       [d.t, d.v],

@@ -1,8 +1,9 @@
 // Widgets that are lists or drawings rather than single values: the fee histogram, projected
 // blocks, your nodes' states and the recent-blocks table. Each is rebuilt with DOM calls (no HTML
 // strings) only when its event arrives.
-import { histogramBars } from '../src/domain/charts.ts';
+import { bucketize, histogramModel } from '../src/domain/fee-tiers.ts';
 import { formatValue } from '../src/domain/format.ts';
+import { barTitle, HISTOGRAM_BOX } from '../src/server/views/histogram.ts';
 import { formatOptions } from './bind.ts';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -14,35 +15,100 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, classN
   return e;
 }
 
-interface Mempool {
-  histogram?: { feeRate: number; vsize: number }[];
-  projectedBlocks?: { index: number; txCount: number; medianFeeRate: number; minFeeRate: number; maxFeeRate: number }[];
+interface Projected {
+  txCount: number;
+  vsize: number;
+  totalFeeSats: number;
+  medianFeeRate: number;
+  minFeeRate?: number;
+  maxFeeRate?: number;
+  feeRange?: number[];
 }
 
-export function updateMempool(data: Mempool): void {
-  const svg = document.querySelector<SVGSVGElement>('[data-histogram]');
-  if (svg && data.histogram) {
-    const rects = histogramBars(data.histogram, 600, 120).map((b) => {
+interface Mempool {
+  histogram?: { feeRate: number; vsize: number }[];
+  projectedBlocks?: Projected[];
+}
+
+/** Redraws the histogram figure (bars, y axis, x labels) from the same model the server drew. */
+function drawHistogram(fig: HTMLElement, buckets: { feeRate: number; vsize: number }[]): void {
+  const o = formatOptions();
+  const m = histogramModel(buckets, HISTOGRAM_BOX.width, HISTOGRAM_BOX.height);
+  fig.dataset.empty = m.bars.length === 0 ? '1' : '';
+  const svg = fig.querySelector('svg');
+  if (svg) {
+    const grid = svg.querySelector('line');
+    const rects = m.bars.map((b) => {
       const r = document.createElementNS(SVG_NS, 'rect');
       for (const [k, v] of Object.entries({ x: b.x, y: b.y, width: b.w, height: b.h })) r.setAttribute(k, String(v));
+      r.setAttribute('class', `band-${b.band}`);
       const title = document.createElementNS(SVG_NS, 'title');
-      title.textContent = b.label;
+      title.textContent = barTitle(b, o);
       r.append(title);
       return r;
     });
-    svg.replaceChildren(...rects);
+    svg.replaceChildren(...(grid ? [grid] : []), ...rects);
+    svg.setAttribute('aria-label', `Mempool vsize per fee band, ${formatValue(m.totalVsize, 'vbytes', o)} in all`);
   }
+  const y = fig.querySelectorAll('.histo-y span');
+  if (y[0]) y[0].textContent = formatValue(m.yMax, 'vbytes', o);
+  if (y[1]) y[1].textContent = formatValue(m.yMax / 4, 'vbytes', o);
+  fig.querySelector('.histo-x')?.replaceChildren(...m.bars.map((b) => el('span', String(b.feeRate))));
+}
+
+function drawProjected(list: Element, blocks: Projected[]): void {
+  const o = formatOptions();
+  list.replaceChildren(
+    ...blocks.slice(0, 6).map((b, i) => {
+      const min = b.minFeeRate ?? b.feeRange?.[0] ?? b.medianFeeRate;
+      const max = b.maxFeeRate ?? b.feeRange?.at(-1) ?? b.medianFeeRate;
+      const li = el('li');
+      const bar = el('progress');
+      bar.max = 1_000_000;
+      bar.value = Math.min(1_000_000, b.vsize);
+      bar.setAttribute('aria-label', 'fullness');
+      li.append(
+        el('span', i === 0 ? 'next block' : `+${i + 1}`, 'pb-n'),
+        el('strong', `~${formatValue(b.medianFeeRate, 'satvb', o)}`),
+        el('span', `${formatValue(min, 'satvb', o)} – ${formatValue(max, 'satvb', o)}`, 'pb-span'),
+        bar,
+        el('small', `${formatValue(b.txCount, 'int', o)} tx · ${formatValue(b.totalFeeSats, 'btc', o)}`),
+      );
+      return li;
+    }),
+  );
+}
+
+/** A `mempool` event (your node) or a `public-mempool` one (its mempool and projected pieces). */
+export function updateMempool(type: 'mempool' | 'public-mempool', data: unknown): void {
+  const fig = document.querySelector<HTMLElement>(`[data-histogram="${type}"]`);
+  if (!fig) return;
+  const d = data as Mempool & { mempool?: { histogram?: { feeRate: number; vsize: number }[] }; projected?: Projected[] };
+  const histogram = type === 'mempool' ? d.histogram : d.mempool?.histogram ? bucketize(d.mempool.histogram) : undefined;
+  if (histogram) drawHistogram(fig, histogram);
+  const projected = type === 'mempool' ? d.projectedBlocks : d.projected;
   const list = document.querySelector('[data-projected]');
-  if (list && data.projectedBlocks) {
-    const o = formatOptions();
-    list.replaceChildren(
-      ...data.projectedBlocks.slice(0, 6).map((b) => {
-        const li = el('li');
-        li.append(el('strong', `+${b.index + 1}`), ` ${formatValue(b.medianFeeRate, 'satvb', o)} `, el('small', `${formatValue(b.minFeeRate, 'satvb', o)}–${formatValue(b.maxFeeRate, 'satvb', o)} · ${formatValue(b.txCount, 'int', o)} tx`));
-        return li;
-      }),
-    );
-  }
+  if (list && projected) drawProjected(list, projected);
+}
+
+/** Fiat costs on the fee tiles follow their rate and the price. */
+export function updateFeeCosts(): void {
+  const price = Number(document.querySelector<HTMLElement>('[data-k="price.usd"]')?.dataset.v);
+  if (!(price > 0)) return;
+  const o = formatOptions();
+  document.querySelectorAll<HTMLElement>('.fee-tile').forEach((tile) => {
+    const rate = Number(tile.querySelector<HTMLElement>('.rate .v')?.dataset.v);
+    tile.querySelectorAll<HTMLElement>('[data-cost-vb]').forEach((c) => {
+      const vb = Number(c.dataset.costVb);
+      const first = c.firstChild;
+      if (!(rate > 0) || !(vb > 0) || !first) return;
+      const usd = (Math.ceil(rate * vb) / 1e8) * price;
+      if (first instanceof HTMLElement && first.classList.contains('v')) {
+        first.dataset.v = String(usd);
+        first.textContent = formatValue(usd, 'fiat', o);
+      }
+    });
+  });
 }
 
 interface NodeState {

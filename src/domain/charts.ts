@@ -43,22 +43,3 @@ export function downsample(t: readonly number[], v: readonly number[], threshold
   outV.push(v[n - 1] as number);
   return { t: outT, v: outV };
 }
-
-export interface Bar {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-  label: string;
-}
-
-/** Bars of a fee histogram in a width×height box, one per bucket, heights by vsize. */
-export function histogramBars(buckets: readonly { feeRate: number; vsize: number }[], width: number, height: number): Bar[] {
-  const shown = buckets.filter((b) => b.vsize > 0);
-  const max = Math.max(1, ...shown.map((b) => b.vsize));
-  const w = shown.length === 0 ? 0 : width / shown.length;
-  return shown.map((b, i) => {
-    const h = Math.max(1, Math.round((b.vsize / max) * height));
-    return { x: Math.round(i * w * 10) / 10, y: height - h, w: Math.max(1, Math.round((w - 1) * 10) / 10), h, label: `≥ ${b.feeRate} sat/vB: ${Math.round(b.vsize).toLocaleString('en-US')} vB` };
-  });
-}

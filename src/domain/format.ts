@@ -15,6 +15,7 @@ export type FormatKind =
   | 'bytes'
   | 'vbytes'
   | 'satvb'
+  | 'wu'
   | 'difficulty'
   | 'duration'
   | 'ago'
@@ -32,6 +33,23 @@ export interface FormatOptions {
 }
 
 export const DEFAULT_FORMAT: Omit<FormatOptions, 'nowMs'> = { locale: 'en-US', currency: 'USD', usdRate: 1 };
+
+/**
+ * A `nowMs` that defers the clock: "ago" and "until" texts become slots (\u0001 kind value \u0002)
+ * that fillClockSlots() fills when the reply is served. A page is then built once per change of
+ * its data, not once per second, and its ages are still right to the second.
+ */
+export const DEFER_CLOCK = -1;
+// A per-process nonce in each slot, so text from upstream data can never pose as one.
+const NONCE = Math.random().toString(36).slice(2, 10);
+const SLOT = new RegExp(`\u0001${NONCE}([au])(-?[\\d.e+]+)\u0002`, 'g');
+
+/** Fills the clock slots of a built text with ages against `nowMs` (ages do not depend on the locale). */
+export function fillClockSlots(text: string, nowMs: number): string {
+  return text.replace(SLOT, (_m, kind: string, value: string) => formatValue(Number(value), kind === 'a' ? 'ago' : 'until', { ...DEFAULT_FORMAT, nowMs }));
+}
+
+export const hasClockSlots = (text: string) => text.includes(`\u0001${NONCE}`);
 
 const SI = ['', 'k', 'M', 'G', 'T', 'P', 'E', 'Z'];
 
@@ -70,6 +88,15 @@ function num(value: number, locale: string, maxDigits: number, minDigits = 0): s
   return numberFormat(locale, { maximumFractionDigits: maxDigits, minimumFractionDigits: Math.min(minDigits, maxDigits) }).format(value);
 }
 
+/**
+ * BTC with the precision its size calls for: every satoshi below 1 BTC (a fee, a reward), four
+ * decimals up to 1,000 BTC, two beyond (a capacity, the supply), whole coins past a million.
+ */
+function btcAmount(btc: number, locale: string): string {
+  const a = Math.abs(btc);
+  return num(btc, locale, a < 1 ? 8 : a < 1000 ? 4 : a < 1_000_000 ? 2 : 0);
+}
+
 /** "3 d 4 h", "12 min", "45 s": two units at most. */
 export function formatDuration(totalSec: number): string {
   const s = Math.max(0, Math.round(totalSec));
@@ -103,7 +130,7 @@ export function formatValue(value: unknown, kind: FormatKind, o: FormatOptions):
     case 'fiatCompact':
       return numberFormat(o.locale, { style: 'currency', currency: o.currency, notation: 'compact', maximumFractionDigits: 2 }).format(value * o.usdRate);
     case 'btc':
-      return `${num(value / 1e8, o.locale, 8)} BTC`;
+      return `${btcAmount(value / 1e8, o.locale)} BTC`;
     case 'sats':
       return `${num(Math.round(value), o.locale, 0)} sat`;
     case 'pct':
@@ -118,13 +145,20 @@ export function formatValue(value: unknown, kind: FormatKind, o: FormatOptions):
       return `${scaled(value, 1000, SI, o.locale)}vB`;
     case 'satvb':
       return `${num(value, o.locale, value < 10 ? 2 : 1)} sat/vB`;
+    case 'wu':
+      return `${scaled(value, 1000, SI, o.locale)}WU`;
     case 'difficulty':
+      // Regtest and testnet difficulties are tiny (4.66e-10): three significant digits, never "0".
+      if (value !== 0 && Math.abs(value) < 0.01) return value.toExponential(2);
+      if (Math.abs(value) < 1000) return numberFormat(o.locale, { maximumSignificantDigits: 3 }).format(value);
       return scaled(value, 1000, ['', 'k', 'M', 'G', 'T', 'P', 'E'], o.locale).trim();
     case 'duration':
       return formatDuration(value);
     case 'ago':
+      if (o.nowMs === DEFER_CLOCK) return `\u0001${NONCE}a${value}\u0002`;
       return `${formatDuration(o.nowMs / 1000 - value)} ago`;
     case 'until':
+      if (o.nowMs === DEFER_CLOCK) return `\u0001${NONCE}u${value}\u0002`;
       return value * 1000 <= o.nowMs ? 'now' : `in ${formatDuration(value - o.nowMs / 1000)}`;
     case 'date':
       return dateFormat(o.locale, { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' }).format(new Date(value * 1000));

@@ -6,8 +6,12 @@
 // rebuild happens only when an input moved.
 //
 // Ages: a view that read the clock is rebuilt when the clock enters a new half second, so an age in
-// a reply (rounded to the second) is never more than 1 s off the true age when it is served.
+// a reply (rounded to the second) is never more than 1 s off the true age when it is served. Pages
+// defer the clock instead: their ages are slots (format.ts, DEFER_CLOCK) filled in each half second
+// from the built text, which costs microseconds rather than a render; and what flips at a moment
+// (a card turning stale) is asked with r.after(ms), which rebuilds the view when that moment comes.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { fillClockSlots, hasClockSlots } from '../domain/format.ts';
 import { describeError, SatscopeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { HTML_TYPE, PreparedResponse } from '../server/responses.ts';
@@ -38,6 +42,8 @@ export interface Reader {
   get<T>(key: JsonKey<T>): T | undefined;
   /** The time to show ages against; reading it makes the view follow the clock. */
   now(): number;
+  /** Whether the clock is past `ms`; the view is rebuilt when it gets there (a value turning stale). */
+  after(ms: number): boolean;
   /** Records a dependency on something outside the store. */
   track(source: Versioned): void;
   /** Loaded data, or undefined while its first load runs (the reply then waits for it). */
@@ -61,6 +67,10 @@ interface Entry {
   gen: number;
   /** The clock step it was built in, or -1 when it did not read the clock. */
   step: number;
+  /** Rebuilt once the clock reaches this (r.after). */
+  deadline: number;
+  /** A reply with clock slots: the built text, its options, and the step its slots were filled in. */
+  clocked: { text: string; built: Built; step: number } | undefined;
   builds: number;
   /** When it was last served (a counter): eviction drops the least recently used. */
   used: number;
@@ -169,7 +179,7 @@ export class Views {
     if (e !== undefined && this.current(e)) {
       this.stats.hits++;
       e.used = ++this.uses;
-      return e.response.send(req, res);
+      return this.filled(e).send(req, res);
     }
     const out = this.rebuild(name, build, e);
     return out instanceof PreparedResponse ? out.send(req, res) : out.then((p) => p.send(req, res));
@@ -181,13 +191,26 @@ export class Views {
     if (e === undefined || !this.current(e)) return undefined;
     this.stats.hits++;
     e.used = ++this.uses;
-    return e.response.send(req, res);
+    return this.filled(e).send(req, res);
+  }
+
+  /** The entry's reply, its clock slots filled for this half second (again only when the step moved). */
+  private filled(e: Entry): PreparedResponse {
+    const c = e.clocked;
+    if (c === undefined) return e.response;
+    const nowMs = this.clock();
+    const step = Math.floor(nowMs / CLOCK_STEP_MS);
+    if (c.step !== step) {
+      c.step = step;
+      e.response = prepare(c.built, fillClockSlots(c.text, nowMs));
+    }
+    return e.response;
   }
 
   /** The prepared reply of a view (built if needed), for tests and the warm start. */
   prepared(name: string, build: (r: Reader) => Built): PreparedResponse | Promise<PreparedResponse> {
     const e = this.entries.get(name);
-    return e !== undefined && this.current(e) ? e.response : this.rebuild(name, build, e);
+    return e !== undefined && this.current(e) ? this.filled(e) : this.rebuild(name, build, e);
   }
 
   /** How many times the view was built (tests: a view is rebuilt when its inputs change, and only then). */
@@ -201,6 +224,7 @@ export class Views {
 
   private current(e: Entry): boolean {
     if (e.step !== -1 && e.step !== Math.floor(this.clock() / CLOCK_STEP_MS)) return false;
+    if (e.deadline !== Infinity && this.clock() >= e.deadline) return false;
     const gen = this.generation.value;
     if (e.gen === gen) return true;
     for (const d of e.deps) {
@@ -216,6 +240,7 @@ export class Views {
       const deps: Dep[] = [];
       const waiting: Promise<void>[] = [];
       let readClock = false;
+      let deadline = Infinity;
       const gen = this.generation.value;
       const nowMs = this.clock();
       const reader: Reader = {
@@ -227,6 +252,11 @@ export class Views {
         now: () => {
           readClock = true;
           return nowMs;
+        },
+        after: (ms) => {
+          if (nowMs >= ms) return true;
+          deadline = Math.min(deadline, ms);
+          return false;
         },
         track: (source) => {
           deps.push({ kind: 'source', source, version: source.version });
@@ -250,7 +280,9 @@ export class Views {
       }
       // Data being loaded for this reply: wait for it, then build again with it (a few rounds at most).
       if (waiting.length > 0 && round < 3) return Promise.all(waiting).then(() => attempt(round + 1));
-      const response = prepare(built);
+      // Clock slots (deferred ages) are filled now and again each half second when served.
+      const text = 'html' in built && hasClockSlots(built.html) ? built.html : undefined;
+      const response = text === undefined ? prepare(built) : prepare(built, fillClockSlots(text, nowMs));
       this.stats.builds++;
       const builds = (previous?.builds ?? 0) + 1;
       const old = this.entries.get(name);
@@ -260,7 +292,8 @@ export class Views {
       }
       // A reply too large to keep is served once; the next request builds it again.
       if (response.bytes <= MAX_KEPT_BYTES) {
-        this.entries.set(name, { response, deps, gen, step: readClock ? Math.floor(nowMs / CLOCK_STEP_MS) : -1, builds, used: ++this.uses, bytes: response.bytes });
+        const clocked = text === undefined ? undefined : { text, built, step: Math.floor(nowMs / CLOCK_STEP_MS) };
+        this.entries.set(name, { response, deps, gen, step: readClock ? Math.floor(nowMs / CLOCK_STEP_MS) : -1, deadline, clocked, builds, used: ++this.uses, bytes: response.bytes });
         this.bytes += response.bytes;
         if (this.entries.size > MAX_ENTRIES || this.bytes > MAX_BYTES) this.evictViews();
       }
@@ -359,8 +392,9 @@ export class Views {
   }
 }
 
-function prepare(built: Built): PreparedResponse {
+/** The reply of a build; `html` replaces the built page's text (its clock slots filled). */
+function prepare(built: Built, html?: string): PreparedResponse {
   if ('json' in built) return PreparedResponse.json(built.json, { status: built.status, headers: built.headers });
   if ('text' in built) return new PreparedResponse(Buffer.from(built.text), built.contentType, built.cacheControl ?? 'no-cache', { status: built.status, headers: built.headers });
-  return new PreparedResponse(Buffer.from(built.html), HTML_TYPE, built.cacheControl ?? 'no-cache', { status: built.status, headers: built.headers, vary: built.vary });
+  return new PreparedResponse(Buffer.from(html ?? built.html), HTML_TYPE, built.cacheControl ?? 'no-cache', { status: built.status, headers: built.headers, vary: built.vary });
 }

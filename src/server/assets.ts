@@ -81,14 +81,24 @@ export async function buildAssets(): Promise<Assets> {
   }
 }
 
+let built: Assets | undefined;
+
+/** The assets once a build has finished (error pages link the stylesheet without waiting for one). */
+export function builtAssets(): Assets | undefined {
+  return built;
+}
+
 /** Builds once; a failed build is retried on the next request. */
 export function lazyAssets(): () => Promise<Assets> {
   let pending: Promise<Assets> | undefined;
   return () => {
-    pending ??= buildAssets().catch((err: unknown) => {
-      pending = undefined;
-      throw err;
-    });
+    pending ??= buildAssets().then(
+      (a) => (built = a),
+      (err: unknown) => {
+        pending = undefined;
+        throw err;
+      },
+    );
     return pending;
   };
 }

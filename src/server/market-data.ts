@@ -3,12 +3,12 @@ import { commodityRow } from '../domain/market-caps.ts';
 import { computeKpis, type KpiInputs } from '../domain/market.ts';
 import type { Reader } from '../read-model/views.ts';
 import type { AppContext } from './app.ts';
-import { readPieces, type PieceReply } from './routes/public-data.ts';
+import { readPieces, type PieceOptions, type PieceReply } from './routes/public-data.ts';
 
 type Coin = KpiInputs['coin'] & { priceUsd: number | null };
 
-export function kpis(r: Reader, app: AppContext): PieceReply {
-  const p = readPieces(r, app, ['market.price', 'coingecko.bitcoin', 'coingecko.global', 'coingecko.chart30d', 'coinbase.candles']);
+export function kpis(r: Reader, app: AppContext, o: PieceOptions = {}): PieceReply {
+  const p = readPieces(r, app, ['market.price', 'coingecko.bitcoin', 'coingecko.global', 'coingecko.chart30d', 'coinbase.candles'], o);
   // The last candle is today's, still forming: volatility uses completed days.
   const candles = ((p['coinbase.candles']?.data as { close: number }[] | null) ?? []).slice(0, -1);
   const price = p['market.price'] as PieceReply<{ usd: number }>;
@@ -22,20 +22,21 @@ export function kpis(r: Reader, app: AppContext): PieceReply {
     dominancePct: (p['coingecko.global']?.data as { btcDominancePct: number | null } | null)?.btcDominancePct ?? null,
     chart: (p['coingecko.chart30d']?.data as KpiInputs['chart'] | null) ?? [],
     dailyClosesUsd: candles.map((c) => c.close),
-    nowSec: Math.floor(r.now() / 1000),
+    // Pages count days from the data's own time, so they need not follow the clock.
+    nowSec: Math.floor((o.ages === false ? Date.parse(coin.asOf ?? '') || 0 : r.now()) / 1000),
   });
   // The KPIs are as fresh as their oldest part.
   const parts = [price, coin].filter((x) => x.asOf);
-  const oldest = parts.reduce((a, b) => ((a.ageSec ?? 0) >= (b.ageSec ?? 0) ? a : b), coin);
+  const oldest = parts.reduce((a, b) => (Date.parse(a.asOf ?? '') <= Date.parse(b.asOf ?? '') ? a : b), coin);
   const sources = [...new Set([price.source, coin.source].flatMap((x) => (x ? x.split('+') : [])))];
   return { source: sources.join('+'), asOf: oldest.asOf, ageSec: oldest.ageSec, stale: parts.some((x) => x.stale), data };
 }
 
 
 /** Everything /api/v1/market and the Market page show. */
-export function marketSummary(r: Reader, app: AppContext) {
-    const k = kpis(r, app);
-    const p = readPieces(r, app, ['market.price', 'coingecko.markets', 'coingecko.global', 'coingecko.treasuries', 'coingecko.bitcoin', 'companies.caps']);
+export function marketSummary(r: Reader, app: AppContext, o: PieceOptions = {}) {
+    const k = kpis(r, app, o);
+    const p = readPieces(r, app, ['market.price', 'coingecko.markets', 'coingecko.global', 'coingecko.treasuries', 'coingecko.bitcoin', 'companies.caps'], o);
     const companies = (p['companies.caps']?.data as { name: string; ticker: string; marketCapUsd: number; asOf: string; source: string }[] | null) ?? null;
     const coin = p['coingecko.bitcoin'] as PieceReply<{ priceUsd: number | null; marketCapUsd: number | null; priceXau: number | null; priceXag: number | null }>;
     const stocks = app.config.commodityStocks;

@@ -92,7 +92,7 @@ describe('the dashboard in Chromium', { skip: CHROMIUM ? false : 'chromium not i
   test('every page shows real values, with no console errors, CSP violations, axe findings or sideways scrolling', async () => {
     const height = node.height();
     const pages: [string, string, RegExp][] = [
-      ['overview', '/', new RegExp(`\\$60,823[\\s\\S]*${height.toLocaleString('en-US')}`)],
+      ['overview', '/', new RegExp(`(?=[\\s\\S]*\\$60,823)(?=[\\s\\S]*${height.toLocaleString('en-US')})`)],
       ['market', '/market', /Ethereum[\s\S]*Tether/],
       ['blocks', '/blocks', new RegExp(`${(height - 1).toLocaleString('en-US')}`)],
       ['block', `/blocks/${height}`, new RegExp(`Block ${height}`)],
@@ -112,6 +112,10 @@ describe('the dashboard in Chromium', { skip: CHROMIUM ? false : 'chromium not i
       if (name === 'market') await page.waitForSelector('#chart-btc .uplot canvas', { timeout: 10_000 });
       if (name === 'overview') await page.waitForSelector('#chart-price canvas, #chart-price .chart-status:not(:empty)', { timeout: 10_000 });
       await page.screenshot({ path: join(SHOTS, `${name}-1280.png`), fullPage: true });
+      await page.setViewportSize({ width: 375, height: 667 });
+      await page.waitForTimeout(150);
+      await page.screenshot({ path: join(SHOTS, `${name}-375-first-screen.png`) });
+      await page.setViewportSize({ width: 1280, height: 900 });
       await checkAccessibility(page, name);
       for (const width of [375, 320]) {
         await page.setViewportSize({ width, height: 800 });
@@ -139,6 +143,131 @@ describe('the dashboard in Chromium', { skip: CHROMIUM ? false : 'chromium not i
     await checkAccessibility(page, 'retro overview');
     assert.deepEqual(problems.console, []);
     await ctx.close();
+  });
+
+  test('design: the monitor covers nothing, wide tables say they scroll, charts read out, the histogram has axes, error pages are styled', async () => {
+    for (const theme of ['dark', 'retro'] as const) {
+      const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      try {
+        const { page, problems } = await openPage(ctx, `/settings?theme=${theme}`);
+        for (const path of ['/', '/market', '/blocks', '/nodes', '/status', '/settings']) {
+          await page.goto(rt.base + path, { waitUntil: 'load' });
+          for (const width of [1280, 375, 320]) {
+            await page.setViewportSize({ width, height: 800 });
+            await page.waitForTimeout(120);
+            // The monitor sits in the header: no element of the page's content overlaps it, at any scroll position.
+            const overlaps = await page.evaluate(() => {
+              const m = document.querySelector('.monitor')?.getBoundingClientRect();
+              if (!m || m.width === 0) return ['no monitor'];
+              const hit: string[] = [];
+              document.querySelectorAll('main *, footer *').forEach((el) => {
+                const r = el.getBoundingClientRect();
+                if (r.width > 0 && r.height > 0 && r.left < m.right && r.right > m.left && r.top < m.bottom && r.bottom > m.top) hit.push(`${el.tagName.toLowerCase()}.${el.className}`);
+              });
+              return hit.slice(0, 5);
+            });
+            assert.deepEqual(overlaps, [], `${theme} ${path} at ${width}px: content under the monitor`);
+            // A table wider than its box shows the scroll hint (until scrolled to its end).
+            const cut = await page.evaluate(() =>
+              Array.from(document.querySelectorAll<HTMLElement>('.table-wrap'))
+                .filter((w) => w.scrollWidth - w.clientWidth > 1 && w.scrollLeft === 0)
+                .filter((w) => {
+                  const hint = w.previousElementSibling as HTMLElement | null;
+                  return !hint?.classList.contains('scroll-hint') || hint.hidden || hint.getBoundingClientRect().height === 0;
+                })
+                .map((w) => w.getAttribute('aria-label')),
+            );
+            assert.deepEqual(cut, [], `${theme} ${path} at ${width}px: a table is cut with no scroll hint`);
+          }
+        }
+        // The monitor folds to its dot and stays folded on the next page.
+        await page.setViewportSize({ width: 1280, height: 800 });
+        await page.locator('.mon-toggle').click();
+        assert.equal(await page.locator('#mon-items').isVisible(), false);
+        await page.goto(`${rt.base}/`);
+        assert.equal(await page.locator('.mon-toggle').getAttribute('aria-expanded'), 'false');
+        await page.locator('.mon-toggle').click();
+        assert.equal(await page.locator('#mon-items').isVisible(), true);
+        await waitFor('server load in the monitor', async () => (/ms · [\d.]+ MB/.test((await page.locator('#mon-load').textContent()) ?? '') ? true : undefined), 10_000, 100);
+        // The fee histogram has its axes: a vsize scale, the fee rate of every bar, a legend.
+        const histo = page.locator('#mempool .histo');
+        assert.match((await histo.locator('.histo-y').innerText()).replace(/\s+/g, ' '), /[\d.]+ [kM]?vB [\d.]+ [kM]?vB 0/);
+        const bars = await histo.locator('svg rect').count();
+        assert.ok(bars > 0, 'the regtest mempool has bars');
+        assert.equal(await histo.locator('.histo-x span').count(), bars, 'a fee-rate label under each bar');
+        assert.match(await histo.locator('.legend').innerText(), /next block[\s\S]*blocks 2–3[\s\S]*later/);
+        assert.match(await histo.locator('.histo-unit').innerText(), /sat\/vB/);
+        // Fee tiles with the cost of a payment in fiat (regtest has no smart estimates: those tiles say so).
+        const fees = (await page.locator('#fees').innerText()).replace(/\s+/g, ' ');
+        assert.match(fees, /No priority [\d.]+ sat\/vB (\$[\d.,]+|[\d.,]+\s€) 140 vB/i);
+        assert.match(fees, /High priority no estimate yet/i);
+        // A chart reads out time and value under the cursor.
+        await page.goto(`${rt.base}/market`);
+        const plot = page.locator('#chart-btc .uplot .u-over');
+        await plot.waitFor({ timeout: 10_000 });
+        await plot.scrollIntoViewIfNeeded();
+        const box = await plot.boundingBox();
+        assert.ok(box);
+        await plot.hover({ position: { x: box.width * 0.6, y: box.height / 2 } });
+        await page.mouse.move(box.x + box.width * 0.6 + 3, box.y + box.height / 2);
+        await waitFor('readout', async () => {
+          const values = await page.locator('#chart-btc .u-legend .u-value').allInnerTexts();
+          return values.length === 2 && values.every((v) => v !== '' && v !== '—' && v !== '--') ? values : undefined;
+        }, 5_000, 100);
+        const [when, value] = await page.locator('#chart-btc .u-legend .u-value').allInnerTexts();
+        assert.match(when ?? '', /\d{4}|\d{1,2}:\d\d/, 'the time under the cursor');
+        assert.match(value ?? '', /\$|€/, 'the price under the cursor');
+        // Error pages wear the dashboard's stylesheet.
+        const missing = await page.goto(`${rt.base}/no/such/page`);
+        assert.equal(missing?.status(), 404);
+        assert.equal(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(15, 17, 21)');
+        assert.equal(await page.locator('.error-code').innerText(), '404');
+        await page.screenshot({ path: join(SHOTS, `error-404-${theme}-1280.png`) });
+        // The search box goes to a block.
+        await page.goto(`${rt.base}/`);
+        await page.locator('#search-q').fill(String(node.height()));
+        await page.locator('#search-q').press('Enter');
+        await page.waitForURL(new RegExp(`/blocks/${node.height()}$`));
+        assert.match(await page.locator('h1').innerText(), new RegExp(`Block ${node.height()}`));
+        assert.deepEqual(problems.csp, [], `${theme}: CSP violations`);
+      } finally {
+        await ctx.close();
+      }
+    }
+  });
+
+  test('without a node, the Overview leads with the public tip, fees, mempool and next block in the first screen', async () => {
+    const pub = await testRuntime({ ...fx.env, SOURCES_DISABLED: '' }, { jobs: 'production' });
+    const ctx = await browser.newContext({ viewport: { width: 375, height: 667 } });
+    try {
+      await waitFor('public tip, fees, mempool and projection', async () => {
+        const h = await (await fetch(`${pub.base}/`)).text();
+        return ['public-mempool.tip', 'public-mempool.fees.fastestSatVb', 'public-mempool.mempool.txCount'].every((k) => new RegExp(`data-k="${k.replace(/\./g, '\\.')}" data-f="\\w+" data-v="\\d`).test(h)) && h.includes('<ol class="projected"') ? true : undefined;
+      }, 30_000, 250);
+      const page = await ctx.newPage();
+      for (const [width, height] of [[375, 667], [320, 568], [1280, 800]] as const) {
+        await page.setViewportSize({ width, height });
+        await page.goto(`${pub.base}/`, { waitUntil: 'load' });
+        const pulse = page.locator('.pulse');
+        const box = await pulse.boundingBox();
+        assert.ok(box && box.y + box.height <= height, `the pulse is in the first screen at ${width}×${height} (bottom ${box ? box.y + box.height : '?'})`);
+        const text = (await pulse.innerText()).replace(/\s+/g, ' ');
+        assert.match(text, /Block height \d{3},\d{3}/i, 'the public tip');
+        assert.match(text, /Fees \(high priority\) [\d.]+ sat\/vB no priority [\d.]+ sat\/vB/i, 'the public fees');
+        assert.match(text, /Mempool [\d,]+ tx/i, 'the public mempool');
+        assert.match(text, /Next block ~[\d.]+ sat\/vB/i, 'the next projected block');
+        assert.doesNotMatch(await page.locator('main').innerText(), /No Bitcoin node configured/);
+        await page.screenshot({ path: join(SHOTS, `overview-no-node-${width}-first-screen.png`) });
+        if (width !== 1280) await page.screenshot({ path: join(SHOTS, `overview-no-node-${width}.png`), fullPage: true });
+      }
+      // The setup card can be dismissed for good.
+      await page.locator('#setup [data-dismiss]').click();
+      await page.reload();
+      assert.equal(await page.locator('#setup').isVisible(), false);
+    } finally {
+      await ctx.close();
+      await pub.close();
+    }
   });
 
   test('the top coins search, sort and keep a watchlist; charts export CSV and PNG', async () => {
@@ -176,7 +305,7 @@ describe('the dashboard in Chromium', { skip: CHROMIUM ? false : 'chromium not i
     const ctx = await browser.newContext();
     const { page } = await openPage(ctx, '/');
     await waitFor('live', async () => ((await monitorState(page)) === 'live' ? true : undefined), 10_000);
-    const tip = page.locator('[data-k="chain.height"]');
+    const tip = page.locator('#tip [data-k="chain.height"]');
     const before = Number(await tip.getAttribute('data-v'));
     await page.evaluate(() => ((window as unknown as { __marker: number }).__marker = 42));
     const [hash] = await node.mine(1);
@@ -196,7 +325,7 @@ describe('the dashboard in Chromium', { skip: CHROMIUM ? false : 'chromium not i
       await ctx.route('**/api/stream**', (route) => route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":{"code":"SSE_CAPACITY","message":"poll instead"}}' }));
       const { page, problems } = await openPage(ctx, '/');
       await waitFor('polling', async () => ((await monitorState(page)) === 'polling' ? true : undefined), 15_000, 100);
-      const tip = page.locator('[data-k="chain.height"]');
+      const tip = page.locator('#tip [data-k="chain.height"]');
       const before = Number(await tip.getAttribute('data-v'));
       await node.mine(1);
       // The chain job runs every 10 s and the page polls every 10 s.
@@ -223,7 +352,7 @@ describe('the dashboard in Chromium', { skip: CHROMIUM ? false : 'chromium not i
       const { page: hidden } = await openPage(hiddenCtx, '/');
       const { page: watcher } = await openPage(watcherCtx, '/');
       for (const p of [hidden, watcher]) await waitFor('live', async () => ((await monitorState(p)) === 'live' ? true : undefined), 10_000);
-      const tipOf = async (p: Page) => Number(await p.locator('[data-k="chain.height"]').getAttribute('data-v'));
+      const tipOf = async (p: Page) => Number(await p.locator('#tip [data-k="chain.height"]').getAttribute('data-v'));
       const before = await tipOf(hidden);
       // A string, not a function: the test's compiled helpers do not exist in the page.
       const setHidden = (v: boolean) =>
@@ -259,7 +388,7 @@ describe('the dashboard in Chromium', { skip: CHROMIUM ? false : 'chromium not i
     await a.page.waitForTimeout(1000);
     assert.equal(await clients(), 1);
     // Both tabs get the next block: the one without a connection through the other.
-    const tips = [a.page, b.page].map((p) => p.locator('[data-k="chain.height"]'));
+    const tips = [a.page, b.page].map((p) => p.locator('#tip [data-k="chain.height"]'));
     const before = Number(await tips[0]?.getAttribute('data-v'));
     await node.mine(1);
     for (const tip of tips) await waitFor('tip in both tabs', async () => (Number(await tip.getAttribute('data-v')) === before + 1 ? true : undefined), 5_000, 50);

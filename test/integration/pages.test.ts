@@ -30,7 +30,15 @@ test('the Overview paints the fixture price and the public network at first pain
   assert.equal(status, 200);
   assert.match(headers.get('content-security-policy') ?? '', /script-src 'self'/);
   assert.match(html, /data-k="price\.usd" data-f="fiat" data-v="60823">\$60,823</);
-  assert.match(html, /No Bitcoin node configured/);
+  // Without a node the Overview leads with mempool.space's tip, fees and mempool, and one setup card says how to add a node.
+  assert.doesNotMatch(html, /No Bitcoin node configured/);
+  assert.match(html, /<section class="pulse" aria-label="Bitcoin right now \(mempool\.space\)">/);
+  assert.match(html, /data-k="public-mempool\.tip" data-f="int" data-v="\d+">[\d,]+</);
+  assert.match(html, /data-k="public-mempool\.fees\.fastestSatVb" data-f="satvb" data-v="[\d.]+">/);
+  assert.match(html, /data-k="public-mempool\.mempool\.txCount"/);
+  assert.match(html, /<section class="card wide setup" id="setup"[^>]*><h2 id="setup-h">Add your own node<\/h2>/);
+  assert.ok(html.indexOf('class="pulse"') < html.indexOf('id="price"'), 'the pulse comes before the price card');
+  assert.ok(!html.includes('\u0001'), 'every deferred age is filled in');
   assert.doesNotMatch(html, /DEMO/);
   // Only external scripts and the JSON data block.
   const scripts = html.match(/<script[^>]*>/g) ?? [];
@@ -87,7 +95,15 @@ test('chart data is columnar and downsampled; CSV export has every point; bad pa
 test('an unknown page gets the HTML error page; the API keeps its JSON envelope', async () => {
   const p = await page('/no/such/page');
   assert.equal(p.status, 404);
-  assert.match(p.html, /<h1>404 · Not found<\/h1>/);
+  assert.match(p.html, /<p class="error-code">404<\/p><h1 id="error-h">Not found<\/h1>/);
+  assert.match(p.html, /There is no page at \/no\/such\/page\./);
+  // Styled like every other page: the dashboard's stylesheet, once it has been built (a page was served above).
+  const style = /<link rel="stylesheet" href="(\/assets\/[^"]+\.css)">/.exec(p.html)?.[1];
+  assert.ok(style, 'the error page links the stylesheet');
+  const css = await fetch(rt.base + style);
+  assert.equal(css.status, 200);
+  assert.match(css.headers.get('content-type') ?? '', /^text\/css/);
+  assert.match(await css.text(), /\.error-card/);
   const api = await fetch(`${rt.base}/api/v1/nope`, { headers: { accept: 'text/html' } });
   assert.equal(((await api.json()) as { error: { code: string } }).error.code, 'NOT_FOUND');
   assert.equal((await page('/blocks/xyz')).status, 400);

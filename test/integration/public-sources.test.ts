@@ -155,9 +155,14 @@ test('switching an upstream off mid-run leaves every endpoint answering, its val
   assert.equal(data(fees).fastestSatVb, 3, 'the last good value');
   assert.equal(fees.reason, 'mempool.space answered with an error (HTTP 503)', 'a sentence for people');
   assert.match(String(fees.detail), /^UPSTREAM_HTTP: mempool: HTTP 503/, 'the technical chain apart');
-  // The page says it once, in words, and keeps the chain out of sight.
+  // Each card that shows mempool.space's figures says it once, in its footer, in words; the chain stays out of sight.
   const page = await (await fetch(`${rt.base}/`)).text();
-  assert.equal(page.split('stale: mempool.space answered with an error (HTTP 503)').length - 1, 1, 'said once on the Overview');
+  const sentence = 'stale: mempool.space answered with an error (HTTP 503)';
+  const cards = page.split('<section class="card').slice(1);
+  const saying = cards.filter((c) => c.includes(sentence));
+  assert.ok(saying.length >= 3, `the fees, mempool and tip cards say so (${saying.length})`);
+  for (const c of saying) assert.equal(c.split(sentence).length - 1, 1, `said once in ${/id="([\w-]+)"/.exec(c)?.[1]}`);
+  for (const id of ['fees', 'mempool', 'tip']) assert.ok(saying.some((c) => c.includes(`id="${id}"`)), `the ${id} card says it is stale`);
   assert.doesNotMatch(page, /UPSTREAM_|&lt;-/);
   assert.equal((n.stats as Json).stale, false, 'other sources are unaffected');
   for (const path of ['/api/v1/market', '/api/bitcoin/kpis', '/api/bitcoin/latest', '/api/cryptos', '/health']) assert.equal((await fetch(rt.base + path)).status, 200, path);

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { DEFAULT_FORMAT, DEFER_CLOCK, formatValue } from '../../src/domain/format.ts';
 import type { ChainSnapshot } from '../../src/domain/snapshots.ts';
 import { isSatscopeError, SatscopeError } from '../../src/errors.ts';
 import { silentLogger } from '../../src/log.ts';
@@ -106,6 +107,38 @@ describe('views over the memory store', () => {
       const { ageSec } = (await serve('age', ageView)) as { ageSec: number };
       assert.ok(Math.abs(ageSec - t / 1000) <= 1, `age ${ageSec} s at ${t / 1000} s`);
     }
+  });
+
+  test('a page with deferred ages is built once per data change; its ages are filled in when served, and r.after() rebuilds it at the moment it named', async () => {
+    const asOfMs = nowMs;
+    const fmt = { ...DEFAULT_FORMAT, nowMs: DEFER_CLOCK };
+    const page = (r: Reader) => {
+      const c = r.get(keys.chain);
+      const stale = c ? r.after(c.asOfMs + 60_000) : false;
+      return { html: `<p>${c?.height ?? '—'} ${c ? formatValue(c.asOfMs / 1000, 'ago', fmt) : ''}${stale ? ' stale' : ''}</p>` };
+    };
+    const get = async () => {
+      const { res, out } = fakeRes();
+      await views.serve(req, res, 'page', page);
+      return out.body;
+    };
+    await store.set(keys.chain, chain(900_010, asOfMs));
+    await tick();
+    await mirror.settled();
+    assert.equal(await get(), '<p>900010 0 s ago</p>');
+    const built = views.builds('page');
+    // Requests at arbitrary moments over 59 s: no rebuild, and the age is within a second of the truth.
+    for (let t = 0; t < 59_000; t += 137) {
+      nowMs = asOfMs + t;
+      const body = await get();
+      const shown = /(\d+) s ago|(\d+) min (?:(\d+) s )?ago/.exec(body);
+      const sec = shown?.[1] !== undefined ? Number(shown[1]) : Number(shown?.[2]) * 60 + Number(shown?.[3] ?? 0);
+      assert.ok(Math.abs(sec - t / 1000) <= 1, `${body} at ${t / 1000} s`);
+    }
+    assert.equal(views.builds('page'), built, 'ages alone never rebuild the page');
+    nowMs = asOfMs + 60_000;
+    assert.equal(await get(), '<p>900010 1 min ago stale</p>', 'rebuilt when the moment it asked about came');
+    assert.equal(views.builds('page'), built + 1);
   });
 
   test('history data reloads when its trigger key moves; the view keeps the last data until then', async () => {

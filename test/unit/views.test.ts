@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { test } from 'node:test';
-import { downsample, histogramBars } from '../../src/domain/charts.ts';
+import { downsample } from '../../src/domain/charts.ts';
+import { bucketize, histogramModel, niceCeil, tiersFromNode, tiersFromPublic, txFeeSats } from '../../src/domain/fee-tiers.ts';
 import { formatDuration, formatValue, valueAt, type FormatOptions } from '../../src/domain/format.ts';
 import { dataAttrs, html, trustedHtml } from '../../src/server/views/html.ts';
 import { formatOptions } from '../../src/server/views/layout.ts';
@@ -25,7 +26,14 @@ test('formatValue() chooses display units and handles missing values', () => {
     [60823, 'fiat', '$60,823'],
     [12.5, 'fiat', '$12.50'],
     [1_218_898_431_266, 'fiatCompact', '$1.22T'],
-    [2_003_932_187_500_000, 'btc', '20,039,321.875 BTC'],
+    [2_003_932_187_500_000, 'btc', '20,039,322 BTC'],
+    [508_312_345_678, 'btc', '5,083.12 BTC'],
+    [312_500_000, 'btc', '3.125 BTC'],
+    [1_234_567, 'btc', '0.01234567 BTC'],
+    [3_993_012, 'wu', '3.99 MWU'],
+    [4.656542373906925e-10, 'difficulty', '4.66e-10'],
+    [0.5, 'difficulty', '0.5'],
+    [1.23456, 'difficulty', '1.23'],
     [-1.24, 'signedPct', '-1.24 %'],
     [3.5, 'signedPct', '+3.5 %'],
     [8.12e20, 'hashrate', '812 EH/s'],
@@ -59,13 +67,60 @@ test('downsample() keeps the first and last points and the peaks, and returns `t
   assert.deepEqual(downsample([1, 2], [3, 4], 500), { t: [1, 2], v: [3, 4] });
 });
 
-test('histogramBars() scales bars to the largest bucket and skips empty ones', () => {
-  const bars = histogramBars([{ feeRate: 1, vsize: 1000 }, { feeRate: 2, vsize: 0 }, { feeRate: 5, vsize: 500 }], 600, 120);
-  assert.equal(bars.length, 2);
-  assert.equal(bars[0]?.h, 120);
-  assert.equal(bars[1]?.h, 60);
-  assert.equal(bars[1]?.y, 60);
-  assert.match(bars[1]?.label ?? '', /≥ 5 sat\/vB: 500 vB/);
+test('histogramModel() keeps the fee axis even, scales to a round top and colours by the block each band fits in', () => {
+  const m = histogramModel(
+    [
+      { feeRate: 1, vsize: 1_500_000 },
+      { feeRate: 2, vsize: 0 },
+      { feeRate: 5, vsize: 1_200_000 },
+      { feeRate: 10, vsize: 600_000 },
+      { feeRate: 20, vsize: 0 },
+    ],
+    600,
+    160,
+  );
+  assert.deepEqual(m.bars.map((b) => b.feeRate), [1, 2, 5, 10], 'from the lowest to the highest band with vsize, the empty one between kept');
+  assert.equal(m.yMax, 2_000_000);
+  assert.equal(m.totalVsize, 3_300_000);
+  // From the top: 10 sat/vB (0.6 MvB) lands in the next block; the middle of 5 sat/vB (1.2 MvB below it) in block 2; 1 sat/vB's middle at 2.55 MvB, block 3.
+  assert.deepEqual(m.bars.map((b) => b.band), ['soon', 'soon', 'soon', 'next']);
+  const deep = histogramModel([{ feeRate: 1, vsize: 500_000 }, { feeRate: 2, vsize: 3_500_000 }], 600, 160);
+  assert.deepEqual(deep.bars.map((b) => b.band), ['later', 'soon'], 'a band whose middle is past three blocks is later');
+  // Square-root scale: 1.5 of 2 MvB is sqrt(0.75) of the height.
+  assert.equal(m.bars[0]?.h, Math.round(Math.sqrt(0.75) * 160 * 10) / 10);
+  assert.equal(m.bars[3]?.h, Math.round(Math.sqrt(0.3) * 160 * 10) / 10);
+  assert.equal(m.bars[1]?.h, 0);
+  assert.deepEqual([m.bars[3]?.feeRate, m.bars[3]?.upTo, m.bars[0]?.upTo], [10, null, 2]);
+  assert.deepEqual(histogramModel([], 600, 160).bars, [], 'an empty mempool has no bars');
+  assert.deepEqual([niceCeil(0), niceCeil(1), niceCeil(1.2), niceCeil(340_000), niceCeil(2_000_001)], [1, 1, 2, 500_000, 5_000_000]);
+});
+
+test('bucketize() sums mempool.space histogram steps into the fee bands', () => {
+  const b = bucketize([{ feeRate: 150.3, vsize: 10 }, { feeRate: 2.5, vsize: 7 }, { feeRate: 2, vsize: 3 }, { feeRate: 0.5, vsize: 4 }, { feeRate: 9000, vsize: 1 }]);
+  const at = (rate: number) => b.find((x) => x.feeRate === rate)?.vsize;
+  assert.deepEqual([at(1), at(2), at(150), at(2000)], [4, 10, 10, 1], 'below 1 sat/vB counts in the lowest band, above the top in the highest');
+});
+
+test('fee tiers from a node and from mempool.space, and the cost of a typical payment', () => {
+  const node = tiersFromNode(
+    [
+      { targetBlocks: 1, feeRateSatVb: 20 },
+      { targetBlocks: 3, feeRateSatVb: 12 },
+      { targetBlocks: 6, feeRateSatVb: 8 },
+      { targetBlocks: 144, feeRateSatVb: null },
+    ],
+    1.5,
+  );
+  assert.deepEqual(node.map((t) => [t.id, t.satVb, t.live]), [
+    ['none', 1.5, 'fees.mempoolMinSatVb'],
+    ['low', 8, 'fees.estimates.2.feeRateSatVb'],
+    ['medium', 12, 'fees.estimates.1.feeRateSatVb'],
+    ['high', 20, 'fees.estimates.0.feeRateSatVb'],
+  ]);
+  const pub = tiersFromPublic({ fastestSatVb: 9, halfHourSatVb: 7, hourSatVb: 5, economySatVb: 2 });
+  assert.deepEqual(pub.map((t) => t.satVb), [2, 5, 7, 9]);
+  assert.deepEqual(tiersFromPublic(null).map((t) => t.satVb), [null, null, null, null]);
+  assert.equal(txFeeSats(2.01, 140), 282, 'rounded up');
 });
 
 test('readPrefs() keeps only known choices from the cookie; formatOptions() falls back to USD without a rate', () => {

@@ -1,9 +1,11 @@
 // The dashboard's pages and the bundled assets they load. Each page is rendered on the server with
 // the data the jobs have by now (no empty shells) in the reader's theme, locale and currency.
+import { DEFER_CLOCK } from '../../domain/format.ts';
 import { SatscopeError, describeError } from '../../errors.ts';
 import { keys } from '../../store/keys.ts';
 import type { Built, Loader, Reader } from '../../read-model/views.ts';
 import { lazyAssets, type Assets } from '../assets.ts';
+import { SECURITY_HEADERS } from '../responses.ts';
 import type { AppContext } from '../app.ts';
 import { defineRoute } from '../route.ts';
 import { BLOCK_ID } from './bitcoin.ts';
@@ -58,12 +60,12 @@ export function pageRoutes(app: AppContext) {
   const pages = PAGES.map(({ path, page, render, variant }) => {
     // One view per page, path parameters, query and preferences: each variant is built when what it read changed.
     const build = (params: Record<string, string>, query: URLSearchParams, prefs: Prefs) => (r: Reader): Built => {
-      const nowMs = r.now();
       const built = r.load(assetsLoader);
       if (!built) throw new SatscopeError('INTERNAL', 'the page assets are not built');
-      const { fmt, notice } = formatOptions(prefs, usdRate(r, prefs.currency), nowMs);
+      // Ages are deferred (filled in when served): a page is built when its data changes, not every second.
+      const { fmt, notice } = formatOptions(prefs, usdRate(r, prefs.currency), DEFER_CLOCK);
       try {
-        const out = render({ app, r, params, query, prefs, fmt, nowMs });
+        const out = render({ app, r, params, query, prefs, fmt });
         const frame = { page, title: out.title, prefs: out.prefs ?? prefs, fmt, assets: built, demo: app.demo, startedAtMs: app.startedAtMs, notice, data: out.data };
         // A page that sets a cookie (Settings saving) is not to be kept by any cache.
         return { html: layout(frame, out.body), status: out.status ?? 200, headers: out.headers, cacheControl: out.headers?.length ? 'no-store' : 'no-cache', vary: 'cookie' };
@@ -103,6 +105,28 @@ export function pageRoutes(app: AppContext) {
   });
   return [
     ...pages,
+    // The header's search box: a block height or hash goes to that block; anything else is told what it can search for.
+    defineRoute({
+      method: 'GET',
+      path: '/search',
+      handle: ({ req, res }) => {
+        const url = req.url ?? '';
+        const q = url.indexOf('?');
+        let term = '';
+        try {
+          term = (new URLSearchParams(q === -1 ? '' : url.slice(q + 1)).get('q') ?? '').trim().replace(/^#/, '').replace(/,/g, '');
+        } catch {
+          term = '';
+        }
+        if (BLOCK_ID.test(term)) {
+          res.writeHead(303, [...SECURITY_HEADERS, 'location', `/blocks/${term.toLowerCase()}`, 'cache-control', 'no-store', 'content-length', '0']);
+          res.end();
+          return 303;
+        }
+        const shown = term.length > 80 ? `${term.slice(0, 80)}…` : term;
+        return errorPage(app, res, 400, term ? `Nothing to find for "${shown}": search for a block by its height or its 64-character hash.` : 'Type a block height or a block hash to search.');
+      },
+    }),
     defineRoute({
       method: 'GET',
       path: '/assets/:name',

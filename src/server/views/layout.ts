@@ -1,6 +1,7 @@
-// The frame of every page: landmarks, skip link, navigation, the DEMO banner, the floating system
-// monitor, and the two files the CSP allows. Page data for the browser modules goes in a JSON
-// <script type="application/json"> block, which is data, not code.
+// The frame of every page: landmarks, skip link, navigation with the system monitor beside it (in
+// the header, so it never covers content), the DEMO banner, and the two files the CSP allows. Page
+// data for the browser modules goes in a JSON <script type="application/json"> block, which is
+// data, not code.
 import { DEFAULT_FORMAT, type FormatOptions } from '../../domain/format.ts';
 import { VERSION } from '../routes/health.ts';
 import type { Assets } from '../assets.ts';
@@ -59,16 +60,15 @@ export function layout(f: PageFrame, body: SafeHtml): string {
 <body${dataAttrs({ page: f.page, demo: f.demo ? '1' : null })}>
 <a class="skip" href="#main">Skip to content</a>
 <header class="top"><a class="brand" href="/">Satscope${f.demo ? html` <span class="demo-tag">DEMO</span>` : ''}</a>
-<nav aria-label="Main"><ul>${NAV.map((n) => html`<li><a href="${n.path}"${n.page === f.page ? html` aria-current="page"` : ''}>${n.label}</a></li>`)}</ul></nav></header>
+<nav aria-label="Main"><ul>${NAV.map((n) => html`<li><a href="${n.path}"${n.page === f.page ? html` aria-current="page"` : ''}>${n.label}</a></li>`)}</ul></nav>
+<form class="search" action="/search" method="get" role="search"><label class="sr-only" for="search-q">Search</label><input id="search-q" name="q" type="search" placeholder="Block height or hash" autocomplete="off" spellcheck="false" maxlength="100"></form>
+<div class="monitor" role="group" aria-label="System monitor"${dataAttrs({ started: f.startedAtMs })}><button type="button" class="mon-toggle" aria-expanded="true" aria-controls="mon-items" title="Show or hide the monitor's details"><span class="dot" aria-hidden="true"></span><span id="mon-state" role="status">connecting</span></button>
+<span id="mon-items"><span>up <b id="mon-uptime">—</b></span><span>update <b id="mon-age">—</b></span><span title="Server event-loop lag (p99) and memory">load <b id="mon-load">—</b></span></span></div></header>
 ${demo}
 <main id="main" tabindex="-1"><h1>${f.title}</h1>${f.notice ? html`<p class="notice" role="status">${f.notice}</p>` : ''}
 ${body}
 </main>
 <footer class="foot"><p>Satscope ${VERSION} · every value shows its source and age · <a href="/health">health</a> · <a href="/metrics">metrics</a></p></footer>
-<aside class="monitor" aria-label="System monitor"${dataAttrs({ started: f.startedAtMs })}>
-<span class="dot" aria-hidden="true"></span><span>up <span id="mon-uptime">—</span></span>
-<span>link <span id="mon-state" role="status">connecting</span></span>
-<span>update <span id="mon-age">—</span></span></aside>
 <script type="application/json" id="page-data">${jsonBlock(f.data ?? {})}</script>
 </body></html>`;
   return doc.value;

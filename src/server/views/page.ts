@@ -12,8 +12,8 @@ export interface PageContext {
   params: Record<string, string>;
   query: URLSearchParams;
   prefs: Prefs;
+  /** Formats ages as clock slots (DEFER_CLOCK), filled when served; thresholds in time go through r.after(). */
   fmt: FormatOptions;
-  nowMs: number;
 }
 
 export interface RenderedPage {

@@ -35,10 +35,12 @@ export interface CardOptions {
   title: string;
   fresh?: SafeHtml;
   wide?: boolean;
+  /** Two columns where there are two (a card with many figures beside smaller ones). */
+  span2?: boolean;
 }
 
 export function card(o: CardOptions, body: SafeHtml | readonly SafeHtml[]): SafeHtml {
-  return html`<section class="card${o.wide ? ' wide' : ''}" id="${o.id}" aria-labelledby="${o.id}-h"><h2 id="${o.id}-h">${o.title}</h2>${body}${o.fresh ?? ''}</section>`;
+  return html`<section class="card${o.wide ? ' wide' : o.span2 ? ' span2' : ''}" id="${o.id}" aria-labelledby="${o.id}-h"><h2 id="${o.id}-h">${o.title}</h2>${body}${o.fresh ?? ''}</section>`;
 }
 
 export function stats(items: readonly [string, SafeHtml][]): SafeHtml {

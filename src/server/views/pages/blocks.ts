@@ -35,7 +35,7 @@ export function blocksPage(ctx: PageContext): RenderedPage {
       body: card({ id: 'recent', title: 'Recent blocks (your node)', wide: true, fresh }, blocks.length ? table(blocks.map((b) => blockRow(v, { ...b, medianFeeRate: median(b) }, true)), true) : html`${unavailable('no block loaded yet')}${table([], true)}`),
     };
   }
-  const pub = readPieces(r, app, ['mempool.blocks'])['mempool.blocks'];
+  const pub = readPieces(r, app, ['mempool.blocks'], { ages: false })['mempool.blocks'];
   const list = (pub?.data as (BlockRecord & { medianFeeRate: number })[] | null) ?? [];
   return {
     title: 'Blocks',
@@ -52,14 +52,14 @@ export function blockPage(ctx: PageContext): RenderedPage {
   const v: View = { fmt: ctx.fmt };
   const pct = b.feeRatePercentiles;
   const body = html`<div class="grid">${card(
-    { id: 'block', title: `Block ${b.height.toLocaleString('en-US')}${b.orphaned ? ' (orphaned)' : ''}`, wide: true, fresh: freshness(v, null, { source: b.source, asOfMs: b.timeSec * 1000, stale: false }) },
-    html`<p class="hash"><code>${b.hash}</code></p>${stats([
+    { id: 'block', title: b.orphaned ? 'Summary (orphaned block)' : 'Summary', wide: true, fresh: freshness(v, null, { source: b.source, asOfMs: b.timeSec * 1000, stale: false }) },
+    html`<p class="hash"><code id="block-hash">${b.hash}</code> <button type="button" class="copy" data-copy="block-hash" aria-label="Copy the block hash">Copy</button></p>${stats([
       ['Mined', bound(v, null, b.timeSec, 'datetime')],
       ['Age', bound(v, null, b.timeSec, 'ago')],
       ['Pool', html`${b.pool ?? 'unknown'}`],
       ['Transactions', bound(v, null, b.txCount, 'int')],
       ['Size', bound(v, null, b.sizeBytes, 'bytes')],
-      ['Weight', bound(v, null, b.weight, 'int')],
+      ['Weight', bound(v, null, b.weight, 'wu')],
       ['Fees', bound(v, null, b.totalFeeSats, 'btc')],
       ['Subsidy', bound(v, null, b.subsidySats, 'btc')],
       ['Reward', bound(v, null, b.rewardSats, 'btc')],

@@ -43,7 +43,7 @@ function coinTable(v: View, piece: PieceReply): SafeHtml {
 
 export function marketPage(ctx: PageContext): RenderedPage {
   const v: View = { fmt: ctx.fmt };
-  const m = marketSummary(ctx.r, ctx.app);
+  const m = marketSummary(ctx.r, ctx.app, { ages: false });
   const k = m.kpis.data as Record<string, number | null> | null;
   const kpiCard = card(
     { id: 'kpis', title: 'Bitcoin', fresh: pieceFresh(v, m.kpis) },

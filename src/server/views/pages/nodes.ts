@@ -34,19 +34,19 @@ ${row('Warnings', (s) => s.warnings.join('; ') || 'none')}
 }
 
 export function nodesPage(ctx: PageContext): RenderedPage {
-  const { app, nowMs, r } = ctx;
+  const { app, r } = ctx;
   const v: View = { fmt: ctx.fmt };
   const ids = app.nodes.map((n) => n.id);
   const statuses = app.nodes.map((n) => r.get(keys.nodeStatus(n.id)));
   const storedElectrum = r.get(keys.electrum);
   const chain = r.get(keys.chain);
-  const pub = readPieces(r, app, ['bitnodes.latest', 'mempool.pools', 'mempool.lightning', 'forkmonitor.tips']);
+  const pub = readPieces(r, app, ['bitnodes.latest', 'mempool.pools', 'mempool.lightning', 'forkmonitor.tips'], { ages: false });
   const electrum = storedElectrum ? withElectrumLag(storedElectrum, chain?.height ?? null) : undefined;
   const known = statuses.filter((s): s is NodeStatus => s !== undefined);
   const agreement = tipAgreement(known);
   const checked = Math.max(0, ...known.map((s) => s.checkedAtMs));
   const nodes = card(
-    { id: 'your-nodes', title: 'Your nodes', wide: true, fresh: freshness(v, 'nodes', checked ? { source: 'node-status', asOfMs: checked, stale: nowMs - checked > STALE_MS.node, staleAfterMs: STALE_MS.node } : { source: null, asOfMs: null, stale: false, reason: ids.length ? 'not checked yet' : NO_NODE }) },
+    { id: 'your-nodes', title: 'Your nodes', wide: true, fresh: freshness(v, 'nodes', checked ? { source: 'node-status', asOfMs: checked, stale: r.after(checked + STALE_MS.node + 1), staleAfterMs: STALE_MS.node } : { source: null, asOfMs: null, stale: false, reason: ids.length ? 'not checked yet' : NO_NODE }) },
     ids.length === 0 ? unavailable(NO_NODE) : html`<p class="agreement ${agreement.agree === false ? 'warn' : ''}">${agreement.detail}</p>${nodeTable(v, ids, statuses)}`,
   );
   const el = electrum && (electrum.lastOkAtMs !== null || electrum.serverSoftware !== null)
@@ -61,7 +61,7 @@ export function nodesPage(ctx: PageContext): RenderedPage {
       ])
     : unavailable(app.config.electrumUrl ? (electrum?.message ?? 'waiting for the first answer from the Electrum server') : NO_ELECTRUM);
   const electrumCard = card(
-    { id: 'electrum', title: 'Electrum server', fresh: electrum ? freshness(v, null, { source: electrum.target, asOfMs: electrum.checkedAtMs, stale: electrum.state !== 'ok' || nowMs - electrum.checkedAtMs > STALE_MS.node, reason: electrum.state === 'ok' ? undefined : 'the server is not answering' }) : undefined },
+    { id: 'electrum', title: 'Electrum server', fresh: electrum ? freshness(v, null, { source: electrum.target, asOfMs: electrum.checkedAtMs, stale: electrum.state !== 'ok' || r.after(electrum.checkedAtMs + STALE_MS.node + 1), reason: electrum.state === 'ok' ? undefined : 'the server is not answering' }) : undefined },
     el,
   );
   const bn = pub['bitnodes.latest']?.data as { totalNodes: number; height: number; clients: { name: string; count: number }[]; networks: { name: string; count: number }[]; countries: { name: string; count: number }[] } | null;

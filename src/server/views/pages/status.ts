@@ -10,7 +10,8 @@ import { bound, card, stats, type View } from '../widgets.ts';
 export function statusPage(ctx: PageContext): RenderedPage {
   const { app, r } = ctx;
   const v: View = { fmt: ctx.fmt };
-  const s = runtimeStatus(app, ctx.nowMs);
+  // Uptime and viewers move every second: this page follows the clock.
+  const s = runtimeStatus(app, ctx.r.now());
   const jobs = jobStatusesFrom(r.get, app.jobs.map((j) => ({ name: j.name, intervalMs: j.intervalMs, timeoutMs: j.timeoutMs })));
   const sources = sourceStatusesFrom(r.get, app.sources.trackers);
   const runtime = card(
