@@ -3,7 +3,7 @@
 import { Binder } from './bind.ts';
 import { initBoot } from './boot.ts';
 import { initCharts } from './charts.ts';
-import { addBlock, updateFeeCosts, updateMempool, updateNodes } from './live-widgets.ts';
+import { addBlock, addStripBlock, centerStrip, updateFeeCosts, updateMempool, updateNodes } from './live-widgets.ts';
 import { LiveClient, type LivePayload } from './live.ts';
 import { initMarketTable } from './market-table.ts';
 import { Monitor } from './monitor.ts';
@@ -50,11 +50,12 @@ function main(): void {
     }
     binder.apply(type, p.data, p.tsMs);
     if (type === 'mempool' || type === 'public-mempool') updateMempool(type, p.data);
-    if (type === 'fees' || type === 'public-mempool' || type === 'price') updateFeeCosts();
+    if (type === 'fees' || type === 'public-mempool' || type === 'price') updateFeeCosts(type === 'price' ? (p.data as { usd?: number }).usd : undefined);
     if (type === 'nodes' && Array.isArray(p.data)) updateNodes(p.data as Parameters<typeof updateNodes>[0]);
     if (type === 'block') {
       const b = p.data as Parameters<typeof addBlock>[0] & { source?: string };
       addBlock(b);
+      addStripBlock(b as unknown as Parameters<typeof addStripBlock>[0], true);
       // A new block moves the tip at once; the full chain snapshot follows with the chain job.
       const shown = Number(document.querySelector<HTMLElement>('[data-k="chain.height"]')?.dataset.v ?? 0);
       if (b.height > shown) binder.apply('chain', { height: b.height, tipTimeSec: b.timeSec, source: b.source, asOfMs: p.tsMs }, p.tsMs);
@@ -90,6 +91,7 @@ function main(): void {
 
   initCharts();
   initTables();
+  centerStrip();
   initDismiss();
   initCopy();
   initMarketTable();

@@ -9,6 +9,11 @@ export function formatOptions(): FormatOptions {
   return { locale: d.locale ?? 'en-US', currency: d.currency ?? 'USD', usdRate: Number(d.usdRate ?? 1) || 1, nowMs: Date.now() };
 }
 
+/** Formats whose change has a direction worth an arrow (not times, dates or text). */
+const TRENDED = new Set<FormatKind>(['int', 'dec', 'fiat', 'fiatCompact', 'btc', 'sats', 'pct', 'signedPct', 'hashrate', 'bytes', 'vbytes', 'satvb', 'wu', 'difficulty']);
+/** How long a change arrow stays. */
+const ARROW_MS = 60_000;
+
 export class Binder {
   private readonly byType = new Map<string, HTMLElement[]>();
   private readonly fresh: HTMLElement[] = [];
@@ -36,9 +41,20 @@ export class Binder {
       }
       const raw = typeof value === 'number' || typeof value === 'string' ? String(value) : '';
       if (raw === el.dataset.v) continue;
+      const before = el.dataset.v ? Number(el.dataset.v) : Number.NaN;
       el.dataset.v = raw;
-      el.textContent = formatValue(value, (el.dataset.f ?? 'text') as FormatKind, opts);
-      el.classList.remove('changed');
+      const kind = (el.dataset.f ?? 'text') as FormatKind;
+      el.textContent = formatValue(value, kind, opts);
+      if (kind === 'signedPct' && typeof value === 'number') {
+        el.classList.toggle('pos', value > 0);
+        el.classList.toggle('neg', value < 0);
+      }
+      // A figure that moved shows which way (DeepSea's arrows) for a minute, in the same colours everywhere.
+      el.classList.remove('changed', 'rise', 'fall');
+      if (typeof value === 'number' && Number.isFinite(before) && TRENDED.has(kind) && value !== before) {
+        el.classList.add(value > before ? 'rise' : 'fall');
+        el.dataset.movedAt = String(Date.now());
+      }
       void el.offsetWidth; // restart the highlight animation
       el.classList.add('changed');
       changed++;
@@ -67,6 +83,9 @@ export class Binder {
   /** Every second: relative times, freshness ages, stale marks. */
   tick(): void {
     const opts = formatOptions();
+    for (const el of document.querySelectorAll<HTMLElement>('.rise,.fall')) {
+      if (opts.nowMs - Number(el.dataset.movedAt ?? 0) > ARROW_MS) el.classList.remove('rise', 'fall');
+    }
     // Looked up each time: rows added live (new blocks) tick too.
     for (const el of document.querySelectorAll<HTMLElement>('[data-f="ago"],[data-f="until"]')) {
       const text = formatValue(Number(el.dataset.v), el.dataset.f as FormatKind, opts);

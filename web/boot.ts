@@ -2,7 +2,12 @@
 export function initBoot(): void {
   const next = document.querySelector<HTMLAnchorElement>('[data-boot-next]');
   // `/boot?stay` holds the sequence on screen (kiosks, screenshots).
-  if (!next || new URLSearchParams(window.location.search).has('stay')) return;
+  if (!next) return;
+  if (new URLSearchParams(window.location.search).has('stay')) {
+    const hint = document.querySelector('[data-boot-hint]');
+    if (hint) hint.textContent = '(held here by ?stay: follow the link when you are done)';
+    return;
+  }
   const lines = document.querySelectorAll('.boot-line').length;
   const go = () => window.location.assign(next.href);
   const timer = window.setTimeout(go, lines * 300 + 1500);

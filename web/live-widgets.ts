@@ -79,6 +79,75 @@ function drawProjected(list: Element, blocks: Projected[]): void {
   );
 }
 
+/** The strip's projected blocks (next one nearest the divider). */
+function drawStripProjected(list: Element, blocks: Projected[]): void {
+  const o = formatOptions();
+  const next = blocks.slice(0, 4).reverse();
+  list.replaceChildren(
+    ...next.map((b, i) => {
+      const min = b.minFeeRate ?? b.feeRange?.[0] ?? b.medianFeeRate;
+      const max = b.maxFeeRate ?? b.feeRange?.at(-1) ?? b.medianFeeRate;
+      const li = el('li', undefined, 'bs-next');
+      const bar = el('progress');
+      bar.max = 1_000_000;
+      bar.value = Math.min(1_000_000, b.vsize);
+      bar.setAttribute('aria-label', 'fullness');
+      li.append(el('span', next.length - i === 1 ? 'next' : `+${next.length - i}`, 'bs-h'), el('strong', `~${formatValue(b.medianFeeRate, 'satvb', o)}`), el('span', `${formatValue(min, 'dec', o)} – ${formatValue(max, 'dec', o)} sat/vB`, 'bs-span'), bar, el('small', `${formatValue(b.txCount, 'int', o)} tx`));
+      return li;
+    }),
+  );
+}
+
+interface StripBlock {
+  hash: string;
+  height: number;
+  timeSec: number;
+  txCount: number;
+  weight: number;
+  medianFeeRate?: number | null;
+  feeRatePercentiles?: (number | null)[] | null;
+}
+
+/** The strip opens on its divider: the next block and the last mined one side by side. */
+export function centerStrip(): void {
+  const strip = document.querySelector<HTMLElement>('.strip');
+  const now = strip?.querySelector<HTMLElement>('.bs-now');
+  if (!strip || !now || strip.scrollWidth <= strip.clientWidth) return;
+  strip.scrollLeft = Math.max(0, now.offsetLeft - strip.offsetLeft - strip.clientWidth / 2);
+}
+
+/** A mined block slides into the strip (newest first); the oldest tile goes. */
+export function addStripBlock(b: StripBlock, link: boolean): void {
+  const list = document.querySelector('[data-strip-mined]');
+  if (!list || list.querySelector(`[data-hash="${CSS.escape(b.hash)}"]`)) return;
+  const o = formatOptions();
+  const p = b.feeRatePercentiles;
+  const median = b.medianFeeRate ?? p?.[2] ?? null;
+  const li = el('li', undefined, 'bs-mined bs-new');
+  li.dataset.hash = b.hash;
+  const box = link ? el('a') : el('div');
+  if (box instanceof HTMLAnchorElement) box.href = `/blocks/${b.hash}`;
+  const bar = el('progress');
+  bar.max = 4_000_000;
+  bar.value = Math.min(4_000_000, b.weight);
+  bar.setAttribute('aria-label', 'fullness');
+  const age = el('span', formatValue(b.timeSec, 'ago', o), 'v');
+  age.dataset.f = 'ago';
+  age.dataset.v = String(b.timeSec);
+  const small = el('small', `${formatValue(b.txCount, 'int', o)} tx · `);
+  small.append(age);
+  box.append(
+    el('span', formatValue(b.height, 'int', o), 'bs-h'),
+    el('strong', median === null ? '—' : `~${formatValue(median, 'satvb', o)}`),
+    el('span', p?.[0] != null && p[4] != null ? `${formatValue(p[0], 'dec', o)} – ${formatValue(p[4], 'dec', o)} sat/vB` : '\u00a0', 'bs-span'),
+    bar,
+    small,
+  );
+  li.append(box);
+  list.prepend(li);
+  while (list.children.length > 6) list.lastElementChild?.remove();
+}
+
 /** A `mempool` event (your node) or a `public-mempool` one (its mempool and projected pieces). */
 export function updateMempool(type: 'mempool' | 'public-mempool', data: unknown): void {
   const fig = document.querySelector<HTMLElement>(`[data-histogram="${type}"]`);
@@ -89,11 +158,19 @@ export function updateMempool(type: 'mempool' | 'public-mempool', data: unknown)
   const projected = type === 'mempool' ? d.projectedBlocks : d.projected;
   const list = document.querySelector('[data-projected]');
   if (list && projected) drawProjected(list, projected);
+  const strip = document.querySelector('[data-strip-projected]');
+  if (strip && projected) drawStripProjected(strip, projected);
+  // mempool.space's latest blocks, newest first: the ones the strip does not show yet slide in.
+  const blocks = type === 'public-mempool' ? (d as { blocks?: StripBlock[] }).blocks : undefined;
+  if (blocks) for (const b of [...blocks].slice(0, 6).reverse()) addStripBlock(b, false);
 }
 
-/** Fiat costs on the fee tiles follow their rate and the price. */
-export function updateFeeCosts(): void {
-  const price = Number(document.querySelector<HTMLElement>('[data-k="price.usd"]')?.dataset.v);
+let lastPriceUsd = Number.NaN;
+
+/** Fiat costs on the fee tiles follow their rate and the price (from a price event, or the page's price). */
+export function updateFeeCosts(priceUsd?: number): void {
+  if (priceUsd !== undefined && priceUsd > 0) lastPriceUsd = priceUsd;
+  const price = lastPriceUsd > 0 ? lastPriceUsd : Number(document.querySelector<HTMLElement>('[data-k="price.usd"]')?.dataset.v);
   if (!(price > 0)) return;
   const o = formatOptions();
   document.querySelectorAll<HTMLElement>('.fee-tile').forEach((tile) => {
@@ -124,7 +201,11 @@ export function updateNodes(nodes: NodeState[]): void {
     const li = document.querySelector(`[data-node-list] [data-node="${CSS.escape(n.id)}"]`);
     if (!li) continue;
     const badge = el('span', n.state, `state state-${n.state}`);
-    li.replaceChildren(badge, ' ', el('strong', n.id), n.height === null ? '' : ` at ${formatValue(n.height, 'int', o)}`, ' ', el('small', n.message ?? ''));
+    // The height stays a bound value (data-v), so a block event can move it with the tip.
+    const height = el('span', formatValue(n.height, 'int', o), 'v');
+    height.dataset.f = 'int';
+    height.dataset.v = n.height === null ? '' : String(n.height);
+    li.replaceChildren(badge, ' ', el('strong', n.id), ...(n.height === null ? [] : [' at ', height]), ' ', el('small', n.message ?? ''));
   }
 }
 

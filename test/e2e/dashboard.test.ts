@@ -236,6 +236,30 @@ describe('the dashboard in Chromium', { skip: CHROMIUM ? false : 'chromium not i
     }
   });
 
+  test('the boot sequence fills the screen as a CRT and no line breaks apart, down to 320 px', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 320, height: 640 } });
+    try {
+      const { page, problems } = await openPage(ctx, '/boot?stay');
+      await page.waitForTimeout(400);
+      const crt = await page.locator('.crt').boundingBox();
+      assert.ok(crt && crt.width >= 320 && crt.height >= 640, 'full screen');
+      const broken = await page.evaluate(() =>
+        Array.from(document.querySelectorAll<HTMLElement>('.boot-line')).filter((l) => {
+          const s = l.querySelector('.bl-state');
+          if (!s) return false;
+          const line = parseFloat(getComputedStyle(l).lineHeight);
+          return l.getBoundingClientRect().height > line * 1.5 || s.getBoundingClientRect().right > l.getBoundingClientRect().right + 0.5;
+        }).map((l) => l.textContent),
+      );
+      assert.deepEqual(broken, [], 'lines that wrap or push their state out');
+      assert.match(await page.locator('[data-boot-hint]').innerText(), /held here by \?stay/);
+      await page.screenshot({ path: join(SHOTS, 'boot-320.png') });
+      assert.deepEqual(problems.console, []);
+    } finally {
+      await ctx.close();
+    }
+  });
+
   test('without a node, the Overview leads with the public tip, fees, mempool and next block in the first screen', async () => {
     const pub = await testRuntime({ ...fx.env, SOURCES_DISABLED: '' }, { jobs: 'production' });
     const ctx = await browser.newContext({ viewport: { width: 375, height: 667 } });
@@ -256,6 +280,12 @@ describe('the dashboard in Chromium', { skip: CHROMIUM ? false : 'chromium not i
         assert.match(text, /Fees \(high priority\) [\d.]+ sat\/vB no priority [\d.]+ sat\/vB/i, 'the public fees');
         assert.match(text, /Mempool [\d,]+ tx/i, 'the public mempool');
         assert.match(text, /Next block ~[\d.]+ sat\/vB/i, 'the next projected block');
+        // The blocks strip: the projected blocks and the last mined ones, in the first screen from 375 px up.
+        const strip = await page.locator('.strip').boundingBox();
+        assert.ok(strip && strip.y < height && (width < 375 || strip.y + strip.height <= height), `the blocks strip is in the first screen at ${width}×${height}`);
+        assert.ok((await page.locator('.strip .bs-next').count()) >= 1, 'projected blocks');
+        assert.ok((await page.locator('.strip .bs-mined').count()) >= 1, 'mined blocks');
+        assert.match(await page.locator('.strip .bs-next').last().innerText(), /next[\s\S]*~[\d.]+ sat\/vB[\s\S]*tx/i);
         assert.doesNotMatch(await page.locator('main').innerText(), /No Bitcoin node configured/);
         await page.screenshot({ path: join(SHOTS, `overview-no-node-${width}-first-screen.png`) });
         if (width !== 1280) await page.screenshot({ path: join(SHOTS, `overview-no-node-${width}.png`), fullPage: true });
@@ -315,6 +345,13 @@ describe('the dashboard in Chromium', { skip: CHROMIUM ? false : 'chromium not i
     assert.ok(Date.now() - started <= 5_000);
     assert.equal(await page.evaluate(() => (window as unknown as { __marker?: number }).__marker), 42, 'same document: no reload');
     assert.equal(await tip.textContent(), (before + 1).toLocaleString('en-US'));
+    // The figure that moved shows an up arrow; the pulse strip's tip and the node's row moved with it.
+    assert.match((await tip.getAttribute('class')) ?? '', /\brise\b/);
+    assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('#tip [data-k="chain.height"]') as Element, '::after').content), '"▲"');
+    assert.equal(Number(await page.locator('.pulse [data-k="chain.height"]').getAttribute('data-v')), before + 1);
+    await waitFor('node row at the tip', async () => (Number(await page.locator('[data-node="main"] .v').getAttribute('data-v')) === before + 1 ? true : undefined), 2_000, 50);
+    assert.equal(await page.locator(`.strip [data-hash="${hash}"] a`).getAttribute('href'), `/blocks/${hash}`, 'the new block slid into the strip, linked to its detail');
+    assert.equal(await page.locator('.strip .bs-mined').first().getAttribute('data-hash'), hash, 'newest first');
     await ctx.close();
   });
 

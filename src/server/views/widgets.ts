@@ -20,7 +20,13 @@ export interface View {
 /** A value the browser keeps live: `live` is "type.path" of the SSE event it comes from. */
 export function bound(v: View, live: string | null, value: unknown, kind: FormatKind): SafeHtml {
   const raw = typeof value === 'number' || typeof value === 'string' ? String(value) : '';
-  return html`<span class="v"${dataAttrs({ k: live, f: kind, v: raw })}>${formatValue(value, kind, v.fmt)}</span>`;
+  return html`<span class="v${signClass(value, kind)}"${dataAttrs({ k: live, f: kind, v: raw })}>${formatValue(value, kind, v.fmt)}</span>`;
+}
+
+/** A signed change is coloured by its sign, the same everywhere (the browser keeps it so on updates). */
+export function signClass(value: unknown, kind: FormatKind): string {
+  if (kind !== 'signedPct' || typeof value !== 'number' || value === 0 || !Number.isFinite(value)) return '';
+  return value > 0 ? ' pos' : ' neg';
 }
 
 export function freshness(v: View, live: string | null, f: Freshness): SafeHtml {

@@ -19,7 +19,8 @@ export function bootPage(ctx: PageContext): RenderedPage {
     [`jobs: ${app.jobs.length} scheduled`, 'ok'],
     ['live stream: /api/stream', 'ok'],
   ];
-  const body = html`<pre class="boot" aria-live="off">${lines.map(([text, state], i) => html`<span class="boot-line l${Math.min(i, 24)}">${text.padEnd(44, '.')} [${state === 'ok' ? ' OK ' : state === 'off' ? ' -- ' : 'FAIL'}]</span>\n`)}<span class="boot-line l${Math.min(lines.length, 24)} cursor">READY. Loading the dashboard…</span></pre>
-<p><a href="/" data-boot-next>Continue to the Overview</a> (any key skips; it continues by itself when the checks are printed)</p>`;
+  // A full-screen CRT: each line is the check, a dotted leader and its state, which never wraps apart.
+  const body = html`<div class="crt" role="region" aria-label="Boot sequence"><pre class="boot" aria-live="off">${lines.map(([text, state], i) => html`<span class="boot-line l${Math.min(i, 24)} bl-${state}"><span class="bl-text">${text} ${'.'.repeat(60)}</span><span class="bl-state">[${state === 'ok' ? ' OK ' : state === 'off' ? ' -- ' : 'FAIL'}]</span></span>`)}<span class="boot-line l${Math.min(lines.length, 24)} cursor">READY. Loading the dashboard</span></pre>
+<p class="boot-next"><a href="/" data-boot-next>Continue to the Overview</a> <span data-boot-hint>(any key skips; it continues by itself when the checks are printed)</span></p></div>`;
   return { title: 'Boot', body };
 }

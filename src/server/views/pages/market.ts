@@ -37,7 +37,7 @@ function coinTable(v: View, piece: PieceReply): SafeHtml {
 <tbody>${coins.map(
     (c) => html`<tr${dataAttrs({ id: c.id, search: `${c.name} ${c.symbol}`.toLowerCase(), rank: c.rank, name: c.name.toLowerCase(), price: c.priceUsd, change: c.change24hPct, cap: c.marketCapUsd, volume: c.volume24hUsd })}>
 <td><button type="button" class="star" data-watch="${c.id}" aria-pressed="false" aria-label="Watch ${c.name}">☆</button></td><td>${c.rank ?? '—'}</td><th scope="row">${c.name} <small>${c.symbol}</small></th>
-<td>${bound(v, null, c.priceUsd, 'fiat')}</td><td class="${(c.change24hPct ?? 0) >= 0 ? 'up' : 'down'}">${bound(v, null, c.change24hPct, 'signedPct')}</td><td>${bound(v, null, c.marketCapUsd, 'fiatCompact')}</td><td>${bound(v, null, c.volume24hUsd, 'fiatCompact')}</td></tr>`,
+<td>${bound(v, null, c.priceUsd, 'fiat')}</td><td>${bound(v, null, c.change24hPct, 'signedPct')}</td><td>${bound(v, null, c.marketCapUsd, 'fiatCompact')}</td><td>${bound(v, null, c.volume24hUsd, 'fiatCompact')}</td></tr>`,
   )}</tbody></table></div><p class="table-count" id="coin-count" role="status">${coins.length} coins</p>`;
 }
 

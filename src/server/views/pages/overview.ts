@@ -4,10 +4,11 @@
 // source). Without a node one setup card says how to add it; with one, the public network stands
 // beside it for comparison.
 import { TYPICAL_TX_VB, bucketize, tiersFromNode, tiersFromPublic, txFeeSats, type FeeTier } from '../../../domain/fee-tiers.ts';
-import type { ChainSnapshot, FeesSnapshot, MempoolSnapshot, NodeStatus } from '../../../domain/snapshots.ts';
+import type { BlockRecord, ChainSnapshot, FeesSnapshot, MempoolSnapshot, NodeStatus } from '../../../domain/snapshots.ts';
 import { nextHalving, supplySats } from '../../../domain/bitcoin.ts';
 import { keys } from '../../../store/keys.ts';
 import { kpis } from '../../market-data.ts';
+import { recentBlocksLoader } from '../../routes/bitcoin.ts';
 import { readPieces, type PieceReply } from '../../routes/public-data.ts';
 import { histogramFigure } from '../histogram.ts';
 import { html, type SafeHtml } from '../html.ts';
@@ -97,6 +98,51 @@ function pulse(v: View, o: { height: number | null; heightLive: string | null; t
 <a class="pulse-item" href="#mempool"><span class="pl">Mempool</span><strong>${bound(v, o.mempool ? `${o.mempool.prefix}txCount` : null, o.mempool?.txCount ?? null, 'int')} tx</strong><small>${bound(v, o.mempool ? `${o.mempool.prefix}vsize` : null, o.mempool?.vsize ?? null, 'vbytes')}</small></a>
 <a class="pulse-item" href="#mempool"><span class="pl">Next block</span><strong>${next ? html`~${bound(v, null, next.medianFeeRate, 'satvb')}` : '—'}</strong><small>${next ? html`${bound(v, null, next.minFeeRate, 'satvb')} – ${bound(v, null, next.maxFeeRate, 'satvb')}` : 'no projection yet'}</small></a>
 </section>`;
+}
+
+/** "0.22 – 0.36 sat/vB": a fee span with its unit once. */
+export function feeSpan(v: View, min: number, max: number): SafeHtml {
+  return html`${bound(v, null, min, 'dec')} – ${bound(v, null, max, 'dec')} sat/vB`;
+}
+
+/** A mined block as the strip shows it. */
+export interface MinedView {
+  height: number;
+  hash: string;
+  timeSec: number;
+  txCount: number;
+  weight: number;
+  medianFeeRate: number | null;
+  minFeeRate: number | null;
+  maxFeeRate: number | null;
+  /** Links to its detail page (blocks your node reported; Satscope keeps no public block history). */
+  link: boolean;
+}
+
+export const MAX_BLOCK_WEIGHT = 4_000_000;
+
+export function minedFromNode(b: BlockRecord): MinedView {
+  const p = b.feeRatePercentiles;
+  return { height: b.height, hash: b.hash, timeSec: b.timeSec, txCount: b.txCount, weight: b.weight, medianFeeRate: p?.[2] ?? null, minFeeRate: p?.[0] ?? null, maxFeeRate: p?.[4] ?? null, link: true };
+}
+
+type PublicBlock = { hash: string; height: number; timeSec: number; txCount: number; weight: number; medianFeeRate: number };
+
+export function minedTile(v: View, b: MinedView): SafeHtml {
+  const inner = html`<span class="bs-h">${bound(v, null, b.height, 'int')}</span><strong>${b.medianFeeRate === null ? '—' : html`~${bound(v, null, b.medianFeeRate, 'satvb')}`}</strong>
+<span class="bs-span">${b.minFeeRate !== null && b.maxFeeRate !== null ? feeSpan(v, b.minFeeRate, b.maxFeeRate) : html`&nbsp;`}</span>
+<progress max="${MAX_BLOCK_WEIGHT}" value="${Math.min(MAX_BLOCK_WEIGHT, b.weight)}" aria-label="fullness"></progress><small>${bound(v, null, b.txCount, 'int')} tx · ${bound(v, null, b.timeSec, 'ago')}</small>`;
+  return html`<li class="bs-mined" data-hash="${b.hash}">${b.link ? html`<a href="/blocks/${b.hash}">${inner}</a>` : html`<div>${inner}</div>`}</li>`;
+}
+
+/** mempool.space's strip: the blocks the mempool would make (right to left, the next one nearest) and the last mined ones. */
+function blocksStrip(v: View, projected: readonly ProjectedView[], mined: readonly MinedView[], source: string): SafeHtml {
+  const next = projected.slice(0, 4).reverse();
+  return html`<section class="strip" aria-label="Next and recent blocks (${source})"><ol class="bs-projected" data-strip-projected>${next.map(
+    (b, i) => html`<li class="bs-next"><span class="bs-h">${next.length - i === 1 ? 'next' : `+${next.length - i}`}</span><strong>~${bound(v, null, b.medianFeeRate, 'satvb')}</strong>
+<span class="bs-span">${feeSpan(v, b.minFeeRate, b.maxFeeRate)}</span>
+<progress max="1000000" value="${Math.min(1_000_000, b.vsize)}" aria-label="fullness"></progress><small>${bound(v, null, b.txCount, 'int')} tx</small></li>`,
+  )}</ol><span class="bs-now" aria-hidden="true"></span><ol class="bs-recent" data-strip-mined>${mined.slice(0, 6).map((b) => minedTile(v, b))}</ol></section>`;
 }
 
 function marketCard(v: View, k: PieceReply, span2 = false): SafeHtml {
@@ -255,7 +301,7 @@ export function overviewPage(ctx: PageContext): RenderedPage {
   const v: View = { fmt: ctx.fmt };
   const k = kpis(r, app, { ages: false });
   const priceUsd = (k.data as { priceUsd?: number | null } | null)?.priceUsd ?? null;
-  const pub = readPieces(r, app, ['mempool.tip', 'mempool.fees', 'mempool.difficulty', 'mempool.hashrate', 'mempool.mempool', 'mempool.projected'], { ages: false });
+  const pub = readPieces(r, app, ['mempool.tip', 'mempool.fees', 'mempool.difficulty', 'mempool.hashrate', 'mempool.mempool', 'mempool.projected', 'mempool.blocks'], { ages: false });
   const hasNode = app.nodes.length > 0;
   const chartCard = card({ id: 'price-chart', title: 'BTC price', wide: true }, chart({ id: 'chart-price', name: 'price', title: 'BTC price', ranges: ['1d', '30d', '90d', '1y'], range: '30d' }));
 
@@ -264,7 +310,9 @@ export function overviewPage(ctx: PageContext): RenderedPage {
     const mempool = pub['mempool.mempool'] ? publicMempool(pub['mempool.mempool'], pub['mempool.projected']) : undefined;
     const tip = pub['mempool.tip'];
     const fees = card({ id: 'fees', title: 'Transaction fees', wide: true, fresh: pieceFresh(v, pub['mempool.fees'], 'public-mempool') }, pub['mempool.fees']?.data ? feeTiles(v, tiers, priceUsd) : pieceMissing(pub['mempool.fees']));
+    const mined = ((pub['mempool.blocks']?.data as PublicBlock[] | null) ?? []).map((b) => ({ ...b, minFeeRate: null, maxFeeRate: null, link: false }));
     const body = html`${pulse(v, { height: typeof tip?.data === 'number' ? tip.data : null, heightLive: 'public-mempool.tip', tipTimeSec: null, tiers, mempool, source: 'mempool.space' })}
+${blocksStrip(v, mempool?.projected ?? [], mined, 'mempool.space')}
 <div class="grid">${fees}${mempoolCard(v, mempool, pub['mempool.mempool']?.reason ?? 'no public mempool data yet', pieceFreshness(pub['mempool.mempool']))}${publicChainCards(v, pub)}${marketCard(v, k)}${setupCard()}
 ${chartCard}</div>`;
     return { title: 'Overview', body };
@@ -279,7 +327,9 @@ ${chartCard}</div>`;
   const mempool = mempoolSnap ? nodeMempool(mempoolSnap, nodeFreshness(mempoolSnap, r, reason)) : undefined;
   const chainFresh = () => freshness(v, 'chain', nodeFreshness(chain, r, reason));
   const fees = card({ id: 'fees', title: 'Transaction fees', wide: true, fresh: freshness(v, 'fees', nodeFreshness(feesSnap, r, reason)) }, feesSnap ? feeTiles(v, tiers, priceUsd) : unavailable(reason));
+  const recent = (r.load(recentBlocksLoader(app, 6, false)) ?? []).map(minedFromNode);
   const body = html`${pulse(v, { height: chain?.height ?? null, heightLive: 'chain.height', tipTimeSec: chain?.tipTimeSec ?? null, tipLive: 'chain.tipTimeSec', tiers, mempool, source: chain?.source ?? 'your node' })}
+${blocksStrip(v, mempool?.projected ?? [], recent, chain?.source ?? 'your node')}
 <div class="grid">${fees}${mempoolCard(v, mempool, reason, nodeFreshness(mempoolSnap, r, reason))}${chain ? nodeChainCards(v, chain, chainFresh) : card({ id: 'tip', title: 'Chain tip', fresh: chainFresh() }, unavailable(reason))}${nodeListCard(v, statuses, app.nodes.map((n) => n.id), r)}${marketCard(v, k, true)}${networkCard(v, pub)}
 ${chartCard}</div>`;
   return { title: 'Overview', body };
