@@ -5,7 +5,7 @@ export function initBoot(): void {
   if (!next) return;
   if (new URLSearchParams(window.location.search).has('stay')) {
     const hint = document.querySelector('[data-boot-hint]');
-    if (hint) hint.textContent = '(held here by ?stay: follow the link when you are done)';
+    if (hint) hint.textContent = '(this screen stays until you follow the link)';
     return;
   }
   const lines = document.querySelectorAll('.boot-line').length;

@@ -70,7 +70,7 @@ function drawProjected(list: Element, blocks: Projected[]): void {
       li.append(
         el('span', i === 0 ? 'next block' : `+${i + 1}`, 'pb-n'),
         el('strong', `~${formatValue(b.medianFeeRate, 'satvb', o)}`),
-        el('span', `${formatValue(min, 'satvb', o)} – ${formatValue(max, 'satvb', o)}`, 'pb-span'),
+        el('span', `${formatValue(min, 'dec', o)} – ${formatValue(max, 'dec', o)} sat/vB`, 'pb-span'),
         bar,
         el('small', `${formatValue(b.txCount, 'int', o)} tx · ${formatValue(b.totalFeeSats, 'btc', o)}`),
       );

@@ -34,6 +34,7 @@ import { Traffic } from './traffic.ts';
 import { seedLiveState } from './live-seed.ts';
 import { keys } from '../store/keys.ts';
 import { errorPage } from './views/pages/error.ts';
+import { readPrefs } from './views/prefs.ts';
 import { Generation, StateMirror } from '../read-model/mirror.ts';
 import { Views, type Built, type Reader } from '../read-model/views.ts';
 import { defineRoute as route_ } from './route.ts';
@@ -191,7 +192,7 @@ export function buildApp(deps: AppDeps): App {
       return observe('unmatched', sendError(res, err, ['allow', matched.allow.join(', ')]), startedMs);
     }
     if (matched.kind === 'none') {
-      if (wantsHtml(req, path)) return observe('unmatched', errorPage(shared, res, 404, `There is no page at ${path}.`), startedMs);
+      if (wantsHtml(req, path)) return observe('unmatched', errorPage(shared, res, 404, `There is no page at ${path}.`, readPrefs(req, deps.config.fiatCurrencies).theme), startedMs);
       return observe('unmatched', sendError(res, new SatscopeError('NOT_FOUND', `no route for ${path}`)), startedMs);
     }
     const { def, params } = matched;

@@ -70,7 +70,7 @@ export function pageRoutes(app: AppContext) {
         // A page that sets a cookie (Settings saving) is not to be kept by any cache.
         return { html: layout(frame, out.body), status: out.status ?? 200, headers: out.headers, cacheControl: out.headers?.length ? 'no-store' : 'no-cache', vary: 'cookie' };
       } catch (err) {
-        if (err instanceof SatscopeError && err.status < 500) return { html: errorHtml(app, err.status, err.message), status: err.status, cacheControl: 'no-store' };
+        if (err instanceof SatscopeError && err.status < 500) return { html: errorHtml(app, err.status, err.message, prefs.theme), status: err.status, cacheControl: 'no-store' };
         throw err;
       }
     };
@@ -82,9 +82,9 @@ export function pageRoutes(app: AppContext) {
         const url = req.url ?? '';
         const q = url.indexOf('?');
         const query = variant && q !== -1 ? new URLSearchParams(url.slice(q + 1)) : NO_QUERY;
-        // A malformed block id is answered without making a view of it (client input never names a view it cannot use).
-        if (path === '/blocks/:id' && !BLOCK_ID.test(params.id ?? '')) return errorPage(app, res, 400, 'A block is named by its height or its 64-character hash.');
         const prefs = readPrefs(req, app.config.fiatCurrencies);
+        // A malformed block id is answered without making a view of it (client input never names a view it cannot use).
+        if (path === '/blocks/:id' && !BLOCK_ID.test(params.id ?? '')) return errorPage(app, res, 400, 'A block is named by its height or its 64-character hash.', prefs.theme);
         app.traffic.recordView(page);
         const name = `page ${path === '/blocks/:id' ? `/blocks/${(params.id ?? '').toLowerCase()}` : path}|${prefs.theme}|${prefs.currency}|${prefs.locale}${variant ? `|${variant(query, prefs, app.config.fiatCurrencies)}` : ''}`;
         const served = app.views.serveIfCurrent(req, res, name);
@@ -98,7 +98,7 @@ export function pageRoutes(app: AppContext) {
         }
         function failed(err: unknown): number {
           app.log.error('page failed', { page, err: describeError(err) });
-          return errorPage(app, res, 500, 'This page could not be rendered. The error is in the server log.');
+          return errorPage(app, res, 500, 'This page could not be rendered. The error is in the server log.', prefs.theme);
         }
       },
     });
@@ -124,7 +124,7 @@ export function pageRoutes(app: AppContext) {
           return 303;
         }
         const shown = term.length > 80 ? `${term.slice(0, 80)}…` : term;
-        return errorPage(app, res, 400, term ? `Nothing to find for "${shown}": search for a block by its height or its 64-character hash.` : 'Type a block height or a block hash to search.');
+        return errorPage(app, res, 400, term ? `Nothing to find for "${shown}": search for a block by its height or its 64-character hash.` : 'Type a block height or a block hash to search.', readPrefs(req, app.config.fiatCurrencies).theme);
       },
     }),
     defineRoute({

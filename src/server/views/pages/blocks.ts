@@ -2,6 +2,7 @@
 // list from mempool.space without a node; and one block's detail, with any rival at its height.
 import type { BlockRecord } from '../../../domain/snapshots.ts';
 import { SatscopeError } from '../../../errors.ts';
+import { keys } from '../../../store/keys.ts';
 import { blockLoader, recentBlocksLoader } from '../../routes/bitcoin.ts';
 import { readPieces } from '../../routes/public-data.ts';
 import { html, type SafeHtml } from '../html.ts';
@@ -51,6 +52,8 @@ export function blockPage(ctx: PageContext): RenderedPage {
   if (!b) throw new SatscopeError('NOT_FOUND', `Block ${id} is not in Satscope's history (it keeps the blocks your node has reported).`);
   const v: View = { fmt: ctx.fmt };
   const pct = b.feeRatePercentiles;
+  const tip = ctx.r.get(keys.chain)?.height;
+  const atTip = tip !== undefined && b.height >= tip;
   const body = html`<div class="grid">${card(
     { id: 'block', title: b.orphaned ? 'Summary (orphaned block)' : 'Summary', wide: true, fresh: freshness(v, null, { source: b.source, asOfMs: b.timeSec * 1000, stale: false }) },
     html`<p class="hash"><code id="block-hash">${b.hash}</code> <button type="button" class="copy" data-copy="block-hash" aria-label="Copy the block hash">Copy</button></p>${stats([
@@ -66,7 +69,7 @@ export function blockPage(ctx: PageContext): RenderedPage {
       ['Since previous', bound(v, null, b.intervalSec, 'duration')],
       ['Fee rates p10–p90', pct ? html`${pct.map((p, i) => html`${i ? ' · ' : ''}${bound(v, null, p, 'satvb')}`)}` : html`<span class="why">the node does not report per-transaction fees</span>`],
     ])}
-<nav class="pager" aria-label="Neighbouring blocks"><a href="/blocks/${b.height - 1}">← ${b.height - 1}</a> <a href="/blocks/${b.height + 1}">${b.height + 1} →</a></nav>`,
+<nav class="pager" aria-label="Neighbouring blocks">${b.height > 0 ? html`<a href="/blocks/${b.height - 1}">← ${b.height - 1}</a>` : html`<span></span>`} ${atTip ? html`<span class="hint">the chain tip</span>` : html`<a href="/blocks/${b.height + 1}">${b.height + 1} →</a>`}</nav>`,
   )}${rivals.length ? card({ id: 'rivals', title: 'Other blocks at this height', wide: true }, html`<ul>${rivals.map((r) => html`<li><code>${r.hash}</code>${r.orphaned ? ' (orphaned)' : ''}</li>`)}</ul>`) : ''}</div>`;
   return { title: `Block ${b.height}`, body };
 }

@@ -8,8 +8,8 @@ import { SECURITY_HEADERS } from '../../responses.ts';
 import { html } from '../html.ts';
 import { NAV } from '../layout.ts';
 
-export function errorPage(app: Pick<AppContext, 'demo'>, res: ServerResponse, status: number, message: string): number {
-  const buf = Buffer.from(errorHtml(app, status, message));
+export function errorPage(app: Pick<AppContext, 'demo'>, res: ServerResponse, status: number, message: string, theme: string = 'dark'): number {
+  const buf = Buffer.from(errorHtml(app, status, message, theme));
   res.writeHead(status, [...SECURITY_HEADERS, 'content-type', 'text/html; charset=utf-8', 'content-length', String(buf.length), 'cache-control', 'no-store']);
   res.end(buf);
   return status;
@@ -17,10 +17,11 @@ export function errorPage(app: Pick<AppContext, 'demo'>, res: ServerResponse, st
 
 const TITLES: Record<number, string> = { 400: 'Bad request', 404: 'Not found', 405: 'Not allowed', 429: 'Too many requests', 503: 'Unavailable' };
 
-export function errorHtml(app: Pick<AppContext, 'demo'>, status: number, message: string): string {
+/** `theme` comes from the reader's preferences cookie (already checked against the known themes). */
+export function errorHtml(app: Pick<AppContext, 'demo'>, status: number, message: string, theme: string = 'dark'): string {
   const title = TITLES[status] ?? 'Something went wrong';
   const style = builtAssets()?.style.url;
-  const body = html`<!doctype html><html lang="en" data-theme="dark"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+  const body = html`<!doctype html><html lang="en" data-theme="${theme}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · Satscope</title>${style ? html`<link rel="stylesheet" href="${style}">` : ''}</head>
 <body data-page="error"><header class="top"><a class="brand" href="/">Satscope${app.demo ? html` <span class="demo-tag">DEMO</span>` : ''}</a>
 <nav aria-label="Main"><ul>${NAV.map((n) => html`<li><a href="${n.path}">${n.label}</a></li>`)}</ul></nav></header>

@@ -41,7 +41,7 @@ interface ProjectedView {
 export function projectedList(v: View, blocks: readonly ProjectedView[]): SafeHtml {
   return html`<ol class="projected" data-projected>${blocks.slice(0, 6).map(
     (b, i) => html`<li><span class="pb-n">${i === 0 ? 'next block' : `+${i + 1}`}</span><strong>~${bound(v, null, b.medianFeeRate, 'satvb')}</strong>
-<span class="pb-span">${bound(v, null, b.minFeeRate, 'satvb')} – ${bound(v, null, b.maxFeeRate, 'satvb')}</span>
+<span class="pb-span">${feeSpan(v, b.minFeeRate, b.maxFeeRate)}</span>
 <progress max="1000000" value="${Math.min(1_000_000, b.vsize)}" aria-label="fullness"></progress><small>${bound(v, null, b.txCount, 'int')} tx · ${bound(v, null, b.totalFeeSats, 'btc')}</small></li>`,
   )}</ol>`;
 }
@@ -94,9 +94,9 @@ function pulse(v: View, o: { height: number | null; heightLive: string | null; t
   const next = o.mempool?.projected[0];
   return html`<section class="pulse" aria-label="Bitcoin right now (${o.source})">
 <a class="pulse-item" href="#tip"><span class="pl">Block height</span><strong>${bound(v, o.heightLive, o.height, 'int')}</strong><small>${o.tipTimeSec === null ? o.source : bound(v, o.tipLive ?? null, o.tipTimeSec, 'ago')}</small></a>
-<a class="pulse-item" href="#fees"><span class="pl">Fees${high ? ` (${high.label.toLowerCase()})` : ''}</span><strong>${bound(v, high?.live || null, high?.satVb ?? null, 'satvb')}</strong><small>${low ? html`${low.label.toLowerCase()} ${bound(v, low.live || null, low.satVb, 'satvb')}` : 'no estimate yet'}</small></a>
+<a class="pulse-item" href="#fees"><span class="pl">Fees${high ? ` (${high.label.toLowerCase()})` : ''}</span><strong>${bound(v, high?.live || null, high?.satVb ?? null, 'satvb')}</strong><small>${low ? html`${low.label.toLowerCase()} ${bound(v, low.live || null, low.satVb, 'satvb')}` : high ? 'the only rate so far' : 'no estimate yet'}</small></a>
 <a class="pulse-item" href="#mempool"><span class="pl">Mempool</span><strong>${bound(v, o.mempool ? `${o.mempool.prefix}txCount` : null, o.mempool?.txCount ?? null, 'int')} tx</strong><small>${bound(v, o.mempool ? `${o.mempool.prefix}vsize` : null, o.mempool?.vsize ?? null, 'vbytes')}</small></a>
-<a class="pulse-item" href="#mempool"><span class="pl">Next block</span><strong>${next ? html`~${bound(v, null, next.medianFeeRate, 'satvb')}` : '—'}</strong><small>${next ? html`${bound(v, null, next.minFeeRate, 'satvb')} – ${bound(v, null, next.maxFeeRate, 'satvb')}` : 'no projection yet'}</small></a>
+<a class="pulse-item" href="#mempool"><span class="pl">Next block</span><strong>${next ? html`~${bound(v, null, next.medianFeeRate, 'satvb')}` : '—'}</strong><small>${next ? feeSpan(v, next.minFeeRate, next.maxFeeRate) : 'no projection yet'}</small></a>
 </section>`;
 }
 
@@ -129,7 +129,7 @@ export function minedFromNode(b: BlockRecord): MinedView {
 type PublicBlock = { hash: string; height: number; timeSec: number; txCount: number; weight: number; medianFeeRate: number };
 
 export function minedTile(v: View, b: MinedView): SafeHtml {
-  const inner = html`<span class="bs-h">${bound(v, null, b.height, 'int')}</span><strong>${b.medianFeeRate === null ? '—' : html`~${bound(v, null, b.medianFeeRate, 'satvb')}`}</strong>
+  const inner = html`<span class="bs-h">${bound(v, null, b.height, 'int')}</span><strong>${b.medianFeeRate === null ? html`<span class="muted">${b.txCount <= 1 ? 'coinbase only' : 'no fee data'}</span>` : html`~${bound(v, null, b.medianFeeRate, 'satvb')}`}</strong>
 <span class="bs-span">${b.minFeeRate !== null && b.maxFeeRate !== null ? feeSpan(v, b.minFeeRate, b.maxFeeRate) : html`&nbsp;`}</span>
 <progress max="${MAX_BLOCK_WEIGHT}" value="${Math.min(MAX_BLOCK_WEIGHT, b.weight)}" aria-label="fullness"></progress><small>${bound(v, null, b.txCount, 'int')} tx · ${bound(v, null, b.timeSec, 'ago')}</small>`;
   return html`<li class="bs-mined" data-hash="${b.hash}">${b.link ? html`<a href="/blocks/${b.hash}">${inner}</a>` : html`<div>${inner}</div>`}</li>`;
@@ -185,7 +185,7 @@ function nodeChainCards(v: View, chain: ChainSnapshot, fresh: () => SafeHtml): S
         ['Difficulty', bound(v, 'chain.difficulty', chain.difficulty, 'difficulty')],
         ['Hashrate', bound(v, 'chain.hashrateHs', chain.hashrateHs, 'hashrate')],
         ['Supply', bound(v, 'chain.supplySats', chain.supplySats, 'btc')],
-        ['of 21M', bound(v, 'chain.supplyPctOf21M', chain.supplyPctOf21M, 'pct')],
+        ['Share of 21M mined', bound(v, 'chain.supplyPctOf21M', chain.supplyPctOf21M, 'pct')],
       ])}`,
     ),
     card(
@@ -283,7 +283,7 @@ function networkCard(v: View, p: Record<string, PieceReply>): SafeHtml {
           ['Epoch progress', bound(v, 'public-mempool.difficulty.progressPct', adj?.progressPct ?? null, 'pct')],
           ['Next adjustment', bound(v, 'public-mempool.difficulty.estimatedChangePct', adj?.estimatedChangePct ?? null, 'signedPct')],
           ['Hashrate', bound(v, 'public-mempool.hashrate.currentHashrateHs', hr?.currentHashrateHs ?? null, 'hashrate')],
-          ['Halving in', bound(v, null, halving?.blocksLeft ?? null, 'int')],
+          ['Halving in (blocks)', bound(v, null, halving?.blocksLeft ?? null, 'int')],
         ]),
   );
 }
