@@ -6,7 +6,7 @@ import { initCharts } from './charts.ts';
 import { addBlock, addStripBlock, centerStrip, updateFeeCosts, updateMempool, updateNodes } from './live-widgets.ts';
 import { LiveClient, type LivePayload } from './live.ts';
 import { initMarketTable } from './market-table.ts';
-import { Monitor } from './monitor.ts';
+import { Monitor, store, stored } from './monitor.ts';
 import { startBeacon, startStatusRefresh } from './status.ts';
 import { initTables } from './tables.ts';
 
@@ -14,9 +14,9 @@ import { initTables } from './tables.ts';
 function initDismiss(): void {
   document.querySelectorAll<HTMLElement>('[data-dismissable]').forEach((card) => {
     const key = `satscope.dismissed.${card.dataset.dismissable ?? ''}`;
-    if (localStorage.getItem(key) === '1') card.hidden = true;
+    if (stored(key) === '1') card.hidden = true;
     card.querySelector('[data-dismiss]')?.addEventListener('click', () => {
-      localStorage.setItem(key, '1');
+      store(key, '1');
       card.hidden = true;
     });
   });

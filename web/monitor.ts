@@ -6,6 +6,23 @@ import { formatOptions } from './bind.ts';
 import type { LiveState } from './live.ts';
 
 const LOAD_EVERY_MS = 30_000;
+
+/** localStorage, which throws where the browser blocks storage: then nothing is remembered, and nothing breaks. */
+export function stored(key: string): string | null {
+  try {
+    return localStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+
+export function store(key: string, value: string): void {
+  try {
+    localStorage.setItem(key, value);
+  } catch {
+    // storage blocked: the choice lasts for this page only
+  }
+}
 const FOLDED_KEY = 'satscope.monitor.folded';
 
 export class Monitor {
@@ -19,11 +36,11 @@ export class Monitor {
       toggle?.setAttribute('aria-expanded', String(!folded));
       if (this.el) this.el.dataset.folded = folded ? '1' : '';
     };
-    fold(localStorage.getItem(FOLDED_KEY) === '1');
+    fold(stored(FOLDED_KEY) === '1');
     toggle?.addEventListener('click', () => {
       const folded = toggle.getAttribute('aria-expanded') === 'true';
       fold(folded);
-      localStorage.setItem(FOLDED_KEY, folded ? '1' : '0');
+      store(FOLDED_KEY, folded ? '1' : '0');
     });
     if (this.el) {
       this.load();

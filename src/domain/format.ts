@@ -42,7 +42,9 @@ export const DEFAULT_FORMAT: Omit<FormatOptions, 'nowMs'> = { locale: 'en-US', c
 export const DEFER_CLOCK = -1;
 // A per-process nonce in each slot, so text from upstream data can never pose as one.
 const NONCE = Math.random().toString(36).slice(2, 10);
-const SLOT = new RegExp(`\u0001${NONCE}([au])(-?[\\d.e+]+)\u0002`, 'g');
+const SLOT = new RegExp(`\u0001${NONCE}([au])(-?\\d+)\u0002`, 'g');
+/** Whole seconds, within ±1e15 (String() writes no exponent there): every slot made is one the pattern fills, so the nonce never reaches a page. */
+const slotSeconds = (value: number) => String(Math.round(Math.max(-1e15, Math.min(1e15, value))));
 
 /** Fills the clock slots of a built text with ages against `nowMs` (ages do not depend on the locale). */
 export function fillClockSlots(text: string, nowMs: number): string {
@@ -155,10 +157,10 @@ export function formatValue(value: unknown, kind: FormatKind, o: FormatOptions):
     case 'duration':
       return formatDuration(value);
     case 'ago':
-      if (o.nowMs === DEFER_CLOCK) return `\u0001${NONCE}a${value}\u0002`;
+      if (o.nowMs === DEFER_CLOCK) return `\u0001${NONCE}a${slotSeconds(value)}\u0002`;
       return `${formatDuration(o.nowMs / 1000 - value)} ago`;
     case 'until':
-      if (o.nowMs === DEFER_CLOCK) return `\u0001${NONCE}u${value}\u0002`;
+      if (o.nowMs === DEFER_CLOCK) return `\u0001${NONCE}u${slotSeconds(value)}\u0002`;
       return value * 1000 <= o.nowMs ? 'now' : `in ${formatDuration(value - o.nowMs / 1000)}`;
     case 'date':
       return dateFormat(o.locale, { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' }).format(new Date(value * 1000));

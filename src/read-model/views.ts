@@ -293,8 +293,10 @@ export class Views {
       // A reply too large to keep is served once; the next request builds it again.
       if (response.bytes <= MAX_KEPT_BYTES) {
         const clocked = text === undefined ? undefined : { text, built, step: Math.floor(nowMs / CLOCK_STEP_MS) };
-        this.entries.set(name, { response, deps, gen, step: readClock ? Math.floor(nowMs / CLOCK_STEP_MS) : -1, deadline, clocked, builds, used: ++this.uses, bytes: response.bytes });
-        this.bytes += response.bytes;
+        // A page with clock slots also keeps its built text (counted at two bytes a character).
+        const bytes = response.bytes + (text === undefined ? 0 : text.length * 2);
+        this.entries.set(name, { response, deps, gen, step: readClock ? Math.floor(nowMs / CLOCK_STEP_MS) : -1, deadline, clocked, builds, used: ++this.uses, bytes });
+        this.bytes += bytes;
         if (this.entries.size > MAX_ENTRIES || this.bytes > MAX_BYTES) this.evictViews();
       }
       return response;

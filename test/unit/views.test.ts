@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { test } from 'node:test';
 import { downsample } from '../../src/domain/charts.ts';
 import { bucketize, histogramModel, niceCeil, tiersFromNode, tiersFromPublic, txFeeSats } from '../../src/domain/fee-tiers.ts';
-import { formatDuration, formatValue, valueAt, type FormatOptions } from '../../src/domain/format.ts';
+import { DEFER_CLOCK, fillClockSlots, formatDuration, formatValue, hasClockSlots, valueAt, type FormatOptions } from '../../src/domain/format.ts';
 import { dataAttrs, html, trustedHtml } from '../../src/server/views/html.ts';
 import { formatOptions } from '../../src/server/views/layout.ts';
 import { prefsCookie, readPrefs } from '../../src/server/views/prefs.ts';
@@ -53,6 +53,17 @@ test('formatValue() chooses display units and handles missing values', () => {
   assert.equal(formatDuration(0), '0 s');
   assert.equal(valueAt({ a: { b: [{ c: 7 }] } }, 'a.b.0.c'), 7);
   assert.equal(valueAt({ a: null }, 'a.b'), undefined);
+});
+
+test('deferred ages: every slot a page gets is filled in, whatever number it holds, and upstream text cannot pose as one', () => {
+  const deferred = { ...US, nowMs: DEFER_CLOCK };
+  const page = [1_700_000_000 - 125, 1e-7, -3.5, 1e21, 1_700_000_000 + 3600].map((t, i) => formatValue(t, i === 4 ? 'until' : 'ago', deferred)).join(' | ');
+  assert.ok(hasClockSlots(page));
+  const filled = fillClockSlots(page, US.nowMs);
+  assert.ok(!filled.includes('\u0001') && !filled.includes('\u0002'), `no slot left: ${JSON.stringify(filled)}`);
+  assert.match(filled, /^2 min 5 s ago \| .+ ago \| .+ ago \| 0 s ago \| in 1 h$/);
+  const forged = 'pool \u0001abcdefgha5\u0002';
+  assert.equal(fillClockSlots(forged, US.nowMs), forged, 'a slot without this process\'s nonce is left as text');
 });
 
 test('downsample() keeps the first and last points and the peaks, and returns `threshold` points', () => {
