@@ -25,6 +25,20 @@ interface Projected {
   feeRange?: number[];
 }
 
+/** A projected block's lowest and highest fee rate (the node's min/max, or mempool.space's feeRange). */
+function feeBounds(b: Projected): [number, number] {
+  return [b.minFeeRate ?? b.feeRange?.[0] ?? b.medianFeeRate, b.maxFeeRate ?? b.feeRange?.at(-1) ?? b.medianFeeRate];
+}
+
+/** How full a block is, as a native progress bar (no inline style, for the CSP). */
+function fullness(max: number, value: number): HTMLProgressElement {
+  const bar = el('progress');
+  bar.max = max;
+  bar.value = Math.min(max, value);
+  bar.setAttribute('aria-label', 'fullness');
+  return bar;
+}
+
 interface Mempool {
   histogram?: { feeRate: number; vsize: number }[];
   projectedBlocks?: Projected[];
@@ -60,13 +74,9 @@ function drawProjected(list: Element, blocks: Projected[]): void {
   const o = formatOptions();
   list.replaceChildren(
     ...blocks.slice(0, 6).map((b, i) => {
-      const min = b.minFeeRate ?? b.feeRange?.[0] ?? b.medianFeeRate;
-      const max = b.maxFeeRate ?? b.feeRange?.at(-1) ?? b.medianFeeRate;
+      const [min, max] = feeBounds(b);
       const li = el('li');
-      const bar = el('progress');
-      bar.max = 1_000_000;
-      bar.value = Math.min(1_000_000, b.vsize);
-      bar.setAttribute('aria-label', 'fullness');
+      const bar = fullness(1_000_000, b.vsize);
       li.append(
         el('span', i === 0 ? 'next block' : `+${i + 1}`, 'pb-n'),
         el('strong', `~${formatValue(b.medianFeeRate, 'satvb', o)}`),
@@ -85,13 +95,9 @@ function drawStripProjected(list: Element, blocks: Projected[]): void {
   const next = blocks.slice(0, 4).reverse();
   list.replaceChildren(
     ...next.map((b, i) => {
-      const min = b.minFeeRate ?? b.feeRange?.[0] ?? b.medianFeeRate;
-      const max = b.maxFeeRate ?? b.feeRange?.at(-1) ?? b.medianFeeRate;
+      const [min, max] = feeBounds(b);
       const li = el('li', undefined, 'bs-next');
-      const bar = el('progress');
-      bar.max = 1_000_000;
-      bar.value = Math.min(1_000_000, b.vsize);
-      bar.setAttribute('aria-label', 'fullness');
+      const bar = fullness(1_000_000, b.vsize);
       li.append(el('span', next.length - i === 1 ? 'next' : `+${next.length - i}`, 'bs-h'), el('strong', `~${formatValue(b.medianFeeRate, 'satvb', o)}`), el('span', `${formatValue(min, 'dec', o)} – ${formatValue(max, 'dec', o)} sat/vB`, 'bs-span'), bar, el('small', `${formatValue(b.txCount, 'int', o)} tx`));
       return li;
     }),
@@ -127,10 +133,7 @@ export function addStripBlock(b: StripBlock, link: boolean): void {
   li.dataset.hash = b.hash;
   const box = link ? el('a') : el('div');
   if (box instanceof HTMLAnchorElement) box.href = `/blocks/${b.hash}`;
-  const bar = el('progress');
-  bar.max = 4_000_000;
-  bar.value = Math.min(4_000_000, b.weight);
-  bar.setAttribute('aria-label', 'fullness');
+  const bar = fullness(4_000_000, b.weight);
   const age = el('span', formatValue(b.timeSec, 'ago', o), 'v');
   age.dataset.f = 'ago';
   age.dataset.v = String(b.timeSec);

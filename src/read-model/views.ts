@@ -14,9 +14,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fillClockSlots, hasClockSlots } from '../domain/format.ts';
 import { describeError, SatscopeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { HTML_TYPE, PreparedResponse } from '../server/responses.ts';
+import { PreparedResponse } from '../server/responses.ts';
+import { prepare, type Built } from './built.ts';
 import type { JsonKey } from '../store/keys.ts';
 import type { Generation, StateMirror } from './mirror.ts';
+
+export type { Built } from './built.ts';
 
 export const CLOCK_STEP_MS = 500;
 /** Views and loaded data kept at once: parameterised paths (a block, a chart range) cannot grow memory without bound. */
@@ -49,11 +52,6 @@ export interface Reader {
   /** Loaded data, or undefined while its first load runs (the reply then waits for it). */
   load<T>(loader: Loader<T>): T | undefined;
 }
-
-export type Built =
-  | { json: unknown; status?: number; headers?: readonly string[] }
-  | { html: string; status?: number; headers?: readonly string[]; cacheControl?: string; vary?: string }
-  | { text: string; contentType: string; status?: number; headers?: readonly string[]; cacheControl?: string };
 
 type Dep =
   | { kind: 'key'; key: JsonKey<unknown>; rev: number }
@@ -392,11 +390,4 @@ export class Views {
     const byUse = [...this.slots].filter(([, s]) => !s.pending).sort((a, b) => a[1].used - b[1].used);
     for (const [key] of byUse.slice(0, Math.ceil(byUse.length / 10))) this.slots.delete(key);
   }
-}
-
-/** The reply of a build; `html` replaces the built page's text (its clock slots filled). */
-function prepare(built: Built, html?: string): PreparedResponse {
-  if ('json' in built) return PreparedResponse.json(built.json, { status: built.status, headers: built.headers });
-  if ('text' in built) return new PreparedResponse(Buffer.from(built.text), built.contentType, built.cacheControl ?? 'no-cache', { status: built.status, headers: built.headers });
-  return new PreparedResponse(Buffer.from(html ?? built.html), HTML_TYPE, built.cacheControl ?? 'no-cache', { status: built.status, headers: built.headers, vary: built.vary });
 }
