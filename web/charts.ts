@@ -8,6 +8,8 @@ interface ChartData {
   title: string;
   unit: string;
   source: string;
+  range: string;
+  resolution: 'raw' | 'hour' | 'day';
   t: number[];
   v: number[];
   reason?: string;
@@ -35,6 +37,19 @@ export function paddedRange(min: number | null, max: number | null): [number, nu
 
 function axisValue(unit: string) {
   return (_u: uPlot, splits: number[]) => splits.map((v) => (unit === 'USD' ? formatValue(v, 'fiatCompact', formatOptions()) : unit === 'H/s' ? formatValue(v, 'hashrate', formatOptions()) : formatValue(v, 'dec', formatOptions())));
+}
+
+const RESOLUTION_WORD = { raw: 'minute', hour: 'hourly', day: 'daily' } as const;
+const RANGE_SEC: Record<string, number> = { '1d': 86_400, '7d': 7 * 86_400, '30d': 30 * 86_400, '90d': 90 * 86_400, '1y': 365 * 86_400 };
+
+/** Under the chart: where the data comes from, at what resolution, how far back it reaches (when less than the range) and how fresh. */
+function sourceLine(d: ChartData, o: ReturnType<typeof formatOptions>): string {
+  const first = d.t[0] ?? 0;
+  const newest = d.t.at(-1) ?? 0;
+  const wanted = RANGE_SEC[d.range];
+  const short = wanted === undefined || newest - first < wanted * 0.9;
+  const since = short ? ` · history since ${formatValue(first, d.resolution === 'day' ? 'date' : 'datetime', o)}` : '';
+  return `${d.source} · ${d.t.length} ${RESOLUTION_WORD[d.resolution] ?? ''} points${since} · latest ${formatValue(newest, 'ago', o)}`;
 }
 
 class Chart {
@@ -86,7 +101,7 @@ class Chart {
     const text = cssVar('--muted');
     const axis = { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } };
     const o = formatOptions();
-    const spanSec = (d.t.at(-1) ?? 0) - (d.t[0] ?? 0);
+    const timeFormat = d.resolution === 'day' ? 'date' : 'datetime';
     this.plot = new uPlot(
       {
         ...this.size(),
@@ -96,7 +111,7 @@ class Chart {
         // The y axis spans the data (with a margin), not zero to the top: a price line is not flat.
         scales: { y: { range: (_u, min, max) => paddedRange(min, max) } },
         series: [
-          { label: 'Time', value: (_u, t) => (t === null ? '—' : formatValue(t, spanSec > 2 * 86_400 ? 'date' : 'datetime', o)) },
+          { label: 'Time', value: (_u, t) => (t === null ? '—' : formatValue(t, timeFormat, o)) },
           { label: d.title, stroke, width: 2, fill: `${stroke}22`, value: (_u, v) => (v === null ? '—' : formatUnit(v, d.unit)) },
         ],
         axes: [axis, { ...axis, size: 86, values: axisValue(d.unit) }],
@@ -106,7 +121,7 @@ class Chart {
     );
     this.box.setAttribute('aria-label', `${d.title}, ${d.t.length} points from ${d.source}`);
     const newest = d.t.at(-1);
-    if (src && newest !== undefined) src.textContent = `${d.source} · ${d.t.length} points · latest ${formatValue(newest, 'ago', formatOptions())}`;
+    if (src && newest !== undefined) src.textContent = sourceLine(d, o);
   }
 
   private png(): void {

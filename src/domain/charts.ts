@@ -43,3 +43,40 @@ export function downsample(t: readonly number[], v: readonly number[], threshold
   outV.push(v[n - 1] as number);
   return { t: outT, v: outV };
 }
+
+/** The resolution a chart range is drawn at: minute points for a day, hourly for a week, daily beyond. */
+export type Resolution = 'raw' | 'hour' | 'day';
+
+export function resolutionFor(rangeSec: number): Resolution {
+  return rangeSec <= 86_400 ? 'raw' : rangeSec <= 7 * 86_400 ? 'hour' : 'day';
+}
+
+/**
+ * The mean of the points in each bucket of `bucketSec` (aligned to the epoch), stamped with the
+ * bucket's start: how the newest points, not rolled up yet, join an hourly or daily line.
+ */
+export function bucketMeans(t: readonly number[], v: readonly number[], bucketSec: number): { t: number[]; v: number[] } {
+  const out = { t: [] as number[], v: [] as number[] };
+  let bucket = Number.NaN;
+  let sum = 0;
+  let n = 0;
+  const flush = () => {
+    if (n > 0) {
+      out.t.push(bucket);
+      out.v.push(sum / n);
+    }
+  };
+  for (let i = 0; i < t.length; i++) {
+    const b = Math.floor((t[i] as number) / bucketSec) * bucketSec;
+    if (b !== bucket) {
+      flush();
+      bucket = b;
+      sum = 0;
+      n = 0;
+    }
+    sum += v[i] as number;
+    n++;
+  }
+  flush();
+  return out;
+}

@@ -260,8 +260,9 @@ export class Views {
           deps.push({ kind: 'source', source, version: source.version });
         },
         load: (loader) => {
-          if (loader.maxAgeMs !== undefined) readClock = true;
           const { slot, wait } = this.slot(loader, nowMs, reader, round);
+          // Data with an age limit is looked at again when it reaches it (not every half second).
+          if (loader.maxAgeMs !== undefined) deadline = Math.min(deadline, Math.max(slot.loadedAtMs + loader.maxAgeMs, nowMs + 1));
           deps.push({ kind: 'loaded', slot, rev: slot.rev + slot.due });
           if (wait && slot.pending) waiting.push(slot.pending);
           else if (slot.rev === 0 && slot.error !== undefined) throw slot.error;

@@ -92,6 +92,29 @@ test('chart data is columnar and downsampled; CSV export has every point; bad pa
   assert.equal((await fetch(`${rt.base}/api/v1/charts/nope`)).status, 404);
 });
 
+test('charts are daily from 30 days, hourly for a week, minute points for a day, up to now at one resolution', async () => {
+  // Three days of half-hourly hashrate, each day its own level; compaction rolls up the whole hours and days.
+  const day = 86_400;
+  const nowSec = Math.floor(Date.now() / 1000);
+  const today = Math.floor(nowSec / day) * day;
+  const points = [];
+  for (let ts = today - 3 * day; ts < nowSec - 60; ts += 1800) points.push({ series: 'network.hashrate_hs', tsSec: ts, value: (1 + Math.floor((ts - today) / day) + 3) * 1e18 });
+  await rt.history.upsertPoints(points);
+  await rt.history.compact(nowSec);
+  type Chart = { resolution: string; t: number[]; v: number[] };
+  const get = async (range: string) => (await (await fetch(`${rt.base}/api/v1/charts/hashrate?range=${range}&points=2000`)).json()) as Chart;
+  const d30 = await get('30d');
+  assert.equal(d30.resolution, 'day');
+  assert.ok(d30.t.every((t, i) => t % day === 0 && (i === 0 || t > (d30.t[i - 1] as number))), `one point a day: ${d30.t.join(',')}`);
+  assert.equal(d30.t.at(-1), today, 'the line reaches today');
+  assert.equal(d30.v[d30.t.indexOf(today - 2 * day)], 2e18, 'a whole day is the mean of its points');
+  const d7 = await get('7d');
+  assert.equal(d7.resolution, 'hour');
+  assert.ok(d7.t.every((t, i) => t % 3600 === 0 && (i === 0 || t > (d7.t[i - 1] as number))), 'one point an hour');
+  assert.ok((d7.t.at(-1) as number) >= nowSec - 2 * 3600, 'the hourly line reaches the current hour');
+  assert.equal((await get('1d')).resolution, 'raw');
+});
+
 test('an unknown page gets the HTML error page; the API keeps its JSON envelope', async () => {
   const p = await page('/no/such/page');
   assert.equal(p.status, 404);

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { test } from 'node:test';
-import { downsample } from '../../src/domain/charts.ts';
+import { bucketMeans, downsample, resolutionFor } from '../../src/domain/charts.ts';
 import { bucketize, histogramModel, niceCeil, tiersFromNode, tiersFromPublic, txFeeSats } from '../../src/domain/fee-tiers.ts';
 import { DEFER_CLOCK, fillClockSlots, formatDuration, formatValue, hasClockSlots, valueAt, type FormatOptions } from '../../src/domain/format.ts';
 import { dataAttrs, html, trustedHtml } from '../../src/server/views/html.ts';
@@ -64,6 +64,23 @@ test('deferred ages: every slot a page gets is filled in, whatever number it hol
   assert.match(filled, /^2 min 5 s ago \| .+ ago \| .+ ago \| 0 s ago \| in 1 h$/);
   const forged = 'pool \u0001abcdefgha5\u0002';
   assert.equal(fillClockSlots(forged, US.nowMs), forged, 'a slot without this process\'s nonce is left as text');
+});
+
+test('charts draw minute points for a day, hourly for a week, daily for 30 days and beyond', () => {
+  assert.equal(resolutionFor(86_400), 'raw');
+  assert.equal(resolutionFor(7 * 86_400), 'hour');
+  assert.equal(resolutionFor(30 * 86_400), 'day');
+  assert.equal(resolutionFor(365 * 86_400), 'day');
+});
+
+test('bucketMeans() averages each bucket and stamps it with the bucket start', () => {
+  const day = 86_400;
+  // Two points on day 10, one on day 11, three on day 13 (none on day 12).
+  const t = [10 * day + 60, 10 * day + 3600, 11 * day, 13 * day + 1, 13 * day + 2, 13 * day + 3];
+  const v = [1, 3, 7, 2, 4, 9];
+  assert.deepEqual(bucketMeans(t, v, day), { t: [10 * day, 11 * day, 13 * day], v: [2, 7, 5] });
+  assert.deepEqual(bucketMeans([], [], day), { t: [], v: [] });
+  assert.deepEqual(bucketMeans([7201, 7300], [5, 6], 3600), { t: [7200], v: [5.5] });
 });
 
 test('downsample() keeps the first and last points and the peaks, and returns `threshold` points', () => {

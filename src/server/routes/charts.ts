@@ -2,7 +2,7 @@
 // show (`points`, at most 2,000), as JSON for the charts or CSV for export. Each chart names the
 // series it reads, your node's first and the public one when there is no node.
 import { z } from 'zod';
-import { downsample } from '../../domain/charts.ts';
+import { bucketMeans, downsample, resolutionFor, type Resolution } from '../../domain/charts.ts';
 import { SatscopeError } from '../../errors.ts';
 import type { AppContext } from '../app.ts';
 import type { Built, Loader } from '../../read-model/views.ts';
@@ -15,41 +15,75 @@ interface Series {
   t: number[];
   v: number[];
   source: string;
+  resolution: Resolution;
 }
 
 interface ChartDef {
   title: string;
   unit: string;
-  read(app: AppContext, fromSec: number, toSec: number, range: Range): Promise<Series>;
+  read(app: AppContext, fromSec: number, toSec: number, resolution: Resolution): Promise<Series>;
 }
 
-/** Raw points up to a week, hourly aggregates up to two years, daily beyond. */
-async function seriesPoints(app: AppContext, series: string, fromSec: number, toSec: number): Promise<Series> {
-  const span = toSec - fromSec;
-  if (span <= 7 * 86_400) {
+const BUCKET_SEC = { hour: 3600, day: 86_400 } as const;
+const RAW_KEPT_SEC = 7 * 86_400;
+
+/**
+ * A series at the range's resolution: raw points for a day, hourly or daily means beyond. The
+ * newest buckets are not rolled up yet (compaction closes whole hours and days): they are made
+ * from the finer data after the last rollup, so the line reaches now at one resolution.
+ */
+async function seriesPoints(app: AppContext, series: string, fromSec: number, toSec: number, resolution: Resolution): Promise<Series> {
+  if (resolution === 'raw') {
     const pts = await app.history.rawPoints(series, fromSec, toSec);
-    return { t: pts.map((p) => p.tsSec), v: pts.map((p) => p.value), source: series };
+    return { t: pts.map((p) => p.tsSec), v: pts.map((p) => p.value), source: series, resolution };
   }
-  const agg = await app.history.aggregates(span <= 730 * 86_400 ? 'hour' : 'day', series, fromSec, toSec);
-  // The newest points are not aggregated yet: raw points after the last aggregate complete the line.
-  const lastSec = agg.at(-1)?.tsSec ?? fromSec;
-  const recent = await app.history.rawPoints(series, Math.max(lastSec + 1, toSec - 7 * 86_400), toSec);
-  return { t: [...agg.map((p) => p.tsSec), ...recent.map((p) => p.tsSec)], v: [...agg.map((p) => p.avg), ...recent.map((p) => p.value)], source: series };
+  const agg = await app.history.aggregates(resolution, series, fromSec, toSec);
+  const t = agg.map((p) => p.tsSec);
+  const v = agg.map((p) => p.avg);
+  const after = (agg.at(-1)?.tsSec ?? fromSec - BUCKET_SEC[resolution]) + BUCKET_SEC[resolution];
+  const tail: { t: number[]; v: number[] } = { t: [], v: [] };
+  let rawFrom = after;
+  if (resolution === 'day') {
+    const hours = await app.history.aggregates('hour', series, after, toSec);
+    for (const h of hours) {
+      tail.t.push(h.tsSec);
+      tail.v.push(h.avg);
+    }
+    rawFrom = Math.max(rawFrom, (hours.at(-1)?.tsSec ?? after - 3600) + 3600);
+  }
+  const raw = await app.history.rawPoints(series, Math.max(rawFrom, toSec - RAW_KEPT_SEC), toSec);
+  for (const p of raw) {
+    tail.t.push(p.tsSec);
+    tail.v.push(p.value);
+  }
+  const joined = bucketMeans(tail.t, tail.v, BUCKET_SEC[resolution]);
+  return { t: [...t, ...joined.t], v: [...v, ...joined.v], source: series, resolution };
 }
 
-const nodeOrPublic = (nodeSeries: string, publicSeries: string) => (app: AppContext, fromSec: number, toSec: number) =>
-  seriesPoints(app, app.nodes.length > 0 ? nodeSeries : publicSeries, fromSec, toSec);
+const nodeOrPublic = (nodeSeries: string, publicSeries: string) => (app: AppContext, fromSec: number, toSec: number, resolution: Resolution) =>
+  seriesPoints(app, app.nodes.length > 0 ? nodeSeries : publicSeries, fromSec, toSec, resolution);
 
 export const CHARTS: Record<string, ChartDef> = {
   price: {
     title: 'BTC price',
     unit: 'USD',
-    async read(app, fromSec, toSec, range) {
-      if (range !== '1d') {
+    // Daily closes where they are kept (backfilled and recorded each day), today's price at the end.
+    async read(app, fromSec, toSec, resolution) {
+      if (resolution === 'day') {
         const closes = await app.history.closes(fromSec, toSec);
-        if (closes.length >= 2) return { t: closes.map((c) => c.daySec), v: closes.map((c) => c.closeUsd), source: 'daily closes (coinbase)' };
+        if (closes.length >= 2) {
+          const t = closes.map((c) => c.daySec);
+          const v = closes.map((c) => c.closeUsd);
+          const today = Math.floor(toSec / 86_400) * 86_400;
+          const last = (await app.history.rawPoints('price.usd', Math.max(today, toSec - 3600), toSec)).at(-1);
+          if (last && (t.at(-1) ?? 0) < today) {
+            t.push(last.tsSec);
+            v.push(last.value);
+          }
+          return { t, v, source: 'daily closes (coinbase)', resolution };
+        }
       }
-      return seriesPoints(app, 'price.usd', fromSec, toSec);
+      return seriesPoints(app, 'price.usd', fromSec, toSec, resolution);
     },
   },
   hashrate: { title: 'Hashrate', unit: 'H/s', read: nodeOrPublic('chain.hashrate_hs', 'network.hashrate_hs') },
@@ -93,15 +127,15 @@ export function chartRoutes(app: AppContext) {
           maxAgeMs: CHART_MAX_AGE_MS,
           load: () => {
             const toSec = Math.floor(Date.now() / 1000);
-            return def.read(app, toSec - RANGES[query.range], toSec, query.range);
+            return def.read(app, toSec - RANGES[query.range], toSec, resolutionFor(RANGES[query.range]));
           },
         };
         return app.views.serve(req, res, `/api/v1/charts/${name}?${query.range}:${query.points}:${query.format}`, (r) => {
-          const raw = r.load(loader) ?? { t: [], v: [], source: '' };
+          const raw = r.load(loader) ?? { t: [], v: [], source: '', resolution: resolutionFor(RANGES[query.range]) };
           // CSV export gives every point; the chart gets what it can draw.
           if (query.format === 'csv') return csv(name, query.range, def.unit, raw);
           const s = downsample(raw.t, raw.v, query.points);
-          return { json: { chart: name, title: def.title, unit: def.unit, range: query.range, source: raw.source, points: raw.t.length, t: s.t, v: s.v, ...(raw.t.length === 0 ? { reason: `no ${def.title.toLowerCase()} history yet: it fills as the jobs run (or run satscope backfill btc-closes)` } : {}) } };
+          return { json: { chart: name, title: def.title, unit: def.unit, range: query.range, resolution: raw.resolution, source: raw.source, points: raw.t.length, t: s.t, v: s.v, ...(raw.t.length === 0 ? { reason: `no ${def.title.toLowerCase()} history yet: it fills as the jobs run (or run satscope backfill btc-closes)` } : {}) } };
         });
       },
     }),
