@@ -1,6 +1,7 @@
 // Charts drawn with uPlot from the server's columnar, downsampled series. Range buttons refetch,
 // the CSV link follows the range, PNG saves the canvas. Colours come from the theme's CSS variables.
 import uPlot from 'uplot';
+import { withGaps } from '../src/domain/charts.ts';
 import { formatValue } from '../src/domain/format.ts';
 import { formatOptions } from './bind.ts';
 
@@ -116,7 +117,8 @@ class Chart {
         ],
         axes: [axis, { ...axis, size: 86, values: axisValue(d.unit) }],
       },
-      [d.t, d.v],
+      // Missing stretches of history show as breaks, not as a straight line across them.
+      (({ t, v }) => [t, v])(withGaps(d.t, d.v, d.resolution)) as uPlot.AlignedData,
       this.box,
     );
     this.box.setAttribute('aria-label', `${d.title}, ${d.t.length} points from ${d.source}`);

@@ -242,6 +242,9 @@ export function addBlock(b: Block): void {
   ageCell.append(age);
   const cells = [b.pool ?? '—', formatValue(b.txCount, 'int', o), formatValue(b.sizeBytes, 'bytes', o), formatValue(b.totalFeeSats, 'btc', o), formatValue(b.feeRatePercentiles?.[2] ?? null, 'satvb', o), formatValue(b.intervalSec, 'duration', o)];
   tr.append(th, ageCell, ...cells.map((c) => el('td', c)));
+  // The column names, for the stacked rows on phones (as the server writes them).
+  const labels = [...body.parentElement?.querySelectorAll('thead th') ?? []].map((h) => h.textContent ?? '');
+  tr.querySelectorAll('td').forEach((td, i) => (td.dataset.label = labels[i + 1] ?? ''));
   tr.classList.add('changed');
   body.prepend(tr);
   while (body.children.length > 25) body.lastElementChild?.remove();

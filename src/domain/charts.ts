@@ -80,3 +80,61 @@ export function bucketMeans(t: readonly number[], v: readonly number[], bucketSe
   flush();
   return out;
 }
+
+/**
+ * A sparkline's polyline in a `width` × `height` box: time along x, the value's own span along y
+ * (top is the highest). Points one unit apart in x at most, rounded to a tenth: a few hundred bytes.
+ */
+export function sparkPoints(t: readonly number[], v: readonly number[], width: number, height: number): string {
+  if (t.length < 2) return '';
+  const t0 = t[0] as number;
+  const spanT = (t.at(-1) as number) - t0 || 1;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const x of v) {
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
+  const spanV = max - min;
+  const out: string[] = [];
+  let lastX = -1;
+  for (let i = 0; i < t.length; i++) {
+    const x = Math.round((((t[i] as number) - t0) / spanT) * width * 10) / 10;
+    const crowded = x - lastX < 1;
+    if (crowded && i !== t.length - 1) continue;
+    // The newest point always ends the line, in place of a point too close before it.
+    if (crowded) out.pop();
+    lastX = x;
+    // A flat series is a line through the middle.
+    const y = spanV === 0 ? height / 2 : Math.round((1 - ((v[i] as number) - min) / spanV) * height * 10) / 10;
+    out.push(`${x},${y}`);
+  }
+  return out.join(' ');
+}
+
+/**
+ * Breaks a line where data is missing: a null after any point followed by a gap longer than
+ * `factor` steps (the resolution's bucket, or the median spacing of raw points), so a chart never
+ * draws a straight line across months without data.
+ */
+export function withGaps(t: readonly number[], v: readonly number[], resolution: Resolution, factor = 2.5): { t: number[]; v: (number | null)[] } {
+  let step: number;
+  if (resolution === 'hour') step = 3600;
+  else if (resolution === 'day') step = 86_400;
+  else {
+    const diffs = t.slice(1).map((x, i) => x - (t[i] as number)).sort((a, b) => a - b);
+    step = diffs[Math.floor(diffs.length / 2)] ?? 60;
+  }
+  const out = { t: [] as number[], v: [] as (number | null)[] };
+  for (let i = 0; i < t.length; i++) {
+    const ti = t[i] as number;
+    const prev = out.t.at(-1);
+    if (prev !== undefined && ti - prev > factor * step) {
+      out.t.push(prev + step);
+      out.v.push(null);
+    }
+    out.t.push(ti);
+    out.v.push(v[i] as number);
+  }
+  return out;
+}

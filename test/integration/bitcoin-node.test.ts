@@ -119,6 +119,23 @@ describe('with a regtest node as main and another as node2', () => {
     assert.equal((byHash.block as Json).height, 521);
     assert.equal((await fetch(`${rt.base}/api/v1/blocks/${'0'.repeat(64)}`)).status, 404);
     assert.equal((await fetch(`${rt.base}/api/v1/blocks/nope`)).status, 400);
+
+    // The block's page lists its transactions from the node, 25 a page, the coinbase first.
+    const pageHtml = async (q = '') => (await fetch(`${rt.base}/blocks/${hash}${q}`, { headers: { accept: 'text/html' } })).text();
+    const first = await pageHtml();
+    const rows = [...first.matchAll(/<tr><th scope="row"><span class="v" data-f="int" data-v="(\d+)">/g)].map((m) => Number(m[1]));
+    const count = block.txCount as number;
+    assert.deepEqual(rows, Array.from({ length: Math.min(25, count) }, (_, i) => i), 'numbered from the coinbase');
+    assert.match(first, /<code class="txid" title="[0-9a-f]{64}">[0-9a-f]{12}…[0-9a-f]{6}<\/code> <span class="tag">coinbase<\/span>/);
+    assert.match(first, new RegExp(`data-v="${count}">${count}</span> transactions, 1–${Math.min(25, count)} shown`));
+    assert.match(first, /does not report each transaction's fee/, 'bcoin gives no per-transaction fee: said, not guessed');
+    const second = await pageHtml('?page=2');
+    if (count > 25) {
+      assert.match(second, /<tr><th scope="row"><span class="v" data-f="int" data-v="25">/, 'page 2 starts at #25');
+      assert.match(second, new RegExp(`page 2 of ${Math.ceil(count / 25)}`));
+    } else assert.match(second, /There is no page 2/);
+    assert.match(await pageHtml('?page=9999999'), /There is no page 9999999/);
+    assert.match(await pageHtml('?page=-1&page=x'), new RegExp(` transactions, 1–${Math.min(25, count)} shown`), 'a bad page number is page 1');
   });
 
   test('/metrics exports the Bitcoin values, as valid exposition', async (t) => {

@@ -77,6 +77,28 @@ test('a block with getblockstats: counts, fees in sats, fee-rate percentiles, su
   assert.equal(b.pool, null, 'no coinbase script available here: the pool stays unknown');
 });
 
+test("a block's transactions for its page: Core's verbosity 2, fees in sats, the coinbase first", async () => {
+  const { node: n } = node();
+  rpc.answers.set('getblock', D('getblock_verbosity2'));
+  const txs = await n.blockTransactions('000000000000000000000d62f9aceca50f07f2381028645e4b9db8d79938632a');
+  assert.equal(txs.length, 3);
+  assert.deepEqual(txs[0], { txid: txs[0]?.txid, coinbase: true, vsize: 253, feeSats: 0, feeRate: 0, inputs: 1, outputs: 2, outputSats: 315_112_345 });
+  assert.deepEqual(
+    txs.slice(1).map((t) => [t.coinbase, t.vsize, t.feeSats, t.feeRate, t.inputs, t.outputs, t.outputSats]),
+    [
+      [false, 141, 282, 2, 1, 2, 1_490_000],
+      [false, 374, 3_740, 10, 2, 1, 150_000_000],
+    ],
+  );
+  // A node that gives txids only cannot list them: a clear error, not an empty list.
+  rpc.answers.set('getblock', F('getblock_verbosity1'));
+  const err = await n.blockTransactions('000000000000000000000d62f9aceca50f07f2381028645e4b9db8d79938632a').then(
+    () => undefined,
+    (e: unknown) => e as Error,
+  );
+  assert.match(String(err?.message), /txids only/);
+});
+
 test('the mempool: sizes in vB, fees from BTC to sats, ancestor-package fee rates', async () => {
   const { node: n } = node();
   rpc.answers.set('getmempoolinfo', F('getmempoolinfo'));

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { test } from 'node:test';
-import { bucketMeans, downsample, resolutionFor } from '../../src/domain/charts.ts';
+import { bucketMeans, downsample, resolutionFor, sparkPoints, withGaps } from '../../src/domain/charts.ts';
 import { bucketize, histogramModel, niceCeil, tiersFromNode, tiersFromPublic, txFeeSats } from '../../src/domain/fee-tiers.ts';
 import { DEFER_CLOCK, fillClockSlots, formatDuration, formatValue, hasClockSlots, valueAt, type FormatOptions } from '../../src/domain/format.ts';
 import { dataAttrs, html, trustedHtml } from '../../src/server/views/html.ts';
@@ -81,6 +81,25 @@ test('bucketMeans() averages each bucket and stamps it with the bucket start', (
   assert.deepEqual(bucketMeans(t, v, day), { t: [10 * day, 11 * day, 13 * day], v: [2, 7, 5] });
   assert.deepEqual(bucketMeans([], [], day), { t: [], v: [] });
   assert.deepEqual(bucketMeans([7201, 7300], [5, 6], 3600), { t: [7200], v: [5.5] });
+});
+
+test('sparkPoints() spans the box: oldest left, newest right, highest at the top', () => {
+  assert.equal(sparkPoints([0, 50, 100], [10, 30, 20], 100, 20), '0,20 50,0 100,10');
+  assert.equal(sparkPoints([0, 10], [5, 5], 100, 20), '0,10 100,10', 'a flat series runs through the middle');
+  assert.equal(sparkPoints([0], [1], 100, 20), '', 'one point is no line');
+  // Thousands of points become at most one per unit of width (and the newest is always kept).
+  const t = Array.from({ length: 5000 }, (_, i) => i);
+  const pts = sparkPoints(t, t.map((i) => Math.sin(i)), 100, 20).split(' ');
+  assert.ok(pts.length <= 101, String(pts.length));
+  assert.equal(pts.at(-1)?.split(',')[0], '100');
+});
+
+test('withGaps() breaks the line where days are missing, not between neighbours', () => {
+  const day = 86_400;
+  assert.deepEqual(withGaps([0, day, 2 * day, 100 * day, 101 * day], [1, 2, 3, 4, 5], 'day'), { t: [0, day, 2 * day, 3 * day, 100 * day, 101 * day], v: [1, 2, 3, null, 4, 5] });
+  assert.deepEqual(withGaps([0, 3600, 7200], [1, 2, 3], 'hour'), { t: [0, 3600, 7200], v: [1, 2, 3] });
+  // Raw points: the median spacing is the step (a minute here); a 20-minute hole is a gap.
+  assert.deepEqual(withGaps([0, 60, 120, 180, 1380], [1, 1, 1, 1, 2], 'raw').v, [1, 1, 1, 1, null, 2]);
 });
 
 test('downsample() keeps the first and last points and the peaks, and returns `threshold` points', () => {

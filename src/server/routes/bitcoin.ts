@@ -7,6 +7,8 @@ import type { Loader } from '../../read-model/views.ts';
 import { SatscopeError } from '../../errors.ts';
 import { keys, type JsonKey } from '../../store/keys.ts';
 import type { AppContext } from '../app.ts';
+import { withFirstHealthy } from '../../sources/bitcoind/nodes.ts';
+import type { BlockTx } from '../../sources/bitcoind/node.ts';
 import { errorEnvelope } from '../responses.ts';
 import { defineRoute } from '../route.ts';
 
@@ -60,6 +62,24 @@ export const blockLoader = (app: AppContext, id: string): Loader<BlockRecord[]> 
   triggers: [keys.blocksChanged],
   load: () => app.history.findBlocks(/^\d+$/.test(id) ? Number(id) : id.toLowerCase()),
 });
+
+/**
+ * A block's transactions, asked of your nodes (the first that answers). A block's transactions
+ * never change, so they are loaded once per hash; a failed load is tried again later.
+ */
+export const blockTxsLoader = (app: AppContext, hash: string): Loader<BlockTx[]> => ({
+  key: `block-txs:${hash.toLowerCase()}`,
+  load: async () => (await withFirstHealthy(app.nodes, app.store, (n) => n.blockTransactions(hash.toLowerCase()))).value,
+});
+
+export const TX_PAGE_SIZE = 25;
+
+/** The page of a block's transactions asked for (`?page=`, from 1); anything else is page 1. */
+export function txPageOf(query: URLSearchParams): number {
+  const raw = query.get('page') ?? '';
+  const n = /^\d{1,7}$/.test(raw) ? Number(raw) : 1;
+  return n >= 1 ? n : 1;
+}
 
 export function bitcoinRoutes(app: AppContext) {
   const blocksQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(10), orphaned: z.enum(['true', 'false']).default('false') }).strict();

@@ -92,6 +92,24 @@ export const CHARTS: Record<string, ChartDef> = {
   fees: { title: 'Next-block fee rate', unit: 'sat/vB', read: nodeOrPublic('fees.next_block_median', 'network.fees.fastest') },
 };
 
+/** Sparklines are redrawn from history once a minute (they are built into the page, not streamed). */
+const SPARK_MAX_AGE_MS = 60_000;
+export const SPARK_POINTS = 96;
+
+/** The last `range` of a chart, downsampled for a sparkline on a card. */
+export function sparkLoader(app: AppContext, name: keyof typeof CHARTS & string, range: Range): Loader<{ t: number[]; v: number[] }> {
+  const def = CHARTS[name] as ChartDef;
+  return {
+    key: `spark:${name}:${range}`,
+    maxAgeMs: SPARK_MAX_AGE_MS,
+    load: async () => {
+      const toSec = Math.floor(Date.now() / 1000);
+      const s = await def.read(app, toSec - RANGES[range], toSec, resolutionFor(RANGES[range]));
+      return downsample(s.t, s.v, SPARK_POINTS);
+    },
+  };
+}
+
 function csv(name: string, range: string, unit: string, s: { t: number[]; v: number[] }): Built {
   const rows = s.t.map((t, i) => `${new Date(t * 1000).toISOString()},${s.v[i]}`);
   return {

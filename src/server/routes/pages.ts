@@ -8,7 +8,7 @@ import { lazyAssets, type Assets } from '../assets.ts';
 import { SECURITY_HEADERS } from '../responses.ts';
 import type { AppContext } from '../app.ts';
 import { defineRoute } from '../route.ts';
-import { BLOCK_ID } from './bitcoin.ts';
+import { BLOCK_ID, txPageOf } from './bitcoin.ts';
 import { formatOptions, layout } from '../views/layout.ts';
 import type { PageRenderer } from '../views/page.ts';
 import { bootPage } from '../views/pages/boot.ts';
@@ -35,7 +35,7 @@ const PAGES: { path: string; page: string; render: PageRenderer; variant?: Varia
   { path: '/', page: 'overview', render: overviewPage },
   { path: '/market', page: 'market', render: marketPage },
   { path: '/blocks', page: 'blocks', render: blocksPage },
-  { path: '/blocks/:id', page: 'block', render: blockPage },
+  { path: '/blocks/:id', page: 'block', render: blockPage, variant: (query) => `page${txPageOf(query)}` },
   { path: '/nodes', page: 'nodes', render: nodesPage },
   { path: '/status', page: 'status', render: statusPage },
   { path: '/settings', page: 'settings', render: settingsPage, variant: settingsVariant },

@@ -1,6 +1,7 @@
 // Building blocks of every page. A bound value carries its event type and path (data-k), its format
 // (data-f) and raw value (data-v), so the browser can re-format it and replace only what changed.
 // Every card says where its data came from and how old it is, and why it is stale or missing.
+import { sparkPoints } from '../../domain/charts.ts';
 import { formatValue, type FormatKind, type FormatOptions } from '../../domain/format.ts';
 import { dataAttrs, html, type SafeHtml } from './html.ts';
 
@@ -74,3 +75,19 @@ export function chart(o: { id: string; name: string; title: string; ranges: read
 }
 
 export const STALE_MS = { node: 60_000, price: 600_000 } as const;
+
+const SPARK_W = 120;
+const SPARK_H = 24;
+
+/**
+ * A sparkline under a card's headline figure: the last `span` of its history, with the low and
+ * high beside it. Nothing when there is not enough history for a line.
+ */
+export function sparkline(v: View, s: { t: number[]; v: number[] } | undefined, o: { span: string; kind: FormatKind; label: string }): SafeHtml {
+  const pts = s ? sparkPoints(s.t, s.v, SPARK_W, SPARK_H) : '';
+  if (!s || !pts) return html``;
+  const lo = Math.min(...s.v);
+  const hi = Math.max(...s.v);
+  const range = html`${formatValue(lo, o.kind, v.fmt)} – ${formatValue(hi, o.kind, v.fmt)}`;
+  return html`<figure class="spark"><svg viewBox="0 0 ${SPARK_W} ${SPARK_H}" preserveAspectRatio="none" role="img" aria-label="${o.label}, last ${o.span}: ${formatValue(lo, o.kind, v.fmt)} to ${formatValue(hi, o.kind, v.fmt)}"><polygon points="0,${SPARK_H} ${pts} ${SPARK_W},${SPARK_H}"/><polyline points="${pts}"/></svg><figcaption>${o.span} <span>${range}</span></figcaption></figure>`;
+}

@@ -40,6 +40,30 @@ export interface Capabilities {
 
 export type BlockData = Omit<BlockRecord, 'intervalSec' | 'orphaned'> & { previousHash: string | null };
 
+/** One transaction of a block as the block page lists it. */
+export interface BlockTx {
+  txid: string;
+  coinbase: boolean;
+  vsize: number | null;
+  /** Null where the node does not report it (bcoin; Core without undo data). */
+  feeSats: number | null;
+  feeRate: number | null;
+  inputs: number;
+  outputs: number;
+  outputSats: number;
+}
+
+/** A block's transactions in the node's order (the coinbase first). */
+export function blockTxs(block: RpcBlock): BlockTx[] {
+  return block.tx.flatMap((t): BlockTx[] => {
+    if (typeof t === 'string') return [];
+    const vsize = t.vsize ?? (t.weight ? Math.ceil(t.weight / 4) : (t.size ?? null));
+    const coinbase = t.vin.some((i) => i.coinbase != null);
+    const feeSats = coinbase ? 0 : t.fee != null ? btcToSats(t.fee) : null;
+    return [{ txid: t.txid, coinbase, vsize, feeSats, feeRate: feeSats !== null && vsize ? Math.round((feeSats / vsize) * 100) / 100 : null, inputs: t.vin.length, outputs: t.vout.length, outputSats: t.vout.reduce((sum, o) => sum + btcToSats(o.value), 0) }];
+  });
+}
+
 export class BitcoinNode {
   readonly rpc: RpcClient;
   private caps: Capabilities | undefined;
@@ -177,13 +201,18 @@ export class BitcoinNode {
     }
   }
 
+  /** The block's transactions (for its page): one getblock with transactions, up to 64 MB of reply. */
+  async blockTransactions(hash: string): Promise<BlockTx[]> {
+    return blockTxs(await this.detailedBlock(hash, await this.capabilities(), { timeoutMs: 30_000, maxBytes: 64 * 1024 * 1024 }));
+  }
+
   /** getblock with transactions: Core takes verbosity 2, bcoin a second boolean. */
-  private async detailedBlock(hash: string, caps: Capabilities): Promise<RpcBlock> {
+  private async detailedBlock(hash: string, caps: Capabilities, limits: { timeoutMs?: number; maxBytes?: number } = {}): Promise<RpcBlock> {
     const styles: Capabilities['getblockDetail'][] = caps.getblockDetail ? [caps.getblockDetail] : ['verbosity2', 'boolean-pair'];
     let last: unknown;
     for (const style of styles) {
       try {
-        const block = await this.rpc.call('getblock', style === 'verbosity2' ? [hash, 2] : [hash, true, true], blockSchema, { probe: !caps.getblockDetail });
+        const block = await this.rpc.call('getblock', style === 'verbosity2' ? [hash, 2] : [hash, true, true], blockSchema, { ...limits, probe: !caps.getblockDetail });
         if (block.tx.some((t) => typeof t === 'string')) throw new SatscopeError('RPC_ERROR', 'getblock returned txids only');
         caps.getblockDetail = style;
         return block;

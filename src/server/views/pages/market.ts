@@ -4,7 +4,8 @@ import { marketSummary } from '../../market-data.ts';
 import type { PieceReply } from '../../routes/public-data.ts';
 import { dataAttrs, html, type SafeHtml } from '../html.ts';
 import type { PageContext, RenderedPage } from '../page.ts';
-import { bound, card, chart, stats, unavailable, type View } from '../widgets.ts';
+import { bound, card, chart, sparkline, stats, unavailable, type View } from '../widgets.ts';
+import { sparkLoader } from '../../routes/charts.ts';
 import { pieceFresh } from './overview.ts';
 
 interface Coin {
@@ -46,9 +47,9 @@ export function marketPage(ctx: PageContext): RenderedPage {
   const m = marketSummary(ctx.r, ctx.app, { ages: false });
   const k = m.kpis.data as Record<string, number | null> | null;
   const kpiCard = card(
-    { id: 'kpis', title: 'Bitcoin', fresh: pieceFresh(v, m.kpis) },
+    { id: 'kpis', title: 'Bitcoin', fresh: pieceFresh(v, m.kpis), wide: true },
     k
-      ? html`<p class="big">${bound(v, 'price.usd', k.priceUsd, 'fiat')}</p>${stats([
+      ? html`<div class="kpi-head"><p class="big">${bound(v, 'price.usd', k.priceUsd, 'fiat')}</p>${sparkline(v, ctx.r.load(sparkLoader(ctx.app, 'price', '30d')), { span: '30 d', kind: 'fiat', label: 'BTC price' })}</div>${stats([
           ['24 h', bound(v, null, k.change24hPct, 'signedPct')],
           ['24 h high', bound(v, null, k.high24hUsd, 'fiat')],
           ['24 h low', bound(v, null, k.low24hUsd, 'fiat')],
@@ -65,7 +66,11 @@ export function marketPage(ctx: PageContext): RenderedPage {
   const assets = card(
     { id: 'vs-assets', title: 'BTC beside other assets', wide: true },
     html`<div class="table-wrap" tabindex="0" role="region" aria-label="BTC beside other assets"><table><thead><tr><th scope="col">Asset</th><th scope="col">Market cap</th><th scope="col">BTC as % of it</th><th scope="col">Source</th></tr></thead><tbody>${m.btcVsAssets.map(
-      (r) => html`<tr><th scope="row">${r.asset}</th><td>${r.marketCapUsd === null ? html`<span class="why">${'reason' in r ? r.reason : 'unavailable'}</span>` : bound(v, null, r.marketCapUsd, 'fiatCompact')}</td><td>${bound(v, null, r.btcSharePct, 'pct')}</td><td><small>${r.source}${r.asOf ? ` · ${r.asOf.slice(0, 10)}` : ''}</small></td></tr>`,
+      // An asset without a figure says why in one row (often how to add it), not in a column of dashes.
+      (r) =>
+        r.marketCapUsd === null
+          ? html`<tr class="missing"><th scope="row">${r.asset}</th><td colspan="3"><span class="why">${'reason' in r ? r.reason : 'unavailable'}</span></td></tr>`
+          : html`<tr><th scope="row">${r.asset}</th><td>${bound(v, null, r.marketCapUsd, 'fiatCompact')}</td><td>${bound(v, null, r.btcSharePct, 'pct')}</td><td><small>${r.source}${r.asOf ? ` · ${r.asOf.slice(0, 10)}` : ''}</small></td></tr>`,
     )}</tbody></table></div>
 <h3>BTC's market cap as a multiple of each coin's</h3>${
       m.btcVsCoins.length

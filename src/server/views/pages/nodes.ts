@@ -12,25 +12,42 @@ import { NO_NODE, pieceFresh, pieceMissing } from './overview.ts';
 
 const NO_ELECTRUM = 'No Electrum server configured: set ELECTRUM_URL (tcp://host:50001 or ssl://host:50002).';
 
+type NodeRow = [string, (s: NodeStatus) => SafeHtml | string];
+
+function nodeRows(v: View): NodeRow[] {
+  return [
+    ['State', (s) => html`<span class="state state-${s.state}">${s.state}</span> <small>${s.message ?? ''}</small>`],
+    ['Version', (s) => s.subversion ?? s.version ?? '—'],
+    ['Chain', (s) => s.chain ?? '—'],
+    ['Height', (s) => bound(v, null, s.height, 'int')],
+    ['Headers', (s) => bound(v, null, s.headers, 'int')],
+    ['Synced', (s) => (s.verificationProgress === null ? '—' : bound(v, null, s.verificationProgress * 100, 'pct'))],
+    ['Peers in / out', (s) => (s.peers ? `${s.peers.inbound} / ${s.peers.outbound}` : '—')],
+    ['Networks', (s) => s.networks.filter((n) => n.reachable).map((n) => `${n.name} (${n.peers})`).join(', ') || '—'],
+    ['Receiving', (s) => (s.recvRateBps === null ? '—' : html`${bound(v, null, s.recvRateBps, 'bytes')}/s`)],
+    ['Sending', (s) => (s.sentRateBps === null ? '—' : html`${bound(v, null, s.sentRateBps, 'bytes')}/s`)],
+    ['Uptime', (s) => bound(v, null, s.uptimeSec, 'duration')],
+    ['Checked', (s) => bound(v, null, s.checkedAtMs / 1000, 'ago')],
+    ['Missing methods', (s) => s.missingMethods.join(', ') || 'none'],
+    ['Warnings', (s) => s.warnings.join('; ') || 'none'],
+  ];
+}
+
+/** Several nodes side by side in a table; one node as a grid of figures (a two-column table across the page is mostly empty). */
 function nodeTable(v: View, ids: readonly string[], statuses: readonly (NodeStatus | undefined)[]): SafeHtml {
-  const row = (label: string, cell: (s: NodeStatus) => SafeHtml | string) =>
-    html`<tr><th scope="row">${label}</th>${statuses.map((s) => html`<td>${s ? cell(s) : 'not checked yet'}</td>`)}</tr>`;
+  const rows = nodeRows(v);
+  if (ids.length === 1) {
+    const s = statuses[0];
+    return s ? stats(rows.map(([label, cell]): [string, SafeHtml] => [label, html`${cell(s)}`])) : unavailable(`${ids[0] ?? 'the node'} is not checked yet`);
+  }
   return html`<div class="table-wrap" tabindex="0" role="region" aria-label="Your nodes side by side"><table class="side-by-side"><thead><tr><th scope="col">Node</th>${ids.map((id) => html`<th scope="col">${id}</th>`)}</tr></thead><tbody>
-${row('State', (s) => html`<span class="state state-${s.state}">${s.state}</span> <small>${s.message ?? ''}</small>`)}
-${row('Version', (s) => s.subversion ?? s.version ?? '—')}
-${row('Chain', (s) => s.chain ?? '—')}
-${row('Height', (s) => bound(v, null, s.height, 'int'))}
-${row('Headers', (s) => bound(v, null, s.headers, 'int'))}
-${row('Synced', (s) => (s.verificationProgress === null ? '—' : bound(v, null, s.verificationProgress * 100, 'pct')))}
-${row('Peers in / out', (s) => (s.peers ? `${s.peers.inbound} / ${s.peers.outbound}` : '—'))}
-${row('Networks', (s) => s.networks.filter((n) => n.reachable).map((n) => `${n.name} (${n.peers})`).join(', ') || '—')}
-${row('Receiving', (s) => (s.recvRateBps === null ? '—' : html`${bound(v, null, s.recvRateBps, 'bytes')}/s`))}
-${row('Sending', (s) => (s.sentRateBps === null ? '—' : html`${bound(v, null, s.sentRateBps, 'bytes')}/s`))}
-${row('Uptime', (s) => bound(v, null, s.uptimeSec, 'duration'))}
-${row('Checked', (s) => bound(v, null, s.checkedAtMs / 1000, 'ago'))}
-${row('Missing methods', (s) => s.missingMethods.join(', ') || 'none')}
-${row('Warnings', (s) => s.warnings.join('; ') || 'none')}
-</tbody></table></div>`;
+${rows.map(([label, cell]) => html`<tr><th scope="row">${label}</th>${statuses.map((s) => html`<td>${s ? cell(s) : 'not checked yet'}</td>`)}</tr>
+`)}</tbody></table></div>`;
+}
+
+/** Names with a count each, one line per name (Bitnodes' networks and clients). */
+function counts(v: View, items: readonly { name: string; count: number }[]): SafeHtml {
+  return html`<ul class="counts">${items.map((i) => html`<li><span>${i.name}</span> ${bound(v, null, i.count, 'int')}</li>`)}</ul>`;
 }
 
 export function nodesPage(ctx: PageContext): RenderedPage {
@@ -47,8 +64,9 @@ export function nodesPage(ctx: PageContext): RenderedPage {
   const checked = Math.max(0, ...known.map((s) => s.checkedAtMs));
   const nodes = card(
     { id: 'your-nodes', title: 'Your nodes', wide: true, fresh: freshness(v, 'nodes', checked ? { source: 'node-status', asOfMs: checked, stale: r.after(checked + STALE_MS.node + 1), staleAfterMs: STALE_MS.node } : { source: null, asOfMs: null, stale: false, reason: ids.length ? 'not checked yet' : NO_NODE }) },
-    ids.length === 0 ? unavailable(NO_NODE) : html`<p class="agreement ${agreement.agree === false ? 'warn' : ''}">${agreement.detail}</p>${nodeTable(v, ids, statuses)}`,
+    ids.length === 0 ? unavailable(NO_NODE) : html`${ids.length > 1 ? html`<p class="agreement ${agreement.agree === false ? 'warn' : ''}">${agreement.detail}</p>` : ''}${nodeTable(v, ids, statuses)}`,
   );
+  const noElectrum = unavailable(app.config.electrumUrl ? (electrum?.message ?? 'waiting for the first answer from the Electrum server') : NO_ELECTRUM);
   const el = electrum && (electrum.lastOkAtMs !== null || electrum.serverSoftware !== null)
     ? stats([
         ['State', html`<span class="state state-${electrum.state}">${electrum.state}</span> <small>${electrum.message ?? ''}</small>`],
@@ -59,16 +77,16 @@ export function nodesPage(ctx: PageContext): RenderedPage {
         ...ELECTRUM_ESTIMATES.map((t): [string, SafeHtml] => [`Fee, ${t} blocks`, electrum.estimateSatVb[String(t)] == null && electrum.notes?.[`estimate.${t}`] ? html`<small>${electrum.notes[`estimate.${t}`]}</small>` : bound(v, null, electrum.estimateSatVb[String(t)] ?? null, 'satvb')]),
         ['Peers', bound(v, null, electrum.peerCount, 'int')],
       ])
-    : unavailable(app.config.electrumUrl ? (electrum?.message ?? 'waiting for the first answer from the Electrum server') : NO_ELECTRUM);
+    : noElectrum;
   const electrumCard = card(
-    { id: 'electrum', title: 'Electrum server', fresh: electrum ? freshness(v, null, { source: electrum.target, asOfMs: electrum.checkedAtMs, stale: electrum.state !== 'ok' || r.after(electrum.checkedAtMs + STALE_MS.node + 1), reason: electrum.state === 'ok' ? undefined : 'the server is not answering' }) : undefined },
+    { id: 'electrum', title: 'Electrum server', span2: el !== noElectrum, fresh: electrum ? freshness(v, null, { source: electrum.target, asOfMs: electrum.checkedAtMs, stale: electrum.state !== 'ok' || r.after(electrum.checkedAtMs + STALE_MS.node + 1), reason: electrum.state === 'ok' ? undefined : 'the server is not answering' }) : undefined },
     el,
   );
   const bn = pub['bitnodes.latest']?.data as { totalNodes: number; height: number; clients: { name: string; count: number }[]; networks: { name: string; count: number }[]; countries: { name: string; count: number }[] } | null;
   const reach = card(
-    { id: 'reachable', title: 'Reachable nodes (Bitnodes)', fresh: pieceFresh(v, pub['bitnodes.latest'], 'public-bitnodes') },
+    { id: 'reachable', title: 'Reachable nodes (Bitnodes)', span2: true, fresh: pieceFresh(v, pub['bitnodes.latest'], 'public-bitnodes') },
     bn
-      ? html`<p class="big">${bound(v, 'public-bitnodes.latest.totalNodes', bn.totalNodes, 'int')}</p>${stats(bn.networks.slice(0, 5).map((n) => [n.name, bound(v, null, n.count, 'int')] as [string, SafeHtml]))}<h3>Clients</h3>${stats(bn.clients.slice(0, 6).map((c) => [c.name, bound(v, null, c.count, 'int')] as [string, SafeHtml]))}`
+      ? html`<p class="big">${bound(v, 'public-bitnodes.latest.totalNodes', bn.totalNodes, 'int')}</p><div class="cols"><div><h3>Networks</h3>${counts(v, bn.networks.slice(0, 6))}</div><div><h3>Clients</h3>${counts(v, bn.clients.slice(0, 8))}</div></div>`
       : pieceMissing(pub['bitnodes.latest']),
   );
   const pools = pub['mempool.pools']?.data as { blockCount: number; pools: { name: string; sharePct: number; blockCount: number }[] } | null;
@@ -83,8 +101,8 @@ export function nodesPage(ctx: PageContext): RenderedPage {
   );
   const tips = pub['forkmonitor.tips']?.data as { height: number; hash: string; nodes: number }[] | null;
   const tipsCard = card(
-    { id: 'chaintips', title: 'Chain tips (ForkMonitor)', fresh: pieceFresh(v, pub['forkmonitor.tips']) },
+    { id: 'chaintips', title: 'Chain tips (ForkMonitor)', span2: true, fresh: pieceFresh(v, pub['forkmonitor.tips']) },
     tips ? html`<ul class="tips">${tips.slice(0, 5).map((t) => html`<li>${bound(v, null, t.height, 'int')} <code class="short">${t.hash.slice(0, 16)}…</code> · ${t.nodes} nodes</li>`)}</ul>` : pieceMissing(pub['forkmonitor.tips']),
   );
-  return { title: 'Nodes', body: html`<div class="grid">${nodes}${electrumCard}${reach}${poolCard}${lnCard}${tipsCard}</div>` };
+  return { title: 'Nodes', body: html`<div class="grid">${nodes}${reach}${poolCard}${lnCard}${tipsCard}${electrumCard}</div>` };
 }

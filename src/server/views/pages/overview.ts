@@ -14,7 +14,8 @@ import { histogramFigure } from '../histogram.ts';
 import { html, type SafeHtml } from '../html.ts';
 import type { Reader } from '../../../read-model/views.ts';
 import type { PageContext, RenderedPage } from '../page.ts';
-import { bound, card, chart, freshness, progress, STALE_MS, stats, unavailable, type Freshness, type View } from '../widgets.ts';
+import { bound, card, chart, freshness, progress, sparkline, STALE_MS, stats, unavailable, type Freshness, type View } from '../widgets.ts';
+import { sparkLoader } from '../../routes/charts.ts';
 
 export const NO_NODE = 'No Bitcoin node configured: set BITCOIN_RPC_URL (or BITCOIN_RPC_COOKIE) to see your own node here.';
 
@@ -74,8 +75,8 @@ function publicMempool(p: PieceReply, projected: PieceReply | undefined): Mempoo
   return { txCount: m.txCount, vsize: m.vsize, totalFeeSats: m.totalFeeSats, usageBytes: null, histogram: bucketize(m.histogram), projected: blocks, fresh: pieceFreshness(p), live: 'public-mempool', prefix: 'public-mempool.mempool.' };
 }
 
-function feeTiles(v: View, tiers: readonly FeeTier[], priceUsd: number | null): SafeHtml {
-  return html`<ul class="fee-tiles">${tiers.map(
+function feeTiles(v: View, tiers: readonly FeeTier[], priceUsd: number | null, spark: SafeHtml): SafeHtml {
+  return html`${spark}<ul class="fee-tiles">${tiers.map(
     (t) => html`<li class="fee-tile tier-${t.id}"><span class="tier">${t.label}</span>${
       t.satVb === null
         ? html`<span class="rate none" title="${t.note ?? 'no estimate'}">no estimate yet</span>`
@@ -145,12 +146,12 @@ function blocksStrip(v: View, projected: readonly ProjectedView[], mined: readon
   )}</ol><span class="bs-now" aria-hidden="true"></span><ol class="bs-recent" data-strip-mined>${mined.slice(0, 6).map((b) => minedTile(v, b))}</ol></section>`;
 }
 
-function marketCard(v: View, k: PieceReply, span2 = false): SafeHtml {
+function marketCard(v: View, k: PieceReply, spark: SafeHtml, span2 = false): SafeHtml {
   const d = k.data as Record<string, number | null> | null;
   return card(
     { id: 'price', title: 'Bitcoin price', fresh: pieceFresh(v, k), span2 },
     d
-      ? html`<p class="big">${bound(v, 'price.usd', d.priceUsd, 'fiat')}</p>${stats([
+      ? html`<p class="big">${bound(v, 'price.usd', d.priceUsd, 'fiat')}</p>${spark}${stats([
           ['24 h', bound(v, null, d.change24hPct, 'signedPct')],
           ['Market cap', bound(v, null, d.marketCapUsd, 'fiatCompact')],
           ['Dominance', bound(v, null, d.dominancePct, 'pct')],
@@ -162,7 +163,7 @@ function marketCard(v: View, k: PieceReply, span2 = false): SafeHtml {
   );
 }
 
-function mempoolCard(v: View, m: MempoolView | undefined, reason: string, fresh: Freshness): SafeHtml {
+function mempoolCard(v: View, m: MempoolView | undefined, reason: string, fresh: Freshness, spark: SafeHtml): SafeHtml {
   return card(
     { id: 'mempool', title: 'Mempool', fresh: freshness(v, m?.live ?? null, m?.fresh ?? fresh), wide: true },
     m
@@ -171,12 +172,12 @@ function mempoolCard(v: View, m: MempoolView | undefined, reason: string, fresh:
           ['Virtual size', bound(v, `${m.prefix}vsize`, m.vsize, 'vbytes')],
           ['Fees waiting', bound(v, `${m.prefix}totalFeeSats`, m.totalFeeSats, 'btc')],
           ...(m.usageBytes === null ? [] : ([['Node memory', bound(v, 'mempool.usageBytes', m.usageBytes, 'bytes')]] as [string, SafeHtml][])),
-        ])}${histogramFigure(m.histogram, v.fmt, m.live)}<h3>Projected blocks</h3>${m.projected.length ? projectedList(v, m.projected) : html`<p class="hint" data-projected-empty>Nothing waiting: the next block takes whatever arrives.</p>`}`
+        ])}${spark}${histogramFigure(m.histogram, v.fmt, m.live)}<h3>Projected blocks</h3>${m.projected.length ? projectedList(v, m.projected) : html`<p class="hint" data-projected-empty>Nothing waiting: the next block takes whatever arrives.</p>`}`
       : unavailable(reason),
   );
 }
 
-function nodeChainCards(v: View, chain: ChainSnapshot, fresh: () => SafeHtml): SafeHtml[] {
+function nodeChainCards(v: View, chain: ChainSnapshot, fresh: () => SafeHtml, spark: SafeHtml): SafeHtml[] {
   return [
     card(
       { id: 'tip', title: 'Chain tip', fresh: fresh() },
@@ -186,7 +187,7 @@ function nodeChainCards(v: View, chain: ChainSnapshot, fresh: () => SafeHtml): S
         ['Hashrate', bound(v, 'chain.hashrateHs', chain.hashrateHs, 'hashrate')],
         ['Supply', bound(v, 'chain.supplySats', chain.supplySats, 'btc')],
         ['Share of 21M mined', bound(v, 'chain.supplyPctOf21M', chain.supplyPctOf21M, 'pct')],
-      ])}`,
+      ])}${spark}`,
     ),
     card(
       { id: 'retarget', title: 'Difficulty adjustment', fresh: fresh() },
@@ -211,7 +212,7 @@ function nodeChainCards(v: View, chain: ChainSnapshot, fresh: () => SafeHtml): S
 }
 
 /** The tip, adjustment and halving from mempool.space, when there is no node. */
-function publicChainCards(v: View, p: Record<string, PieceReply>): SafeHtml[] {
+function publicChainCards(v: View, p: Record<string, PieceReply>, spark: SafeHtml): SafeHtml[] {
   const tip = p['mempool.tip'];
   const height = typeof tip?.data === 'number' ? tip.data : null;
   // The halving estimate counts from the tip's own time (blocks left × 10 min).
@@ -227,7 +228,7 @@ function publicChainCards(v: View, p: Record<string, PieceReply>): SafeHtml[] {
       html`<p class="big">${bound(v, 'public-mempool.tip', height, 'int')}</p>${stats([
         ['Hashrate', bound(v, 'public-mempool.hashrate.currentHashrateHs', hr?.currentHashrateHs ?? null, 'hashrate')],
         ['Supply', bound(v, null, supplySats(height), 'btc')],
-      ])}`,
+      ])}${spark}`,
     ),
     card(
       { id: 'retarget', title: 'Difficulty adjustment', fresh: pieceFresh(v, p['mempool.difficulty'], 'public-mempool') },
@@ -303,17 +304,23 @@ export function overviewPage(ctx: PageContext): RenderedPage {
   const priceUsd = (k.data as { priceUsd?: number | null } | null)?.priceUsd ?? null;
   const pub = readPieces(r, app, ['mempool.tip', 'mempool.fees', 'mempool.difficulty', 'mempool.hashrate', 'mempool.mempool', 'mempool.projected', 'mempool.blocks'], { ages: false });
   const hasNode = app.nodes.length > 0;
+  const sparks = {
+    price: sparkline(v, r.load(sparkLoader(app, 'price', '7d')), { span: '7 d', kind: 'fiat', label: 'BTC price' }),
+    mempool: sparkline(v, r.load(sparkLoader(app, 'mempool', '1d')), { span: '24 h', kind: 'int', label: 'Mempool transactions' }),
+    hashrate: sparkline(v, r.load(sparkLoader(app, 'hashrate', '30d')), { span: '30 d', kind: 'hashrate', label: 'Hashrate' }),
+    fees: sparkline(v, r.load(sparkLoader(app, 'fees', '1d')), { span: '24 h', kind: 'satvb', label: 'Next-block fee rate' }),
+  };
   const chartCard = card({ id: 'price-chart', title: 'BTC price', wide: true }, chart({ id: 'chart-price', name: 'price', title: 'BTC price', ranges: ['1d', '30d', '90d', '1y'], range: '30d' }));
 
   if (!hasNode) {
     const tiers = tiersFromPublic(pub['mempool.fees']?.data as Parameters<typeof tiersFromPublic>[0]);
     const mempool = pub['mempool.mempool'] ? publicMempool(pub['mempool.mempool'], pub['mempool.projected']) : undefined;
     const tip = pub['mempool.tip'];
-    const fees = card({ id: 'fees', title: 'Transaction fees', wide: true, fresh: pieceFresh(v, pub['mempool.fees'], 'public-mempool') }, pub['mempool.fees']?.data ? feeTiles(v, tiers, priceUsd) : pieceMissing(pub['mempool.fees']));
+    const fees = card({ id: 'fees', title: 'Transaction fees', wide: true, fresh: pieceFresh(v, pub['mempool.fees'], 'public-mempool') }, pub['mempool.fees']?.data ? feeTiles(v, tiers, priceUsd, sparks.fees) : pieceMissing(pub['mempool.fees']));
     const mined = ((pub['mempool.blocks']?.data as PublicBlock[] | null) ?? []).map((b) => ({ ...b, minFeeRate: null, maxFeeRate: null, link: false }));
     const body = html`${pulse(v, { height: typeof tip?.data === 'number' ? tip.data : null, heightLive: 'public-mempool.tip', tipTimeSec: null, tiers, mempool, source: 'mempool.space' })}
 ${blocksStrip(v, mempool?.projected ?? [], mined, 'mempool.space')}
-<div class="grid">${fees}${mempoolCard(v, mempool, pub['mempool.mempool']?.reason ?? 'no public mempool data yet', pieceFreshness(pub['mempool.mempool']))}${publicChainCards(v, pub)}${marketCard(v, k)}${setupCard()}
+<div class="grid">${fees}${mempoolCard(v, mempool, pub['mempool.mempool']?.reason ?? 'no public mempool data yet', pieceFreshness(pub['mempool.mempool']), sparks.mempool)}${publicChainCards(v, pub, sparks.hashrate)}${marketCard(v, k, sparks.price)}${setupCard()}
 ${chartCard}</div>`;
     return { title: 'Overview', body };
   }
@@ -326,11 +333,11 @@ ${chartCard}</div>`;
   const tiers = tiersFromNode(feesSnap?.estimates ?? [], feesSnap?.mempoolMinSatVb ?? null);
   const mempool = mempoolSnap ? nodeMempool(mempoolSnap, nodeFreshness(mempoolSnap, r, reason)) : undefined;
   const chainFresh = () => freshness(v, 'chain', nodeFreshness(chain, r, reason));
-  const fees = card({ id: 'fees', title: 'Transaction fees', wide: true, fresh: freshness(v, 'fees', nodeFreshness(feesSnap, r, reason)) }, feesSnap ? feeTiles(v, tiers, priceUsd) : unavailable(reason));
+  const fees = card({ id: 'fees', title: 'Transaction fees', wide: true, fresh: freshness(v, 'fees', nodeFreshness(feesSnap, r, reason)) }, feesSnap ? feeTiles(v, tiers, priceUsd, sparks.fees) : unavailable(reason));
   const recent = (r.load(recentBlocksLoader(app, 6, false)) ?? []).map(minedFromNode);
   const body = html`${pulse(v, { height: chain?.height ?? null, heightLive: 'chain.height', tipTimeSec: chain?.tipTimeSec ?? null, tipLive: 'chain.tipTimeSec', tiers, mempool, source: chain?.source ?? 'your node' })}
 ${blocksStrip(v, mempool?.projected ?? [], recent, chain?.source ?? 'your node')}
-<div class="grid">${fees}${mempoolCard(v, mempool, reason, nodeFreshness(mempoolSnap, r, reason))}${chain ? nodeChainCards(v, chain, chainFresh) : card({ id: 'tip', title: 'Chain tip', fresh: chainFresh() }, unavailable(reason))}${nodeListCard(v, statuses, app.nodes.map((n) => n.id), r)}${marketCard(v, k, true)}${networkCard(v, pub)}
+<div class="grid">${fees}${mempoolCard(v, mempool, reason, nodeFreshness(mempoolSnap, r, reason), sparks.mempool)}${chain ? nodeChainCards(v, chain, chainFresh, sparks.hashrate) : card({ id: 'tip', title: 'Chain tip', fresh: chainFresh() }, unavailable(reason))}${nodeListCard(v, statuses, app.nodes.map((n) => n.id), r)}${marketCard(v, k, sparks.price, true)}${networkCard(v, pub)}
 ${chartCard}</div>`;
   return { title: 'Overview', body };
 }

@@ -26,7 +26,7 @@ export function statusPage(ctx: PageContext): RenderedPage {
     ]),
   );
   const live = card(
-    { id: 'live', title: 'Live connections and traffic' },
+    { id: 'live', title: 'Live connections and traffic', span2: true },
     stats([
       ['Live (SSE) clients', bound(v, 'status.sse.clients', s.sse.clients, 'int')],
       ['Events sent', bound(v, 'status.sse.eventsTotal', s.sse.eventsTotal, 'int')],
