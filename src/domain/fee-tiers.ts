@@ -57,7 +57,9 @@ export function txFeeSats(satVb: number, vbytes: number): number {
 }
 
 /** Public histograms come as [rate, vsize] steps, highest rate first: summed into the node's fee bands. */
-export function bucketize(steps: readonly { feeRate: number; vsize: number }[], bounds: readonly number[] = FEE_BUCKETS): { feeRate: number; vsize: number }[] {
+export function bucketize(steps: readonly { feeRate: number; vsize: number }[], buckets: readonly number[] = FEE_BUCKETS): { feeRate: number; vsize: number }[] {
+  // From 0, as the node's histogram: a rate below the first bound is not lumped into it.
+  const bounds = buckets[0] === 0 ? buckets : [0, ...buckets];
   const out = bounds.map((feeRate) => ({ feeRate, vsize: 0 }));
   for (const s of steps) {
     if (!(s.vsize > 0) || !Number.isFinite(s.feeRate)) continue;

@@ -27,13 +27,14 @@ export interface ProjectedBlock {
 }
 
 export const BLOCK_VSIZE = 1_000_000;
-export const FEE_BUCKETS = [1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 30, 40, 50, 60, 70, 80, 100, 125, 150, 200, 300, 500, 1000, 2000];
+/** Fee bands in sat/vB (from 0: below the first bound). Sub-1 bands, since nodes relay down to 0.1 sat/vB. */
+export const FEE_BUCKETS = [0.1, 0.2, 0.5, 1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 30, 40, 50, 60, 70, 80, 100, 125, 150, 200, 300, 500, 1000, 2000];
 
 export function feeRate(tx: MempoolTx): number {
   return tx.vsize > 0 ? tx.feeSats / tx.vsize : 0;
 }
 
-/** vsize and count per fee-rate bucket, highest bucket first (as Electrum's histogram). Sub-1 rates fall in bucket 0. */
+/** vsize and count per fee-rate bucket, highest bucket first (as Electrum's histogram). Rates below the first bound fall in bucket 0. */
 export function feeHistogram(txs: readonly MempoolTx[], bounds: readonly number[] = FEE_BUCKETS): FeeBucket[] {
   const edges = [0, ...bounds];
   const buckets = edges.map((b) => ({ feeRate: b, vsize: 0, count: 0 }));

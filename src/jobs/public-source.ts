@@ -6,6 +6,7 @@ import type { PublicSourceName } from '../config.ts';
 import { publishEvent, type EventType } from '../events.ts';
 import { keys } from '../store/keys.ts';
 import type { JobDefinition, JobDeps } from './types.ts';
+import { bucketize } from '../domain/fee-tiers.ts';
 
 export interface PieceSpec<T> {
   /** Store name, e.g. `mempool.fees`. */
@@ -78,6 +79,18 @@ export function publicSourceJob(
 const MAX_EVENT_PIECE_BYTES = 4096;
 
 /**
+ * What of a piece a live event carries. mempool.space's histogram has a step per fee rate (often
+ * hundreds, several KB): the event carries it summed into the page's fee bands, which is what the
+ * page draws, so the live mempool figures and histogram fit in the event.
+ */
+export function eventForm(piece: string, value: unknown): unknown {
+  if (piece !== 'mempool.mempool' || value === null || typeof value !== 'object') return value;
+  const m = value as { histogram?: unknown };
+  if (!Array.isArray(m.histogram)) return value;
+  return { ...m, histogram: bucketize(m.histogram as { feeRate: number; vsize: number }[]).filter((b) => b.vsize > 0) };
+}
+
+/**
  * A `public-<source>` event with the pieces refreshed in this run, keyed by the piece's name
  * without the source (`public-mempool.fees.fastestSatVb`), so public cards are live like node cards.
  */
@@ -85,8 +98,9 @@ async function publishPieces(deps: JobDeps, source: PublicSourceName, fresh: rea
   const nowMs = Date.now();
   const data: Record<string, unknown> = { source, asOfMs: nowMs };
   for (const { piece, value } of fresh) {
-    if (JSON.stringify(value ?? null).length > MAX_EVENT_PIECE_BYTES) continue;
-    data[piece.slice(piece.indexOf('.') + 1)] = value;
+    const shown = eventForm(piece, value);
+    if (JSON.stringify(shown ?? null).length > MAX_EVENT_PIECE_BYTES) continue;
+    data[piece.slice(piece.indexOf('.') + 1)] = shown;
   }
   await publishEvent(deps.store, `public-${source}` as EventType, data, nowMs);
 }

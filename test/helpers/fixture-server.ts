@@ -70,6 +70,11 @@ export class FixtureServer {
     this.custom.set(path, handler);
   }
 
+  /** Back to the recorded fixture for a path served by `on`. */
+  off(path: string): void {
+    this.custom.delete(path);
+  }
+
   hitsFor(pathPrefix: string): Hit[] {
     return this.hits.filter((h) => h.path.startsWith(pathPrefix));
   }

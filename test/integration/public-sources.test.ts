@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { eventForm } from '../../src/jobs/public-source.ts';
 import { requestJobRun } from '../../src/scheduler.ts';
 import { startFixtureServer, type FixtureServer } from '../helpers/fixture-server.ts';
 import { waitFor } from '../helpers/ports.ts';
@@ -114,10 +115,10 @@ test('public jobs publish live events with the pieces they refreshed', async () 
     assert.equal(e.data.tip, 952583);
     assert.equal((e.data.fees as Json).fastestSatVb, 3);
     assert.equal((e.data.lightning as Json).capacitySats, 488512345678);
-    // Pieces of up to 4 KB travel in the event; larger lists are read when a page loads.
+    // Pieces of up to 4 KB (in their event form) travel in the event; larger lists are read when a page loads.
     for (const name of ['tip', 'fees', 'projected', 'mempool', 'blocks', 'difficulty', 'hashrate', 'pools', 'lightning', 'prices']) {
       const stored = await rt.store.get(keys.publicPiece(`mempool.${name}`));
-      const small = JSON.stringify(stored?.data ?? null).length <= 4096;
+      const small = JSON.stringify(eventForm(`mempool.${name}`, stored?.data ?? null) ?? null).length <= 4096;
       assert.equal(name in e.data, small, `${name}: in the event only when small`);
     }
     // The live stream carries it to browsers, and the Overview binds the public network card to it.
@@ -126,6 +127,36 @@ test('public jobs publish live events with the pieces they refreshed', async () 
     assert.match(await (await fetch(`${rt.base}/`)).text(), /data-k="public-mempool\.fees\.fastestSatVb"/);
   } finally {
     await unsubscribe();
+  }
+});
+
+test("mempool.space's fine-grained histogram travels in the live event summed into the page's fee bands", async () => {
+  const { keys } = await import('../../src/store/keys.ts');
+  // A real-sized reply: a step every 0.01 sat/vB from 0.1 to 4 and beyond (hundreds of steps, well over 4 KB).
+  const steps: [number, number][] = [];
+  for (let rate = 400; rate >= 0.1; rate = Math.round((rate > 4 ? rate * 0.97 : rate - 0.01) * 100) / 100) steps.push([rate, 1000 + Math.round(rate * 7)]);
+  const body = JSON.stringify({ count: 54321, vsize: 98_765_432, total_fee: 12_345_678, fee_histogram: steps });
+  assert.ok(body.length > 4096, String(body.length));
+  fx.on('/mempool/api/mempool', (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(body);
+  });
+  const seen: { type: string; data: Json }[] = [];
+  const unsubscribe = await rt.store.subscribe(keys.events, (e) => seen.push({ type: e.type, data: e.data as Json }));
+  try {
+    await requestJobRun(rt.store, rt.jobs, 'public-mempool');
+    const e = await waitFor('a public-mempool event with the big mempool', async () => seen.find((x) => x.type === 'public-mempool' && (x.data.mempool as Json | undefined)?.txCount === 54321), 15_000, 100);
+    const m = e.data.mempool as { vsize: number; histogram: { feeRate: number; vsize: number }[] };
+    assert.equal(m.vsize, 98_765_432);
+    const total = steps.reduce((n, [, v]) => n + v, 0);
+    assert.equal(m.histogram.reduce((n, b) => n + b.vsize, 0), total, 'every vbyte is in a band');
+    assert.ok(m.histogram.length <= 30 && m.histogram.some((b) => b.feeRate < 1), `banded, sub-1 bands kept: ${m.histogram.map((b) => b.feeRate).join(',')}`);
+    // The stored piece keeps every step (the API serves it whole).
+    const stored = (await rt.store.get(keys.publicPiece('mempool.mempool')))?.data as { histogram: unknown[] };
+    assert.equal(stored.histogram.length, steps.length);
+  } finally {
+    await unsubscribe();
+    fx.off('/mempool/api/mempool');
   }
 });
 

@@ -61,11 +61,13 @@ test('unit conversions', () => {
 const tx = (txid: string, vsize: number, rate: number, ancestorRate = rate): MempoolTx => ({ txid, vsize, feeSats: Math.round(vsize * rate), ancestorFeeRate: ancestorRate });
 
 test('feeHistogram() buckets vsize by fee rate, highest first', () => {
-  const hist = feeHistogram([tx('a', 100, 1.5), tx('b', 200, 1.9), tx('c', 300, 25), tx('d', 50, 0.5)]);
+  const hist = feeHistogram([tx('a', 100, 1.5), tx('b', 200, 1.9), tx('c', 300, 25), tx('d', 50, 0.5), tx('e', 40, 0.12), tx('f', 100, 0.05)]);
   assert.deepEqual(hist, [
     { feeRate: 20, vsize: 300, count: 1 },
     { feeRate: 1, vsize: 300, count: 2 },
-    { feeRate: 0, vsize: 50, count: 1 },
+    { feeRate: 0.5, vsize: 50, count: 1 },
+    { feeRate: 0.1, vsize: 40, count: 1 },
+    { feeRate: 0, vsize: 100, count: 1 },
   ]);
 });
 

@@ -143,9 +143,9 @@ test('histogramModel() keeps the fee axis even, scales to a round top and colour
 });
 
 test('bucketize() sums mempool.space histogram steps into the fee bands', () => {
-  const b = bucketize([{ feeRate: 150.3, vsize: 10 }, { feeRate: 2.5, vsize: 7 }, { feeRate: 2, vsize: 3 }, { feeRate: 0.5, vsize: 4 }, { feeRate: 9000, vsize: 1 }]);
+  const b = bucketize([{ feeRate: 150.3, vsize: 10 }, { feeRate: 2.5, vsize: 7 }, { feeRate: 2, vsize: 3 }, { feeRate: 0.5, vsize: 4 }, { feeRate: 0.15, vsize: 6 }, { feeRate: 0.05, vsize: 2 }, { feeRate: 9000, vsize: 1 }]);
   const at = (rate: number) => b.find((x) => x.feeRate === rate)?.vsize;
-  assert.deepEqual([at(1), at(2), at(150), at(2000)], [4, 10, 10, 1], 'below 1 sat/vB counts in the lowest band, above the top in the highest');
+  assert.deepEqual([at(0), at(0.1), at(0.5), at(1), at(2), at(150), at(2000)], [2, 6, 4, 0, 10, 10, 1], 'sub-1 sat/vB rates in their own bands (not lumped into 1), above the top in the highest');
 });
 
 test('fee tiers from a node and from mempool.space, and the cost of a typical payment', () => {
