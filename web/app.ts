@@ -22,16 +22,17 @@ function initDismiss(): void {
   });
 }
 
-/** Copy buttons: data-copy names the element whose text goes to the clipboard. */
+/** Copy buttons: data-copy names the element whose text goes to the clipboard, data-copy-text holds the text itself. */
 function initCopy(): void {
-  document.querySelectorAll<HTMLButtonElement>('[data-copy]').forEach((b) => {
+  document.querySelectorAll<HTMLButtonElement>('[data-copy], [data-copy-text]').forEach((b) => {
+    const label = b.textContent ?? 'Copy';
     b.addEventListener('click', () => {
-      const text = document.getElementById(b.dataset.copy ?? '')?.textContent ?? '';
+      const text = b.dataset.copyText ?? document.getElementById(b.dataset.copy ?? '')?.textContent ?? '';
       navigator.clipboard.writeText(text).then(
         () => (b.textContent = 'Copied'),
         () => (b.textContent = 'Copy failed'),
       );
-      window.setTimeout(() => (b.textContent = 'Copy'), 2000);
+      window.setTimeout(() => (b.textContent = label), 2000);
     });
   });
 }

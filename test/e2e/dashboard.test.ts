@@ -237,6 +237,67 @@ describe('the dashboard in Chromium', { skip: CHROMIUM ? false : 'chromium not i
     }
   });
 
+  test('KPI cards carry sparklines of their history; a block page lists its transactions; block rows stack on phones', async () => {
+    // Two hours of minute points for the card series, and four days of hashrate (the 30-day sparkline is daily).
+    const nowSec = Math.floor(Date.now() / 1000);
+    const points = [];
+    for (let i = 120; i >= 1; i--) {
+      const ts = nowSec - i * 60;
+      points.push({ series: 'mempool.tx_count', tsSec: ts, value: 100 + (i % 13) }, { series: 'fees.next_block_median', tsSec: ts, value: 2 + (i % 7) }, { series: 'price.usd', tsSec: ts, value: 60_000 + i * 3 });
+    }
+    for (let d = 4; d >= 1; d--) points.push({ series: 'chain.hashrate_hs', tsSec: nowSec - d * 86_400, value: d * 1e6 });
+    await rt.history.upsertPoints(points);
+    const cards = ['price', 'mempool', 'tip', 'fees'];
+    // The page redraws its sparklines from history within 15 s.
+    await waitFor('sparklines on the Overview', async () => {
+      const html = await (await fetch(`${rt.base}/`)).text();
+      const cardHtml = (id: string) => {
+        const at = html.indexOf(`id="${id}"`);
+        return at === -1 ? '' : html.slice(at, html.indexOf('</section>', at));
+      };
+      return cards.every((id) => cardHtml(id).includes('<figure class="spark">')) ? true : undefined;
+    }, 30_000, 500);
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const { page, problems } = await openPage(ctx, '/');
+      for (const id of cards) {
+        const spark = page.locator(`#${id} .spark`);
+        const pts = ((await spark.locator('polyline').getAttribute('points')) ?? '').trim().split(' ');
+        assert.ok(pts.length >= 2, `${id}: a line of ${pts.length} points`);
+        const box = await spark.locator('svg').boundingBox();
+        assert.ok(box && box.width > 100 && box.height >= 20, `${id}: the sparkline is drawn at a readable size`);
+        assert.match(await spark.locator('figcaption').innerText(), /^(24 h|7 d|30 d)\s.+\s–\s.+/, `${id}: its span, low and high`);
+      }
+      assert.match(await page.locator('#price .spark figcaption').innerText(), /7 d\s+\$[\d,]+ – \$[\d,]+/);
+      // A block's page lists its transactions from the node, the coinbase first.
+      await page.goto(`${rt.base}/blocks/${node.height()}`);
+      const rows = page.locator('#txs table.txs tbody tr');
+      assert.ok((await rows.count()) >= 1);
+      assert.match(await rows.first().innerText(), /^0\s+[0-9a-f]{12}…[0-9a-f]{6}\s+Copy\s+coinbase/);
+      // Its copy button puts the whole transaction id on the clipboard.
+      await ctx.grantPermissions(['clipboard-read', 'clipboard-write']);
+      const txid = await rows.first().locator('code.txid').getAttribute('title');
+      await rows.first().locator('button.copy').click();
+      await waitFor('copied', async () => ((await rows.first().locator('button.copy').innerText()) === 'Copied' ? true : undefined), 3_000, 50);
+      assert.equal(await page.evaluate(() => navigator.clipboard.readText()), txid);
+      // On a phone the blocks table stacks: one block per row, each figure under its column's name, nothing to scroll.
+      await page.setViewportSize({ width: 375, height: 800 });
+      await page.goto(`${rt.base}/blocks`);
+      const stacked = await page.evaluate(() => {
+        const tr = document.querySelector('table.blocks tbody tr');
+        const td = tr?.querySelector('td');
+        const wrap = document.querySelector<HTMLElement>('.table-wrap');
+        return { display: tr ? getComputedStyle(tr).display : '', label: td ? getComputedStyle(td, '::before').content : '', overflow: wrap ? wrap.scrollWidth - wrap.clientWidth : -1 };
+      });
+      assert.deepEqual(stacked, { display: 'grid', label: '"Age"', overflow: 0 });
+      await page.screenshot({ path: join(SHOTS, 'blocks-375-stacked.png') });
+      assert.deepEqual(problems.console, []);
+      assert.deepEqual(problems.csp, []);
+    } finally {
+      await ctx.close();
+    }
+  });
+
   test('the boot sequence fills the screen as a CRT and no line breaks apart, down to 320 px', async () => {
     const ctx = await browser.newContext({ viewport: { width: 320, height: 640 } });
     try {

@@ -126,7 +126,7 @@ describe('with a regtest node as main and another as node2', () => {
     const rows = [...first.matchAll(/<tr><th scope="row"><span class="v" data-f="int" data-v="(\d+)">/g)].map((m) => Number(m[1]));
     const count = block.txCount as number;
     assert.deepEqual(rows, Array.from({ length: Math.min(25, count) }, (_, i) => i), 'numbered from the coinbase');
-    assert.match(first, /<code class="txid" title="[0-9a-f]{64}">[0-9a-f]{12}…[0-9a-f]{6}<\/code> <span class="tag">coinbase<\/span>/);
+    assert.match(first, /<code class="txid" title="([0-9a-f]{64})">[0-9a-f]{12}…[0-9a-f]{6}<\/code> <button type="button" class="copy small" data-copy-text="\1"[^>]*>Copy<\/button> <span class="tag">coinbase<\/span>/);
     assert.match(first, new RegExp(`data-v="${count}">${count}</span> transactions, 1–${Math.min(25, count)} shown`));
     assert.match(first, /does not report each transaction's fee/, 'bcoin gives no per-transaction fee: said, not guessed');
     const second = await pageHtml('?page=2');

@@ -92,8 +92,8 @@ export const CHARTS: Record<string, ChartDef> = {
   fees: { title: 'Next-block fee rate', unit: 'sat/vB', read: nodeOrPublic('fees.next_block_median', 'network.fees.fastest') },
 };
 
-/** Sparklines are redrawn from history once a minute (they are built into the page, not streamed). */
-const SPARK_MAX_AGE_MS = 60_000;
+/** Sparklines are redrawn from history every 15 s (they are built into the page, not streamed). */
+const SPARK_MAX_AGE_MS = 15_000;
 export const SPARK_POINTS = 96;
 
 /** The last `range` of a chart, downsampled for a sparkline on a card. */

@@ -82,7 +82,7 @@ const TX_COLUMNS = ['#', 'Transaction', 'Inputs → outputs', 'Output value', 'S
 
 function txRow(v: View, t: BlockTx, index: number): SafeHtml {
   const [, , io, value, size, fee, rate] = TX_COLUMNS;
-  return html`<tr><th scope="row">${bound(v, null, index, 'int')}</th><td data-label="Transaction"><code class="txid" title="${t.txid}">${t.txid.slice(0, 12)}…${t.txid.slice(-6)}</code>${t.coinbase ? html` <span class="tag">coinbase</span>` : ''}</td>
+  return html`<tr><th scope="row">${bound(v, null, index, 'int')}</th><td data-label="Transaction"><code class="txid" title="${t.txid}">${t.txid.slice(0, 12)}…${t.txid.slice(-6)}</code> <button type="button" class="copy small" data-copy-text="${t.txid}" aria-label="Copy transaction id ${t.txid}">Copy</button>${t.coinbase ? html` <span class="tag">coinbase</span>` : ''}</td>
 <td data-label="${io}">${t.inputs} → ${t.outputs}</td><td data-label="${value}">${bound(v, null, t.outputSats, 'btc')}</td><td data-label="${size}">${bound(v, null, t.vsize, 'vbytes')}</td><td data-label="${fee}">${t.coinbase ? '—' : bound(v, null, t.feeSats, 'sats')}</td><td data-label="${rate}">${t.coinbase ? '—' : bound(v, null, t.feeRate, 'satvb')}</td></tr>`;
 }
 
@@ -100,7 +100,7 @@ function txCard(ctx: PageContext, v: View, hash: string, txCount: number): SafeH
   try {
     txs = ctx.r.load(blockTxsLoader(ctx.app, hash));
   } catch (err) {
-    return card({ id: 'txs', title, wide: true }, unavailable('Your node did not give this block\'s transactions; Satscope asks again in a minute.', describeError(err)));
+    return card({ id: 'txs', title, wide: true }, unavailable('Your node did not give this block\'s transactions; it is asked again when you reload the page.', describeError(err)));
   }
   if (!txs) return card({ id: 'txs', title, wide: true }, unavailable('loading the transactions from your node'));
   const pages = Math.max(1, Math.ceil(txs.length / TX_PAGE_SIZE));
