@@ -37,6 +37,15 @@ function initCopy(): void {
   });
 }
 
+/** Phones: the nav is one scrolling line; the current page's link is scrolled into it. */
+function showCurrentNav(): void {
+  const current = document.querySelector<HTMLElement>('.top nav [aria-current="page"]');
+  const list = current?.closest('nav');
+  if (!current || !list || list.scrollWidth <= list.clientWidth) return;
+  const left = current.getBoundingClientRect().left - list.getBoundingClientRect().left + list.scrollLeft;
+  list.scrollLeft = Math.max(0, left - list.clientWidth / 2 + current.offsetWidth / 2);
+}
+
 function main(): void {
   const binder = new Binder();
   const monitor = new Monitor();
@@ -95,6 +104,7 @@ function main(): void {
   centerStrip();
   initDismiss();
   initCopy();
+  showCurrentNav();
   initMarketTable();
   initBoot();
   if (document.body.dataset.page === 'status') startStatusRefresh((data) => binder.apply('status', data, Date.now()));

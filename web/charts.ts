@@ -112,8 +112,9 @@ class Chart {
         // The y axis spans the data (with a margin), not zero to the top: a price line is not flat.
         scales: { y: { range: (_u, min, max) => paddedRange(min, max) } },
         series: [
-          { label: 'Time', value: (_u, t) => (t === null ? '—' : formatValue(t, timeFormat, o)) },
-          { label: d.title, stroke, width: 2, fill: `${stroke}22`, value: (_u, v) => (v === null ? '—' : formatUnit(v, d.unit)) },
+          // Away from the plot the readout shows the latest point, not dashes.
+          { label: 'Time', value: (_u, t, _s, idx) => (idx == null ? `latest, ${formatValue(d.t.at(-1) ?? null, timeFormat, o)}` : t === null ? '—' : formatValue(t, timeFormat, o)) },
+          { label: d.title, stroke, width: 2, fill: `${stroke}22`, value: (_u, v, _s, idx) => (idx == null ? formatUnit(d.v.at(-1) as number, d.unit) : v === null ? '—' : formatUnit(v, d.unit)) },
         ],
         axes: [axis, { ...axis, size: 86, values: axisValue(d.unit) }],
       },

@@ -22,13 +22,38 @@ export interface FeeTier {
   live: string;
   /** Why there is no rate (the node's own words). */
   note?: string;
+  /** The rate is read from the mempool's projected blocks (the node has no estimate for it yet). */
+  fromMempool?: boolean;
 }
 
-/** Tiers from your node's estimatesmartfee targets (1, 3, 6, 144 blocks). */
-export function tiersFromNode(estimates: readonly { targetBlocks: number; feeRateSatVb: number | null; note?: string | null }[], mempoolMinSatVb: number | null): FeeTier[] {
+/**
+ * The rate a transaction needs to be in projected block `index` (0 = the next): beat the lowest
+ * rate in that block while the blocks up to it are full (a later block exists), else the mempool's
+ * minimum is enough. As mempool.space reads its recommendation from its projected blocks.
+ */
+export function rateForBlock(projected: readonly { minFeeRate: number }[], index: number, floorSatVb: number): number {
+  const block = projected[index];
+  return block !== undefined && projected.length > index + 1 ? Math.max(floorSatVb, block.minFeeRate) : floorSatVb;
+}
+
+/**
+ * Tiers from your node's estimatesmartfee targets (1, 3, 6, 144 blocks). A target the node has no
+ * estimate for yet (a fresh node, a quiet chain) is read from your mempool's projected blocks
+ * when they are given, and marked so.
+ */
+export function tiersFromNode(
+  estimates: readonly { targetBlocks: number; feeRateSatVb: number | null; note?: string | null }[],
+  mempoolMinSatVb: number | null,
+  projected?: readonly { minFeeRate: number }[],
+): FeeTier[] {
+  const blockOf: Record<number, number> = { 1: 0, 3: 2, 6: 5 };
   const at = (target: number) => {
     const i = estimates.findIndex((e) => e.targetBlocks === target);
     const e = estimates[i];
+    const block = blockOf[target];
+    if ((e?.feeRateSatVb ?? null) === null && projected && block !== undefined) {
+      return { satVb: rateForBlock(projected, block, mempoolMinSatVb ?? 1), live: '', fromMempool: true, note: `from your mempool: ${e?.note ?? 'the node has no estimate yet'}` };
+    }
     return { satVb: e?.feeRateSatVb ?? null, live: i === -1 ? '' : `fees.estimates.${i}.feeRateSatVb`, ...(e?.note ? { note: e.note } : {}) };
   };
   const day = at(144);
@@ -99,7 +124,8 @@ export function histogramModel(buckets: readonly { feeRate: number; vsize: numbe
   while (last >= 0 && !((sorted[last] as { vsize: number }).vsize > 0)) last--;
   const shown = first === -1 ? [] : sorted.slice(first, last + 1);
   const totalVsize = shown.reduce((n, b) => n + b.vsize, 0);
-  const yMax = niceCeil(Math.max(0, ...shown.map((b) => b.vsize)));
+  // Headroom above the tallest bar, so no bar looks cut off at the top of the axis.
+  const yMax = niceCeil(Math.max(0, ...shown.map((b) => b.vsize)) * 1.05);
   const w = shown.length ? width / shown.length : 0;
   // Higher rates are mined first: a band is coloured by the block its middle would land in.
   let above = 0;

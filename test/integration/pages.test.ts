@@ -49,7 +49,7 @@ test('the Overview paints the fixture price and the public network at first pain
 test('every page renders with its data; assets are immutable and content-hashed', async () => {
   const want: Record<string, RegExp> = {
     '/market': /data-sort="cap"[\s\S]*Ethereum/,
-    '/blocks': /mempool\.space[\s\S]*<table class="blocks"/,
+    '/blocks': /mempool\.space[\s\S]*<table class="blocks stacking"/,
     '/nodes': /Reachable nodes[\s\S]*class="big"/,
     '/status': /Live \(SSE\) clients[\s\S]*public-coingecko/,
     '/settings': /Retro terminal/,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { test } from 'node:test';
 import { bucketMeans, downsample, resolutionFor, sparkPoints, withGaps } from '../../src/domain/charts.ts';
-import { bucketize, histogramModel, niceCeil, tiersFromNode, tiersFromPublic, txFeeSats } from '../../src/domain/fee-tiers.ts';
+import { bucketize, histogramModel, niceCeil, rateForBlock, tiersFromNode, tiersFromPublic, txFeeSats } from '../../src/domain/fee-tiers.ts';
 import { DEFER_CLOCK, fillClockSlots, formatDuration, formatValue, hasClockSlots, valueAt, type FormatOptions } from '../../src/domain/format.ts';
 import { dataAttrs, html, trustedHtml } from '../../src/server/views/html.ts';
 import { formatOptions } from '../../src/server/views/layout.ts';
@@ -146,6 +146,36 @@ test('bucketize() sums mempool.space histogram steps into the fee bands', () => 
   const b = bucketize([{ feeRate: 150.3, vsize: 10 }, { feeRate: 2.5, vsize: 7 }, { feeRate: 2, vsize: 3 }, { feeRate: 0.5, vsize: 4 }, { feeRate: 0.15, vsize: 6 }, { feeRate: 0.05, vsize: 2 }, { feeRate: 9000, vsize: 1 }]);
   const at = (rate: number) => b.find((x) => x.feeRate === rate)?.vsize;
   assert.deepEqual([at(0), at(0.1), at(0.5), at(1), at(2), at(150), at(2000)], [2, 6, 4, 0, 10, 10, 1], 'sub-1 sat/vB rates in their own bands (not lumped into 1), above the top in the highest');
+});
+
+test('without a node estimate, a tier reads the rate its block needs from the projected blocks', () => {
+  // Three full blocks and a partial fourth: the next block needs 12 sat/vB, block 3 needs 4, block 6 only the floor.
+  const projected = [{ minFeeRate: 12 }, { minFeeRate: 7 }, { minFeeRate: 4 }, { minFeeRate: 1.2 }];
+  assert.equal(rateForBlock(projected, 0, 1), 12);
+  assert.equal(rateForBlock(projected, 2, 1), 4);
+  assert.equal(rateForBlock(projected, 3, 1), 1, 'the last block is not full: the floor gets in');
+  assert.equal(rateForBlock(projected, 5, 1), 1);
+  assert.equal(rateForBlock([], 0, 0.1), 0.1, 'an empty mempool: the minimum');
+  assert.equal(rateForBlock([{ minFeeRate: 0.05 }, { minFeeRate: 0.01 }], 0, 0.1), 0.1, 'never below the floor');
+  const tiers = tiersFromNode(
+    [
+      { targetBlocks: 1, feeRateSatVb: null, note: 'Insufficient data or no feerate found' },
+      { targetBlocks: 3, feeRateSatVb: 9 },
+      { targetBlocks: 6, feeRateSatVb: null },
+      { targetBlocks: 144, feeRateSatVb: null },
+    ],
+    1.5,
+    projected,
+  );
+  assert.deepEqual(tiers.map((t) => [t.id, t.satVb, t.fromMempool ?? false]), [
+    ['none', 1.5, false],
+    ['low', 1.5, true],
+    ['medium', 9, false],
+    ['high', 12, true],
+  ]);
+  assert.match(tiers[3]?.note ?? '', /from your mempool: Insufficient data/);
+  // Without projected blocks a missing estimate stays missing.
+  assert.equal(tiersFromNode([{ targetBlocks: 1, feeRateSatVb: null }], null)[3]?.satVb, null);
 });
 
 test('fee tiers from a node and from mempool.space, and the cost of a typical payment', () => {

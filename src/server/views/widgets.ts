@@ -89,5 +89,5 @@ export function sparkline(v: View, s: { t: number[]; v: number[] } | undefined, 
   const lo = Math.min(...s.v);
   const hi = Math.max(...s.v);
   const range = html`${formatValue(lo, o.kind, v.fmt)} – ${formatValue(hi, o.kind, v.fmt)}`;
-  return html`<figure class="spark"><svg viewBox="0 0 ${SPARK_W} ${SPARK_H}" preserveAspectRatio="none" role="img" aria-label="${o.label}, last ${o.span}: ${formatValue(lo, o.kind, v.fmt)} to ${formatValue(hi, o.kind, v.fmt)}"><polygon points="0,${SPARK_H} ${pts} ${SPARK_W},${SPARK_H}"/><polyline points="${pts}"/></svg><figcaption>${o.span} <span>${range}</span></figcaption></figure>`;
+  return html`<figure class="spark"><svg viewBox="0 0 ${SPARK_W} ${SPARK_H}" preserveAspectRatio="none" role="img" aria-label="${o.label}, last ${o.span}: ${formatValue(lo, o.kind, v.fmt)} to ${formatValue(hi, o.kind, v.fmt)}"><polygon points="0,${SPARK_H} ${pts} ${SPARK_W},${SPARK_H}"/><polyline points="${pts}"/></svg><figcaption><span>${o.label}, ${o.span}</span> <span>${range}</span></figcaption></figure>`;
 }

@@ -71,7 +71,7 @@ export function blockPage(ctx: PageContext): RenderedPage {
       ['Subsidy', bound(v, null, b.subsidySats, 'btc')],
       ['Reward', bound(v, null, b.rewardSats, 'btc')],
       ['Since previous', bound(v, null, b.intervalSec, 'duration')],
-      ['Fee rates p10–p90', pct ? html`${pct.map((p, i) => html`${i ? ' · ' : ''}${bound(v, null, p, 'satvb')}`)}` : html`<span class="why">the node does not report per-transaction fees</span>`],
+      ['Fee rates p10–p90', pct ? html`${pct.map((p, i) => html`${i ? ' · ' : ''}${bound(v, null, p, 'satvb')}`)}` : html`<span class="why" title="the node does not report per-transaction fees">not reported</span>`],
     ])}
 <nav class="pager" aria-label="Neighbouring blocks">${b.height > 0 ? html`<a href="/blocks/${b.height - 1}">← ${b.height - 1}</a>` : html`<span></span>`} ${atTip ? html`<span class="hint">the chain tip</span>` : html`<a href="/blocks/${b.height + 1}">${b.height + 1} →</a>`}</nav>`,
   )}${txCard(ctx, v, b.hash, b.txCount)}${rivals.length ? card({ id: 'rivals', title: 'Other blocks at this height', wide: true }, html`<ul>${rivals.map((r) => html`<li><code>${r.hash}</code>${r.orphaned ? ' (orphaned)' : ''}</li>`)}</ul>`) : ''}</div>`;
@@ -111,6 +111,6 @@ function txCard(ctx: PageContext, v: View, hash: string, txCount: number): SafeH
   const body =
     shown.length === 0
       ? html`${unavailable(`There is no page ${page}: the block's ${txs.length} transactions fill ${pages} page${pages === 1 ? '' : 's'}.`)}<nav class="pager" aria-label="Pages of transactions"><a href="/blocks/${hash}${pages > 1 ? `?page=${pages}` : ''}">← the last page</a></nav>`
-      : html`<p class="hint">${bound(v, null, txCount, 'int')} transactions, ${first + 1}–${first + shown.length} shown.${fees}</p><div class="table-wrap stack-narrow" tabindex="0" role="region" aria-label="Transactions of the block"><table class="txs stacking"><thead><tr>${TX_COLUMNS.map((c) => html`<th scope="col">${c}</th>`)}</tr></thead><tbody>${shown.map((t, i) => txRow(v, t, first + i))}</tbody></table></div>${pages > 1 ? txPager(hash, page, pages) : ''}`;
+      : html`<p class="hint">${bound(v, null, txCount, 'int')} ${txCount === 1 ? 'transaction' : 'transactions'}${txCount > shown.length ? `, ${first + 1}–${first + shown.length} shown` : ''}.${fees}</p><div class="table-wrap stack-narrow" tabindex="0" role="region" aria-label="Transactions of the block"><table class="txs stacking"><thead><tr>${TX_COLUMNS.map((c) => html`<th scope="col">${c}</th>`)}</tr></thead><tbody>${shown.map((t, i) => txRow(v, t, first + i))}</tbody></table></div>${pages > 1 ? txPager(hash, page, pages) : ''}`;
   return card({ id: 'txs', title, wide: true }, body);
 }

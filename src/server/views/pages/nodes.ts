@@ -102,7 +102,7 @@ export function nodesPage(ctx: PageContext): RenderedPage {
   const tips = pub['forkmonitor.tips']?.data as { height: number; hash: string; nodes: number }[] | null;
   const tipsCard = card(
     { id: 'chaintips', title: 'Chain tips (ForkMonitor)', span2: true, fresh: pieceFresh(v, pub['forkmonitor.tips']) },
-    tips ? html`<ul class="tips">${tips.slice(0, 5).map((t) => html`<li>${bound(v, null, t.height, 'int')} <code class="short">${t.hash.slice(0, 16)}…</code> · ${t.nodes} nodes</li>`)}</ul>` : pieceMissing(pub['forkmonitor.tips']),
+    tips ? html`<ul class="tips">${tips.slice(0, 5).map((t) => html`<li>${bound(v, null, t.height, 'int')} <code class="short" title="${t.hash}">…${t.hash.slice(-16)}</code> · ${t.nodes} nodes</li>`)}</ul>` : pieceMissing(pub['forkmonitor.tips']),
   );
   return { title: 'Nodes', body: html`<div class="grid">${nodes}${reach}${poolCard}${lnCard}${tipsCard}${electrumCard}</div>` };
 }

@@ -83,7 +83,7 @@ function feeTiles(v: View, tiers: readonly FeeTier[], priceUsd: number | null, s
         : html`<span class="rate">${bound(v, t.live || null, t.satVb, 'satvb')}</span>
 ${TYPICAL_TX_VB.map((tx) => html`<span class="cost" data-cost-vb="${tx.vbytes}" title="${tx.label}, ${tx.vbytes} vB">${bound(v, null, priceUsd !== null ? (txFeeSats(t.satVb as number, tx.vbytes) / 1e8) * priceUsd : null, 'fiat')} <small>${tx.vbytes} vB</small></span>`)}`
     }
-<small class="aim">${t.aim}</small></li>`,
+<small class="aim">${t.aim}${t.fromMempool ? html` · <span class="from-mempool" title="${t.note ?? ''}">from your mempool</span>` : ''}</small></li>`,
   )}</ul>`;
 }
 
@@ -273,7 +273,7 @@ function networkCard(v: View, p: Record<string, PieceReply>): SafeHtml {
   const height = typeof tip?.data === 'number' ? tip.data : null;
   const halving = height === null ? null : nextHalving(height, nowSec);
   return card(
-    { id: 'network', title: 'Public network', fresh: pieceFresh(v, tip, 'public-mempool'), wide: true },
+    { id: 'network', title: 'Public network', fresh: pieceFresh(v, tip, 'public-mempool'), span2: true },
     height === null
       ? pieceMissing(tip, 'no public data yet')
       : stats([
@@ -306,11 +306,11 @@ export function overviewPage(ctx: PageContext): RenderedPage {
   const hasNode = app.nodes.length > 0;
   const sparks = {
     price: sparkline(v, r.load(sparkLoader(app, 'price', '7d')), { span: '7 d', kind: 'fiat', label: 'BTC price' }),
-    mempool: sparkline(v, r.load(sparkLoader(app, 'mempool', '1d')), { span: '24 h', kind: 'int', label: 'Mempool transactions' }),
+    mempool: sparkline(v, r.load(sparkLoader(app, 'mempool', '1d')), { span: '24 h', kind: 'int', label: 'Transactions waiting' }),
     hashrate: sparkline(v, r.load(sparkLoader(app, 'hashrate', '30d')), { span: '30 d', kind: 'hashrate', label: 'Hashrate' }),
-    fees: sparkline(v, r.load(sparkLoader(app, 'fees', '1d')), { span: '24 h', kind: 'satvb', label: 'Next-block fee rate' }),
+    fees: sparkline(v, r.load(sparkLoader(app, 'fees', '1d')), { span: '24 h', kind: 'satvb', label: hasNode ? 'Next-block median fee' : 'Next-block fee' }),
   };
-  const chartCard = card({ id: 'price-chart', title: 'BTC price', wide: true }, chart({ id: 'chart-price', name: 'price', title: 'BTC price', ranges: ['1d', '30d', '90d', '1y'], range: '30d' }));
+  const chartCard = card({ id: 'price-chart', title: 'Price history', wide: true }, chart({ id: 'chart-price', name: 'price', title: 'BTC price', ranges: ['1d', '30d', '90d', '1y'], range: '30d' }));
 
   if (!hasNode) {
     const tiers = tiersFromPublic(pub['mempool.fees']?.data as Parameters<typeof tiersFromPublic>[0]);
@@ -330,7 +330,7 @@ ${chartCard}</div>`;
   const feesSnap: FeesSnapshot | undefined = r.get(keys.fees);
   const statuses = app.nodes.map((n) => r.get(keys.nodeStatus(n.id)));
   const reason = 'waiting for the first reading from your node';
-  const tiers = tiersFromNode(feesSnap?.estimates ?? [], feesSnap?.mempoolMinSatVb ?? null);
+  const tiers = tiersFromNode(feesSnap?.estimates ?? [], feesSnap?.mempoolMinSatVb ?? null, mempoolSnap?.projectedBlocks);
   const mempool = mempoolSnap ? nodeMempool(mempoolSnap, nodeFreshness(mempoolSnap, r, reason)) : undefined;
   const chainFresh = () => freshness(v, 'chain', nodeFreshness(chain, r, reason));
   const fees = card({ id: 'fees', title: 'Transaction fees', wide: true, fresh: freshness(v, 'fees', nodeFreshness(feesSnap, r, reason)) }, feesSnap ? feeTiles(v, tiers, priceUsd, sparks.fees) : unavailable(reason));
