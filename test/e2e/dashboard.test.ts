@@ -266,7 +266,7 @@ describe('the dashboard in Chromium', { skip: CHROMIUM ? false : 'chromium not i
         assert.ok(pts.length >= 2, `${id}: a line of ${pts.length} points`);
         const box = await spark.locator('svg').boundingBox();
         assert.ok(box && box.width > 100 && box.height >= 20, `${id}: the sparkline is drawn at a readable size`);
-        assert.match(await spark.locator('figcaption').innerText(), /^[A-Z][a-z -]+, (24 h|7 d|30 d)\s.+\s–\s.+/, `${id}: what it is, its span, low and high`);
+        assert.match(await spark.locator('figcaption').innerText(), /^[A-Z][A-Za-z -]+, (24 h|7 d|30 d)\s.+\s–\s.+/, `${id}: what it is, its span, low and high`);
       }
       assert.match(await page.locator('#price .spark figcaption').innerText(), /BTC price, 7 d\s+\$[\d,]+ – \$[\d,]+/);
       // A block's page lists its transactions from the node, the coinbase first.
