@@ -62,6 +62,11 @@ export const VARIABLES = {
   FORKMONITOR_API_URL: { schema: httpUrl, default: 'https://forkmonitor.info/api/v1', secret: true, doc: 'ForkMonitor base' },
   OCEAN_API_URL: { schema: httpUrl, default: 'https://api.ocean.xyz/v1', secret: true, doc: 'OCEAN base' },
   OCEAN_ADDRESS: { schema: z.string().regex(/^[a-zA-Z0-9]{14,90}$/, 'must be a Bitcoin address'), doc: 'your OCEAN payout address; enables the mining pages' },
+  MINING_POWER_WATTS: { schema: z.coerce.number().min(0).max(100_000_000), default: '0', doc: 'power your miners draw, in watts (0: no power cost)' },
+  MINING_POWER_PRICE_KWH: { schema: z.coerce.number().min(0).max(100), default: '0', doc: 'what a kWh costs you, in USD' },
+  MINING_POOL_FEE_PCT: { schema: z.coerce.number().min(0).max(100), default: '2', doc: 'the pool fee taken from your earnings, in percent (OCEAN: 2, or 1 with DATUM)' },
+  MINING_LOW_HASHRATE_THS: { schema: z.coerce.number().min(0), default: '10', doc: 'below this hashrate (TH/s) the 3-hour average is the headline (small miners jump around over 60 s)' },
+  OCEAN_PAYOUT_THRESHOLD_SATS: { schema: z.coerce.number().int().min(1), default: '1048576', doc: 'your OCEAN payout threshold, in sats (default 0.01048576 BTC)' },
   GOLD_STOCK_TONNES: { schema: z.coerce.number().positive(), default: '216265', doc: 'above-ground gold, tonnes (default: World Gold Council, end of 2024)' },
   GOLD_STOCK_AS_OF: { schema: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD'), default: '2024-12-31', doc: 'date of the gold figure' },
   SILVER_STOCK_TONNES: { schema: z.coerce.number().positive(), doc: 'above-ground silver, tonnes; without it the silver row says so' },
@@ -114,6 +119,7 @@ export interface Config {
   readonly apiUrls: Readonly<Record<PublicSourceName | 'blockchainQuery', string>>;
   readonly coingecko: { readonly apiKey: string | undefined; readonly plan: 'demo' | 'pro' };
   readonly oceanAddress: string | undefined;
+  readonly mining: { readonly powerWatts: number; readonly powerPriceKwhUsd: number; readonly poolFeePct: number; readonly lowHashrateThs: number; readonly payoutThresholdSats: number };
   readonly sourcesDisabled: readonly string[];
   readonly fiatCurrencies: readonly string[];
   readonly companyMarketCapsFile: string | undefined;
@@ -239,6 +245,13 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
     },
     coingecko: { apiKey: str('COINGECKO_API_KEY'), plan: values.COINGECKO_API_PLAN as 'demo' | 'pro' },
     oceanAddress: str('OCEAN_ADDRESS'),
+    mining: {
+      powerWatts: values.MINING_POWER_WATTS as number,
+      powerPriceKwhUsd: values.MINING_POWER_PRICE_KWH as number,
+      poolFeePct: values.MINING_POOL_FEE_PCT as number,
+      lowHashrateThs: values.MINING_LOW_HASHRATE_THS as number,
+      payoutThresholdSats: values.OCEAN_PAYOUT_THRESHOLD_SATS as number,
+    },
     sourcesDisabled: values.SOURCES_DISABLED as string[],
     fiatCurrencies: values.FIAT_CURRENCIES as string[],
     companyMarketCapsFile: str('COMPANY_MARKET_CAPS_FILE') === undefined ? undefined : resolve(str('COMPANY_MARKET_CAPS_FILE') as string),

@@ -74,6 +74,7 @@ export const ROUTES: Record<Mount, Record<string, string>> = {
     '/pool_stat': 'ocean/v1_pool_stat.json',
     '/earnpay/{address}/{start}/{end}': 'ocean/v1_earnpay.json',
     '/blocks': 'ocean/v1_blocks.json',
+    '/blocks/{page}/{size}/{legacy}': 'ocean/v1_blocks.json',
     '/pool_hashrate': 'ocean/v1_pool_hashrate.json',
     '/user_hashrate_full/{address}': 'ocean/v1_user_hashrate_full.json',
     '/userinfo_full/{address}': 'ocean/v1_userinfo_full.json',

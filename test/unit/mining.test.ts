@@ -1,0 +1,127 @@
+// OCEAN's replies parsed from the recorded fixtures (numbers as strings, BTC strings to sats, the
+// error envelope with HTTP 200, zone-less UTC times) and the mining math against hand-computed cases.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { daysToPayout, headlineWindow, profitability, shareOfBlocks, workerKind, workerState } from '../../src/domain/mining.ts';
+import { blocksSchema, btcToSatsExact, earnpaySchema, envelope, oceanTimeSec, poolHashrateSchema, poolStatSchema, statsnapSchema, userHashrateSchema, userinfoSchema, workerName, workersSchema } from '../../src/sources/public/ocean.ts';
+
+const fixture = (name: string, dir = 'fixtures') => JSON.parse(readFileSync(new URL(`../${dir}/ocean/${name}.json`, import.meta.url), 'utf8')) as unknown;
+const parse = <T>(schema: Parameters<typeof envelope<T>>[0], name: string, dir?: string) => {
+  const r = envelope(schema).parse(fixture(name, dir));
+  if (!r.ok) throw new Error(r.message);
+  return r.data;
+};
+
+test('every OCEAN fixture parses, string numbers and BTC strings included', () => {
+  const snap = parse(statsnapSchema, 'v1_statsnap');
+  assert.equal(snap.hashrate60sHs, 30744573456384);
+  assert.equal(snap.unpaidSats, 385090);
+  assert.equal(snap.estimatedEarnNextBlockSats, 28745);
+  assert.equal(snap.estimatedPayoutNextBlockSats, 413835);
+  assert.equal(snap.snapSec, 1780730880);
+  assert.equal(snap.lastShareSec, 1780730879, 'OCEAN spells it lastest_share_ts');
+  const hr = parse(userHashrateSchema, 'v1_user_hashrate');
+  assert.deepEqual(Object.keys(hr.windowsHs).map(Number).sort((a, b) => a - b), [60, 300, 600, 1800, 3600, 10800, 43200, 86400]);
+  assert.equal(hr.activeWorkers, 2, 'active_worker_count is a JSON number');
+  const workers = parse(workersSchema, 'v1_user_hashrate_full');
+  assert.deepEqual(workers.workers.map((w) => w.name), ['s19kpro-01', 'bitaxe-gamma', 's9-garage']);
+  assert.equal(workers.workers[2]?.windowsHs['60'], 0);
+  const info = parse(userinfoSchema, 'v1_userinfo_full');
+  assert.deepEqual(info.workers.map((w) => w.name), ['s19kpro-01', 'bitaxe-gamma']);
+  assert.equal(info.unpaidSats, 385090);
+  const pool = parse(poolStatSchema, 'v1_pool_stat');
+  assert.equal(pool.activeUsers, 2410);
+  assert.equal(pool.estimatedBlockRewardSats, 313312160);
+  assert.equal(parse(poolHashrateSchema, 'v1_pool_hashrate').hashrate300sHs, 13123456789012345678);
+  const ep = parse(earnpaySchema, 'v1_earnpay');
+  assert.equal(ep.earnings[0]?.feesSats, 576, 'fees_colected_satoshis (one l)');
+  assert.equal(ep.earnings[0]?.timeSec, Date.UTC(2026, 5, 6, 7, 5, 44) / 1000, 'a zone-less time is UTC');
+  assert.deepEqual(ep.payouts.map((p) => [p.paidSats, p.lightning]), [[65536, true], [1115700, false]], 'newest first; a null txid is a Lightning payout');
+  const blocks = parse(blocksSchema, 'v1_blocks');
+  assert.equal(blocks[0]?.height, 952581);
+  assert.equal(blocks[0]?.rewardSats, 314498765);
+});
+
+test("OCEAN's error envelope with HTTP 200 is an answer, not a crash", () => {
+  const r = envelope(statsnapSchema).parse(fixture('error_no_such_user', 'fixtures-derived'));
+  assert.deepEqual(r, { ok: false, message: 'No such user or user has no active workers' });
+  assert.equal(envelope(statsnapSchema).safeParse({ result: { hashrate_60s: 'lots' } }).success, false, 'a non-numeric string is a schema error');
+});
+
+test('BTC strings to sats exactly, and OCEAN times to unix seconds', () => {
+  assert.equal(btcToSatsExact('0.00385090'), 385090);
+  assert.equal(btcToSatsExact('3.13312160'), 313312160);
+  assert.equal(btcToSatsExact('0.1'), 10_000_000);
+  assert.equal(btcToSatsExact('21000000'), 2_100_000_000_000_000);
+  assert.equal(btcToSatsExact(0.00000001), 1);
+  assert.throws(() => btcToSatsExact('1e-8'));
+  assert.equal(oceanTimeSec('1780730880'), 1780730880);
+  assert.equal(oceanTimeSec('2026-04-18T10:54:28.021400'), Date.UTC(2026, 3, 18, 10, 54, 28) / 1000);
+  assert.equal(oceanTimeSec('2026-04-18T10:54:28Z'), Date.UTC(2026, 3, 18, 10, 54, 28) / 1000);
+  assert.equal(workerName('bc1qcnpuc5scg0n4hpwpvalntmg6n0c0349x9jfgcj.s21-rack7'), 's21-rack7');
+  assert.equal(workerName('bitaxe-gamma'), 'bitaxe-gamma');
+});
+
+test('worker state by last share at the snapshot time, and kind by name or hashrate', () => {
+  const snap = 1_000_000;
+  const on = { '60': 1e12, '300': 1e12, '10800': 1e12 };
+  assert.equal(workerState({ windowsHs: on, lastShareSec: snap - 5 }, snap), 'online');
+  assert.equal(workerState({ windowsHs: on, lastShareSec: snap - 15 * 60 }, snap), 'stale');
+  assert.equal(workerState({ windowsHs: { ...on, '60': 0, '300': 0 }, lastShareSec: snap - 120 }, snap), 'stale', 'no recent hashrate but shares in the longer windows');
+  assert.equal(workerState({ windowsHs: on, lastShareSec: snap - 3600 }, snap), 'offline');
+  assert.equal(workerState({ windowsHs: { '60': 0, '10800': 0 }, lastShareSec: snap - 10 }, snap), 'offline', 'no hashrate in any window');
+  assert.equal(workerState({ windowsHs: on, lastShareSec: null }, snap), 'offline');
+  assert.equal(workerKind('s19kpro-01', 28e12), 'asic');
+  assert.equal(workerKind('bitaxe-gamma', 2e12), 'small');
+  assert.equal(workerKind('rig', 110e12), 'asic');
+  assert.equal(workerKind('rig', 1.2e12), 'small');
+  assert.equal(workerKind('rig', 0), 'unknown');
+  assert.equal(workerKind('s9-garage', 0), 'asic');
+});
+
+test('the headline is the 60 s hashrate, or the 3 h one below the low-hashrate threshold', () => {
+  assert.deepEqual(headlineWindow({ '60': 30e12, '10800': 29e12 }, 10), { windowSec: 60, hashrateHs: 30e12, lowHashrateMode: false });
+  assert.deepEqual(headlineWindow({ '60': 2.5e12, '10800': 1.2e12 }, 10), { windowSec: 10800, hashrateHs: 1.2e12, lowHashrateMode: true });
+  assert.deepEqual(headlineWindow({ '60': 2.5e12 }, 10), { windowSec: 60, hashrateHs: 2.5e12, lowHashrateMode: false }, 'no 3 h window: the 60 s one');
+});
+
+test('profitability by hand: revenue from the share of the network, power, profit, break-even, hashprice', () => {
+  // 100 TH/s of a 1 ZH/s network at height 900,000 (3.125 BTC subsidy) with 0.02 BTC fees a block, 2 % pool fee.
+  const p = profitability({ hashrateHs: 100e12, networkHashrateHs: 1e21, height: 900_000, avgFeesPerBlockSats: 2_000_000, poolFeePct: 2, priceUsd: 100_000, powerWatts: 3250, powerPriceKwhUsd: 0.1 });
+  // share 1e-7 × 314,500,000 sats × 144 × 0.98 = 4,438.224 sats a day.
+  assert.ok(Math.abs(p.revenueSatsPerDay - 4438.224) < 1e-6, String(p.revenueSatsPerDay));
+  assert.ok(Math.abs((p.revenueUsdPerDay ?? 0) - 4.438224) < 1e-9);
+  assert.equal(p.powerKwhPerDay, 78);
+  assert.ok(Math.abs(p.powerCostUsdPerDay - 7.8) < 1e-9);
+  assert.ok(Math.abs((p.profitUsdPerDay ?? 0) - (4.438224 - 7.8)) < 1e-9, 'a power price above break-even loses money');
+  assert.ok((p.profitUsdPerMonth ?? 0) < 0);
+  assert.ok(Math.abs((p.breakEvenUsdPerKwh ?? 0) - 4.438224 / 78) < 1e-12);
+  assert.ok(Math.abs(p.hashpriceSatsPerThDay - 45.288) < 1e-9, 'hashprice: 1e-9 × 314,500,000 × 144, before the pool fee');
+  assert.equal(p.inputs.subsidySats, 312_500_000);
+});
+
+test('the subsidy follows the height across a halving, and a zero-hashrate account earns nothing', () => {
+  const base = { hashrateHs: 1e15, networkHashrateHs: 1e21, avgFeesPerBlockSats: 0, poolFeePct: 0, priceUsd: null, powerWatts: 0, powerPriceKwhUsd: 0 };
+  const before = profitability({ ...base, height: 1_049_999 });
+  const after = profitability({ ...base, height: 1_050_000 });
+  assert.equal(before.inputs.subsidySats, 312_500_000);
+  assert.equal(after.inputs.subsidySats, 156_250_000);
+  assert.ok(Math.abs(after.revenueSatsPerDay * 2 - before.revenueSatsPerDay) < 1e-6, 'half the revenue after the halving');
+  assert.equal(before.revenueUsdPerDay, null, 'no price: no fiat figures');
+  assert.equal(before.breakEvenUsdPerKwh, null);
+  const idle = profitability({ ...base, hashrateHs: 0, height: 900_000, priceUsd: 90_000, powerWatts: 100, powerPriceKwhUsd: 0.2 });
+  assert.equal(idle.revenueSatsPerDay, 0);
+  assert.ok(Math.abs((idle.profitUsdPerDay ?? 0) + 0.48) < 1e-9, 'power still costs');
+  assert.equal(idle.breakEvenUsdPerKwh, 0);
+  assert.equal(profitability({ ...base, networkHashrateHs: 0, height: 1 }).revenueSatsPerDay, 0, 'no network hashrate: no share');
+});
+
+test('days to the next payout, and your share of the blocks the pool found', () => {
+  assert.equal(daysToPayout(385_090, 1_048_576, 4_000), (1_048_576 - 385_090) / 4_000);
+  assert.equal(daysToPayout(2_000_000, 1_048_576, 4_000), 0);
+  assert.equal(daysToPayout(0, 1_048_576, 0), null);
+  const s = shareOfBlocks([{ hash: 'a', rewardSats: 314_498_765 }, { hash: 'b', rewardSats: 300_000_000 }], [{ blockHash: 'a', earnedSats: 28_169 }]);
+  assert.equal(s.size, 1);
+  assert.ok(Math.abs((s.get('a')?.sharePct ?? 0) - (28_169 / 314_498_765) * 100) < 1e-12);
+});
