@@ -149,3 +149,51 @@ export function withElectrumLag(snap: ElectrumSnapshot, nodeHeight: number | nul
   const lag = nodeHeight !== null && snap.tipHeight !== null ? Math.max(0, nodeHeight - snap.tipHeight) : null;
   return lag === snap.tipLagBlocks ? snap : { ...snap, tipLagBlocks: lag };
 }
+
+/** One OCEAN worker as the job saw it: its windows (H/s by seconds), last share, state and kind. */
+export const minerWorkerSchema = z.object({
+  name: z.string(),
+  state: z.enum(['online', 'stale', 'offline']),
+  kind: z.enum(['asic', 'small', 'unknown']),
+  windowsHs: z.record(num),
+  lastShareSec: num.nullable(),
+  /** Its share of your total (10-minute window, else 60 s), percent. */
+  sharePct: num.nullable(),
+  /** When it last changed state (for "offline since"). */
+  sinceMs: num,
+  /** The history series of its hashrate, for its mini chart. */
+  series: z.string(),
+});
+export type MinerWorker = z.infer<typeof minerWorkerSchema>;
+
+/** Your OCEAN account: `account` says whether OCEAN knows the address (its own words when not). */
+export const miningSnapshotSchema = z.object({
+  source: z.string(),
+  asOfMs: num,
+  address: z.string(),
+  account: z.enum(['ok', 'unknown']),
+  message: z.string().nullable(),
+  snapSec: num.nullable(),
+  windowsHs: z.record(num),
+  lastShareSec: num.nullable(),
+  unpaidSats: num.nullable(),
+  estimatedEarnNextBlockSats: num.nullable(),
+  estimatedBonusNextBlockSats: num.nullable(),
+  estimatedPayoutNextBlockSats: num.nullable(),
+  sharesInTides: num.nullable(),
+  workersOnline: num,
+  workersStale: num,
+  workersOffline: num,
+  earnings: z.array(z.object({ blockHash: z.string(), timeSec: num, sharesInWindow: num.nullable(), feesSats: num.nullable(), earnedSats: num })),
+  payouts: z.array(z.object({ timeSec: num, txid: z.string().nullable(), lightning: z.boolean(), paidSats: num, generation: z.boolean() })),
+  pool: z
+    .object({ activeUsers: num, activeWorkers: num, networkDifficulty: num, tidesShares: num.nullable(), estimatedBlockRewardSats: num.nullable(), hashrate60sHs: num.nullable(), hashrate300sHs: num.nullable() })
+    .nullable(),
+  blocks: z.array(z.object({ hash: z.string(), height: num, timeSec: num, rewardSats: num.nullable(), subsidySats: num.nullable(), feesSats: num.nullable(), finder: z.string().nullable() })),
+  /** Parts OCEAN did not give this time (their last good values are kept), by part. */
+  notes: z.record(z.string()),
+});
+export type MiningSnapshot = z.infer<typeof miningSnapshotSchema>;
+
+export const workersSnapshotSchema = z.object({ source: z.string(), asOfMs: num, snapSec: num.nullable(), workers: z.array(minerWorkerSchema) });
+export type WorkersSnapshot = z.infer<typeof workersSnapshotSchema>;

@@ -14,6 +14,7 @@ import { marketPriceJob } from './market-price.ts';
 import { mempoolJob } from './mempool.ts';
 import { mempoolSpaceJob } from './mempool-space.ts';
 import { nodeStatusJob } from './node-status.ts';
+import { oceanJob } from './ocean.ts';
 import type { JobDefinition, JobDeps } from './types.ts';
 
 export function jobTable(deps: JobDeps): JobDefinition[] {
@@ -30,6 +31,7 @@ export function jobTable(deps: JobDeps): JobDefinition[] {
     ...(http.blockchain ? [blockchainComJob(deps, http.blockchain)] : []),
     ...(http.bitnodes ? [bitnodesJob(deps, http.bitnodes)] : []),
     ...(http.forkmonitor ? [forkmonitorJob(deps, http.forkmonitor)] : []),
+    ...(http.ocean && deps.config.oceanAddress ? [oceanJob(deps, http.ocean, deps.config.oceanAddress)] : []),
     ...(http.mempool || http.coingecko || http.coinbase ? [marketPriceJob(deps)] : []),
     ...(deps.config.companyMarketCapsFile ? [companyCapsJob(deps, deps.config.companyMarketCapsFile)] : []),
   ];

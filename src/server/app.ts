@@ -21,6 +21,7 @@ import { Router, type RouteDefinition } from './route.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { bitcoinRoutes } from './routes/bitcoin.ts';
 import { marketRoutes } from './routes/market.ts';
+import { miningRoutes } from './routes/mining.ts';
 import { networkRoutes } from './routes/network.ts';
 import { priceHistoryRoutes } from './routes/price-history.ts';
 import { DependencyProbe, healthRoutes } from './routes/health.ts';
@@ -90,7 +91,7 @@ export function buildApp(deps: AppDeps): App {
   const probe = new DependencyProbe(deps, () => views.changed());
   const shared: AppContext = { ...deps, demo: deps.demo ?? false, httpStats, sse, traffic, views, jsonView, probe };
   let unsubscribe: (() => Promise<void>) | undefined;
-  for (const r of [...healthRoutes(shared), ...liveRoutes(shared), ...chartRoutes(shared), ...pageRoutes(shared), ...systemRoutes(shared), ...metricsRoutes(shared), ...adminRoutes(shared), ...bitcoinRoutes(shared), ...networkRoutes(shared), ...marketRoutes(shared), ...priceHistoryRoutes(shared)]) router.add(r as RouteDefinition);
+  for (const r of [...healthRoutes(shared), ...liveRoutes(shared), ...chartRoutes(shared), ...pageRoutes(shared), ...systemRoutes(shared), ...metricsRoutes(shared), ...adminRoutes(shared), ...bitcoinRoutes(shared), ...networkRoutes(shared), ...marketRoutes(shared), ...miningRoutes(shared), ...priceHistoryRoutes(shared)]) router.add(r as RouteDefinition);
   const adminDigest = deps.config.adminToken ? createHash('sha256').update(deps.config.adminToken).digest() : undefined;
   let draining = false;
 

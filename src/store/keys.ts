@@ -1,7 +1,7 @@
 // The key registry: every state key, cache key, lock, counter and event channel Satscope uses,
 // with its TTL and value type, in one place. No other file spells a key.
 import { z } from 'zod';
-import { chainSnapshotSchema, electrumSnapshotSchema, feesSnapshotSchema, mempoolSnapshotSchema, nodeStatusSchema } from '../domain/snapshots.ts';
+import { chainSnapshotSchema, electrumSnapshotSchema, feesSnapshotSchema, mempoolSnapshotSchema, miningSnapshotSchema, nodeStatusSchema, workersSnapshotSchema } from '../domain/snapshots.ts';
 
 export const KEY_PREFIX = 'satscope:v1:';
 /** Prefix of the shared cache tier; an admin cache flush removes exactly these keys. */
@@ -102,6 +102,9 @@ export const keys = {
   fees: jsonKey('state:fees', 7 * DAY_MS, feesSnapshotSchema),
   nodeStatus: (node: string) => jsonKey(`state:node:${node}`, 7 * DAY_MS, nodeStatusSchema),
   electrum: jsonKey('state:electrum', 7 * DAY_MS, electrumSnapshotSchema),
+  /** Your OCEAN account and your workers, from the ocean job. */
+  mining: jsonKey('state:mining', 30 * DAY_MS, miningSnapshotSchema),
+  workers: jsonKey('state:workers', 30 * DAY_MS, workersSnapshotSchema),
   /** One piece of public data (e.g. `mempool.fees`), kept a month so a source that goes away leaves its last value. */
   publicPiece: (piece: string) => jsonKey(`state:public:${piece}`, 30 * DAY_MS, publicPieceSchema),
   /** The blocks in history changed (a block saved or orphaned): read models of blocks reload on it. */
@@ -130,6 +133,8 @@ export const KEY_PATTERNS = [
   keys.fees,
   keys.nodeStatus('{node}'),
   keys.electrum,
+  keys.mining,
+  keys.workers,
   keys.publicPiece('{piece}'),
   keys.blocksChanged,
   keys.events,

@@ -52,7 +52,7 @@ const time = z.union([z.number(), z.string()]).transform((v, ctx) => {
 export type OceanReply<T> = { ok: true; data: T } | { ok: false; message: string };
 
 export const envelope = <T>(inner: z.ZodType<T, z.ZodTypeDef, unknown>) =>
-  z.union([z.object({ result: inner }).transform((r): OceanReply<T> => ({ ok: true, data: r.result })), z.object({ error: z.string() }).transform((r): OceanReply<T> => ({ ok: false, message: r.error.slice(0, 300) }))]);
+  z.union([z.object({ result: inner }).transform((r): OceanReply<T> => ({ ok: true, data: r.result as T })), z.object({ error: z.string() }).transform((r): OceanReply<T> => ({ ok: false, message: r.error.slice(0, 300) }))]);
 
 export const statsnapSchema = z
   .object({

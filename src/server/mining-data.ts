@@ -1,0 +1,157 @@
+// The mining views: your OCEAN account as the job stored it, with profitability worked out from the
+// network it mines on (your node's chain when it is mainnet, else mempool.space), the average fees
+// of recent blocks and the price. Every derived figure carries its inputs and their sources.
+import { daysToPayout, headlineWindow, profitability, shareOfBlocks, type Profitability } from '../domain/mining.ts';
+import type { MiningSnapshot, WorkersSnapshot } from '../domain/snapshots.ts';
+import type { Loader, Reader } from '../read-model/views.ts';
+import { keys } from '../store/keys.ts';
+import type { AppContext } from './app.ts';
+import { readPieces, type PieceOptions } from './routes/public-data.ts';
+import type { BlockRecord } from '../domain/snapshots.ts';
+
+export const NO_ADDRESS = 'Set OCEAN_ADDRESS to your OCEAN payout address to see your hashrate, workers, earnings and profitability here.';
+/** The account is stale after three missed refreshes. */
+export const MINING_STALE_MS = 3 * 60_000;
+
+const recent144 = (app: AppContext): Loader<BlockRecord[]> => ({ key: 'blocks:144:false', triggers: [keys.blocksChanged], load: () => app.history.recentBlocks(144, false) });
+
+export interface MiningReply {
+  enabled: boolean;
+  source: string | null;
+  asOf: string | null;
+  ageSec: number | null;
+  stale: boolean;
+  /** ok, unknown (OCEAN knows no worker for the address), or waiting (no answer yet). */
+  account: 'ok' | 'unknown' | 'waiting' | 'disabled';
+  reason?: string;
+  data: MiningData | null;
+}
+
+export interface MiningData {
+  address: string;
+  snapTime: string | null;
+  /** Flat figures for scripts: the 60 s hashrate (H/s), unpaid sats, workers online. */
+  hashrate60sHs: number | null;
+  unpaidSats: number | null;
+  workersOnline: number;
+  hashrate: { windowsHs: Record<string, number>; headline: ReturnType<typeof headlineWindow>; lowHashrateThs: number };
+  workers: { online: number; stale: number; offline: number; total: number };
+  earnings: {
+    unpaidSats: number | null;
+    nextBlockSats: number | null;
+    nextBlockBonusSats: number | null;
+    payoutNextBlockSats: number | null;
+    perDaySats: number | null;
+    payoutThresholdSats: number;
+    daysToPayout: number | null;
+  };
+  payouts: MiningSnapshot['payouts'];
+  earningsByBlock: MiningSnapshot['earnings'];
+  blocks: (MiningSnapshot['blocks'][number] & { yourEarnedSats: number | null; yourSharePct: number | null })[];
+  pool: MiningSnapshot['pool'];
+  profitability: (Profitability & { sources: { network: string; fees: string; price: string | null; hashrateWindowSec: number } }) | null;
+  /** Why profitability is missing, when it is. */
+  profitabilityReason?: string;
+  notes: Record<string, string>;
+}
+
+/** The profitability inputs from what Satscope has: mainnet figures only (a test chain's hashrate says nothing about earnings). */
+function networkInputs(r: Reader, app: AppContext, o: PieceOptions) {
+  const chain = r.get(keys.chain);
+  const mainnet = chain?.chain === 'main';
+  const pub = readPieces(r, app, ['mempool.tip', 'mempool.hashrate', 'mempool.blocks', 'market.price'], o);
+  const hr = pub['mempool.hashrate']?.data as { currentHashrateHs?: number } | null;
+  const tip = pub['mempool.tip']?.data;
+  const height = mainnet ? chain.height : typeof tip === 'number' ? tip : null;
+  const networkHashrateHs = mainnet ? chain.hashrateHs : (hr?.currentHashrateHs ?? null);
+  let avgFees: number | null = null;
+  let feesSource = 'mempool.space (recent blocks)';
+  if (mainnet) {
+    const blocks = (r.load(recent144(app)) ?? []).filter((b) => b.totalFeeSats !== null);
+    if (blocks.length > 0) {
+      avgFees = blocks.reduce((n, b) => n + (b.totalFeeSats as number), 0) / blocks.length;
+      feesSource = `your node (last ${blocks.length} blocks)`;
+    }
+  }
+  if (avgFees === null) {
+    const pubBlocks = ((pub['mempool.blocks']?.data as { totalFeeSats?: number }[] | null) ?? []).filter((b) => typeof b.totalFeeSats === 'number');
+    if (pubBlocks.length > 0) {
+      avgFees = pubBlocks.reduce((n, b) => n + (b.totalFeeSats as number), 0) / pubBlocks.length;
+      feesSource = `mempool.space (last ${pubBlocks.length} blocks)`;
+    }
+  }
+  const price = (pub['market.price']?.data as { usd?: number } | null)?.usd ?? null;
+  return { height, networkHashrateHs, avgFees, feesSource, networkSource: mainnet ? (chain?.source ?? 'your node') : 'mempool.space', price };
+}
+
+export function miningReply(r: Reader, app: AppContext, o: PieceOptions = {}): MiningReply {
+  if (!app.config.oceanAddress) return { enabled: false, source: null, asOf: null, ageSec: null, stale: false, account: 'disabled', reason: NO_ADDRESS, data: null };
+  const m = r.get(keys.mining);
+  if (!m || m.address !== app.config.oceanAddress) return { enabled: true, source: 'ocean', asOf: null, ageSec: null, stale: false, account: 'waiting', reason: 'waiting for the first answer from OCEAN', data: null };
+  const pages = o.ages === false;
+  const ageSec = pages ? null : Math.round((r.now() - m.asOfMs) / 1000);
+  const stale = pages ? r.after(m.asOfMs + MINING_STALE_MS + 1) : r.now() - m.asOfMs > MINING_STALE_MS;
+  const head = { enabled: true, source: m.source, asOf: new Date(m.asOfMs).toISOString(), ageSec, stale };
+  if (m.account === 'unknown') return { ...head, account: 'unknown', reason: `OCEAN knows no worker for this address (OCEAN says: "${m.message ?? 'no such user'}"). Check OCEAN_ADDRESS, or start a miner on it.`, data: null };
+  const cfg = app.config.mining;
+  const net = networkInputs(r, app, o);
+  const hashrateWindowSec = m.windowsHs['86400'] !== undefined ? 86400 : m.windowsHs['10800'] !== undefined ? 10800 : 60;
+  const yourHs = m.windowsHs[String(hashrateWindowSec)] ?? null;
+  let profit: MiningData['profitability'] = null;
+  let profitabilityReason: string | undefined;
+  if (net.height === null || net.networkHashrateHs === null || yourHs === null) profitabilityReason = 'waiting for the network hashrate and height (your mainnet node or mempool.space)';
+  else {
+    const p = profitability({ hashrateHs: yourHs, networkHashrateHs: net.networkHashrateHs, height: net.height + 1, avgFeesPerBlockSats: net.avgFees ?? 0, poolFeePct: cfg.poolFeePct, priceUsd: net.price, powerWatts: cfg.powerWatts, powerPriceKwhUsd: cfg.powerPriceKwhUsd });
+    profit = { ...p, sources: { network: net.networkSource, fees: net.avgFees === null ? 'none yet (subsidy only)' : net.feesSource, price: net.price === null ? null : 'market median', hashrateWindowSec } };
+  }
+  const shares = shareOfBlocks(m.blocks, m.earnings);
+  const data: MiningData = {
+    address: m.address,
+    snapTime: m.snapSec === null ? null : new Date(m.snapSec * 1000).toISOString(),
+    hashrate60sHs: m.windowsHs['60'] ?? null,
+    unpaidSats: m.unpaidSats,
+    workersOnline: m.workersOnline,
+    hashrate: { windowsHs: m.windowsHs, headline: headlineWindow(m.windowsHs, cfg.lowHashrateThs), lowHashrateThs: cfg.lowHashrateThs },
+    workers: { online: m.workersOnline, stale: m.workersStale, offline: m.workersOffline, total: m.workersOnline + m.workersStale + m.workersOffline },
+    earnings: {
+      unpaidSats: m.unpaidSats,
+      nextBlockSats: m.estimatedEarnNextBlockSats,
+      nextBlockBonusSats: m.estimatedBonusNextBlockSats,
+      payoutNextBlockSats: m.estimatedPayoutNextBlockSats,
+      perDaySats: profit ? profit.revenueSatsPerDay : null,
+      payoutThresholdSats: cfg.payoutThresholdSats,
+      daysToPayout: m.unpaidSats === null ? null : daysToPayout(m.unpaidSats, cfg.payoutThresholdSats, profit?.revenueSatsPerDay ?? 0),
+    },
+    payouts: m.payouts,
+    earningsByBlock: m.earnings,
+    blocks: m.blocks.map((b) => ({ ...b, yourEarnedSats: shares.get(b.hash)?.earnedSats ?? null, yourSharePct: shares.get(b.hash)?.sharePct ?? null })),
+    pool: m.pool,
+    profitability: profit,
+    ...(profitabilityReason ? { profitabilityReason } : {}),
+    notes: m.notes,
+  };
+  return { ...head, account: 'ok', data };
+}
+
+export interface WorkersReply {
+  enabled: boolean;
+  source: string | null;
+  asOf: string | null;
+  ageSec: number | null;
+  stale: boolean;
+  account: MiningReply['account'];
+  reason?: string;
+  snapTime: string | null;
+  counts: { online: number; stale: number; offline: number; total: number };
+  workers: WorkersSnapshot['workers'];
+}
+
+export function workersReply(r: Reader, app: AppContext, o: PieceOptions = {}): WorkersReply {
+  const empty = { online: 0, stale: 0, offline: 0, total: 0 };
+  const m = miningReply(r, app, o);
+  const w = r.get(keys.workers);
+  if (m.account !== 'ok' || !w) return { enabled: m.enabled, source: m.source, asOf: m.asOf, ageSec: m.ageSec, stale: m.stale, account: m.account === 'ok' ? 'waiting' : m.account, reason: m.reason ?? 'waiting for the first answer from OCEAN', snapTime: null, counts: empty, workers: [] };
+  const counts = { online: 0, stale: 0, offline: 0, total: w.workers.length };
+  for (const x of w.workers) counts[x.state]++;
+  return { enabled: true, source: w.source, asOf: new Date(w.asOfMs).toISOString(), ageSec: m.ageSec, stale: m.stale, account: 'ok', snapTime: w.snapSec === null ? null : new Date(w.snapSec * 1000).toISOString(), counts, workers: w.workers };
+}
