@@ -33,7 +33,7 @@ test('every OCEAN fixture parses, string numbers and BTC strings included', () =
   const pool = parse(poolStatSchema, 'v1_pool_stat');
   assert.equal(pool.activeUsers, 2410);
   assert.equal(pool.estimatedBlockRewardSats, 313312160);
-  assert.equal(parse(poolHashrateSchema, 'v1_pool_hashrate').hashrate300sHs, 13123456789012345678);
+  assert.equal(parse(poolHashrateSchema, 'v1_pool_hashrate').hashrate300sHs, Number('13123456789012345678'));
   const ep = parse(earnpaySchema, 'v1_earnpay');
   assert.equal(ep.earnings[0]?.feesSats, 576, 'fees_colected_satoshis (one l)');
   assert.equal(ep.earnings[0]?.timeSec, Date.UTC(2026, 5, 6, 7, 5, 44) / 1000, 'a zone-less time is UTC');
