@@ -9,6 +9,7 @@ import { initMarketTable } from './market-table.ts';
 import { Monitor, store, stored } from './monitor.ts';
 import { startBeacon, startStatusRefresh } from './status.ts';
 import { initTables } from './tables.ts';
+import { initWorkers, poolBlockFound, updateWorkers } from './workers.ts';
 
 /** Cards the reader may hide for good (the setup hint): the choice stays in this browser. */
 function initDismiss(): void {
@@ -62,6 +63,8 @@ function main(): void {
     if (type === 'mempool' || type === 'public-mempool') updateMempool(type, p.data);
     if (type === 'fees' || type === 'public-mempool' || type === 'price') updateFeeCosts(type === 'price' ? (p.data as { usd?: number }).usd : undefined);
     if (type === 'nodes' && Array.isArray(p.data)) updateNodes(p.data as Parameters<typeof updateNodes>[0]);
+    if (type === 'workers') updateWorkers(p.data);
+    if (type === 'mining') poolBlockFound(p.data);
     if (type === 'block') {
       const b = p.data as Parameters<typeof addBlock>[0] & { source?: string };
       addBlock(b);
@@ -106,6 +109,7 @@ function main(): void {
   initCopy();
   showCurrentNav();
   initMarketTable();
+  initWorkers();
   initBoot();
   if (document.body.dataset.page === 'status') startStatusRefresh((data) => binder.apply('status', data, Date.now()));
   startBeacon();

@@ -9,6 +9,9 @@ import { startRuntime, type Runtime } from '../main.ts';
 import { startRegtestNode, type RegtestNode } from './regtest-node.ts';
 import { startReplayServer, type ReplayServer } from './replay-server.ts';
 
+/** The payout address of the recorded OCEAN replies (test/fixtures/ocean). */
+export const DEMO_OCEAN_ADDRESS = 'bc1qcnpuc5scg0n4hpwpvalntmg6n0c0349x9jfgcj';
+
 export interface DemoOptions {
   /** Blocks mined before the dashboard starts (coinbases mature after 100). */
   initialBlocks?: number;
@@ -63,6 +66,8 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
       NODE2_RPC_URL: undefined,
       NODE3_RPC_URL: undefined,
       ELECTRUM_URL: undefined,
+      // The recorded OCEAN account, so the Mining and Workers pages have something to show.
+      OCEAN_ADDRESS: env.OCEAN_ADDRESS ?? DEMO_OCEAN_ADDRESS,
       REDIS_URL: undefined,
       DATABASE_URL: undefined,
       // Demo history is kept apart from a real installation's.

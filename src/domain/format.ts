@@ -136,7 +136,8 @@ export function formatValue(value: unknown, kind: FormatKind, o: FormatOptions):
     case 'sats':
       return `${num(Math.round(value), o.locale, 0)} sat`;
     case 'pct':
-      return `${num(value, o.locale, 2)} %`;
+      // A tiny share (your hashrate of the network) keeps two significant digits instead of reading 0 %.
+      return Math.abs(value) > 0 && Math.abs(value) < 0.01 ? `${numberFormat(o.locale, { maximumSignificantDigits: 2 }).format(value)} %` : `${num(value, o.locale, 2)} %`;
     case 'signedPct':
       return `${value > 0 ? '+' : ''}${num(value, o.locale, 2)} %`;
     case 'hashrate':

@@ -116,7 +116,7 @@ export function oceanJob(deps: JobDeps, client: UpstreamClient, address: string)
       const went = workers.filter((w) => previousWorkers?.workers.find((p) => p.name === w.name && p.state !== w.state));
       for (const w of went) ctx.log.info('worker state changed', { worker: w.name, state: w.state });
       await publishEvent(deps.store, 'mining', { ...mining, headline: headlineWindow(mining.windowsHs, deps.config.mining.lowHashrateThs) }, nowMs).catch((err: unknown) => ctx.log.debug('mining event not published', { err: describeError(err) }));
-      await publishEvent(deps.store, 'workers', { ...workersSnap, changed: went.map((w) => ({ name: w.name, state: w.state })) }, nowMs).catch((err: unknown) => ctx.log.debug('workers event not published', { err: describeError(err) }));
+      await publishEvent(deps.store, 'workers', { ...workersSnap, counts: { online: count('online'), stale: count('stale'), offline: count('offline'), total: workers.length }, changed: went.map((w) => ({ name: w.name, state: w.state })) }, nowMs).catch((err: unknown) => ctx.log.debug('workers event not published', { err: describeError(err) }));
       if (Object.keys(notes).length > 0) ctx.log.warn('OCEAN data partly refreshed', { failed: Object.keys(notes).join(','), first: Object.values(notes)[0] });
     },
   };

@@ -34,6 +34,7 @@ export interface MiningData {
   hashrate60sHs: number | null;
   unpaidSats: number | null;
   workersOnline: number;
+  sharesInTides: number | null;
   hashrate: { windowsHs: Record<string, number>; headline: ReturnType<typeof headlineWindow>; lowHashrateThs: number };
   workers: { online: number; stale: number; offline: number; total: number };
   earnings: {
@@ -111,6 +112,7 @@ export function miningReply(r: Reader, app: AppContext, o: PieceOptions = {}): M
     hashrate60sHs: m.windowsHs['60'] ?? null,
     unpaidSats: m.unpaidSats,
     workersOnline: m.workersOnline,
+    sharesInTides: m.sharesInTides,
     hashrate: { windowsHs: m.windowsHs, headline: headlineWindow(m.windowsHs, cfg.lowHashrateThs), lowHashrateThs: cfg.lowHashrateThs },
     workers: { online: m.workersOnline, stale: m.workersStale, offline: m.workersOffline, total: m.workersOnline + m.workersStale + m.workersOffline },
     earnings: {

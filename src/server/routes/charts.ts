@@ -90,6 +90,7 @@ export const CHARTS: Record<string, ChartDef> = {
   difficulty: { title: 'Difficulty', unit: '', read: nodeOrPublic('chain.difficulty', 'network.difficulty') },
   mempool: { title: 'Mempool transactions', unit: 'tx', read: nodeOrPublic('mempool.tx_count', 'network.mempool.tx_count') },
   fees: { title: 'Next-block fee rate', unit: 'sat/vB', read: nodeOrPublic('fees.next_block_median', 'network.fees.fastest') },
+  mining: { title: 'Your hashrate (10 min average)', unit: 'H/s', read: (app, fromSec, toSec, resolution) => seriesPoints(app, 'mining.hashrate_10m_hs', fromSec, toSec, resolution) },
 };
 
 /** Sparklines are redrawn from history every 15 s (they are built into the page, not streamed). */

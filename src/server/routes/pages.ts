@@ -15,7 +15,9 @@ import { bootPage } from '../views/pages/boot.ts';
 import { blockPage, blocksPage } from '../views/pages/blocks.ts';
 import { errorHtml, errorPage } from '../views/pages/error.ts';
 import { marketPage } from '../views/pages/market.ts';
+import { miningPage } from '../views/pages/mining.ts';
 import { nodesPage } from '../views/pages/nodes.ts';
+import { workersPage } from '../views/pages/workers.ts';
 import { overviewPage } from '../views/pages/overview.ts';
 import { settingsPage } from '../views/pages/settings.ts';
 import { statusPage } from '../views/pages/status.ts';
@@ -37,6 +39,8 @@ const PAGES: { path: string; page: string; render: PageRenderer; variant?: Varia
   { path: '/blocks', page: 'blocks', render: blocksPage },
   { path: '/blocks/:id', page: 'block', render: blockPage, variant: (query) => `page${txPageOf(query)}` },
   { path: '/nodes', page: 'nodes', render: nodesPage },
+  { path: '/mining', page: 'mining', render: miningPage },
+  { path: '/workers', page: 'workers', render: workersPage },
   { path: '/status', page: 'status', render: statusPage },
   { path: '/settings', page: 'settings', render: settingsPage, variant: settingsVariant },
   { path: '/boot', page: 'boot', render: bootPage },

@@ -13,6 +13,8 @@ export const NAV = [
   { path: '/market', page: 'market', label: 'Market' },
   { path: '/blocks', page: 'blocks', label: 'Blocks' },
   { path: '/nodes', page: 'nodes', label: 'Nodes' },
+  { path: '/mining', page: 'mining', label: 'Mining' },
+  { path: '/workers', page: 'workers', label: 'Workers' },
   { path: '/status', page: 'status', label: 'Status' },
   { path: '/settings', page: 'settings', label: 'Settings' },
 ] as const;
