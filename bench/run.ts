@@ -16,6 +16,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { scriptArgv } from '../scripts/start-command.mjs';
 import { freePort } from '../src/demo/regtest-node.ts';
+import { DEMO_OCEAN_ADDRESS } from '../src/demo/replay-server.ts';
 
 /** The paths measured; BENCH_PATHS=/,/market picks some (any path may be given). */
 const PATHS = [
@@ -32,6 +33,10 @@ const PATHS = [
   '/api/v1/sources',
   '/health',
   '/api/cryptos',
+  '/api/metrics',
+  '/api/workers',
+  '/mining',
+  '/workers',
 ];
 
 const RATIO_GOAL = 0.7;
@@ -427,7 +432,7 @@ async function pathTable(): Promise<void> {
   const appBase = `http://127.0.0.1:${port}`;
   const log = openSync(logFile, 'a');
   // A clean environment, and a working folder without env/ files, so nothing of a real
-  // installation (a node, Redis, an API key) leaks in. Ocean stays off: it needs OCEAN_ADDRESS.
+  // installation (a node, Redis, an API key) leaks in. OCEAN is on, with the recorded account.
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -436,6 +441,7 @@ async function pathTable(): Promise<void> {
     DATA_DIR: join(tmp, 'data'),
     // Every request is counted by the limiter; the limit is past what the run sends.
     RATE_LIMIT_PER_MIN: '1000000000',
+    OCEAN_ADDRESS: DEMO_OCEAN_ADDRESS,
     ...replayReady.env,
     ...nodeReady.env,
   };

@@ -7,10 +7,7 @@ import { describeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { startRuntime, type Runtime } from '../main.ts';
 import { startRegtestNode, type RegtestNode } from './regtest-node.ts';
-import { startReplayServer, type ReplayServer } from './replay-server.ts';
-
-/** The payout address of the recorded OCEAN replies (test/fixtures/ocean). */
-export const DEMO_OCEAN_ADDRESS = 'bc1qcnpuc5scg0n4hpwpvalntmg6n0c0349x9jfgcj';
+import { DEMO_OCEAN_ADDRESS, startReplayServer, type ReplayServer } from './replay-server.ts';
 
 export interface DemoOptions {
   /** Blocks mined before the dashboard starts (coinbases mature after 100). */

@@ -83,6 +83,9 @@ export const ROUTES: Record<Mount, Record<string, string>> = {
 
 
 /** The fixture file (relative to the fixtures folder) for a request path, if any. */
+/** The payout address of the recorded OCEAN replies (test/fixtures/ocean). */
+export const DEMO_OCEAN_ADDRESS = 'bc1qcnpuc5scg0n4hpwpvalntmg6n0c0349x9jfgcj';
+
 export function resolveFixture(path: string): string | undefined {
   for (const [mount, { prefix }] of Object.entries(MOUNTS) as [Mount, { prefix: string }][]) {
     if (!path.startsWith(`${prefix}/`)) continue;
