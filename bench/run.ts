@@ -63,6 +63,8 @@ const ROUNDS = Math.round(positive('BENCH_ROUNDS', 3));
 const WARMUP_SEC = positive('BENCH_WARMUP_SEC', 120);
 const REGTEST_BLOCKS = Math.round(positive('BENCH_REGTEST_BLOCKS', 20));
 const IDLE_SEC = positive('BENCH_IDLE_SEC', 60);
+/** After the warm-up, seconds to let the start-up work (first runs, backfills) finish before measuring. */
+const SETTLE_SEC = positive('BENCH_SETTLE_SEC', 10);
 const SELECTED = process.env.BENCH_PATHS
   ? process.env.BENCH_PATHS.split(',')
       .map((p) => p.trim())
@@ -314,10 +316,12 @@ async function waitForWarmup(base: string, app: ChildProcess): Promise<string[]>
   let waiting: string[] = ['the first answer'];
   while (Date.now() < deadline && !exited(app)) {
     try {
-      const jobs = JSON.parse((await get(`${base}/api/v1/jobs`)).body.toString()) as { jobs: { name: string; lastFinishedAtMs: number | null }[] };
+      const jobs = JSON.parse((await get(`${base}/api/v1/jobs`)).body.toString()) as { jobs: { name: string; lastFinishedAtMs: number | null; running: boolean; intervalMs: number }[] };
       const sources = JSON.parse((await get(`${base}/api/v1/sources`)).body.toString()) as { sources: { name: string; enabled: boolean; state: string }[] };
       waiting = [
         ...jobs.jobs.filter((j) => !j.lastFinishedAtMs).map((j) => `job ${j.name} (not run yet)`),
+        // A long-interval job still on its first run (a backfill) is start-up work, not steady state.
+        ...jobs.jobs.filter((j) => j.running && j.intervalMs >= 3_600_000).map((j) => `job ${j.name} (running)`),
         ...sources.sources.filter((s) => s.enabled && s.state !== 'ok').map((s) => `source ${s.name} (${s.state})`),
       ];
       if (waiting.length === 0) return [];
@@ -458,7 +462,8 @@ async function pathTable(): Promise<void> {
     const t0 = Date.now();
     const waiting = await waitForWarmup(appBase, app);
     if (waiting.length) console.log(`warm-up: gave up after ${WARMUP_SEC} s still waiting for ${waiting.join(', ')}`);
-    else console.log(`warm-up: every job has run and every enabled source is ok after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    else console.log(`warm-up: every job has run and every enabled source is ok after ${((Date.now() - t0) / 1000).toFixed(1)} s; settling for ${SETTLE_SEC} s`);
+    await sleep(SETTLE_SEC * 1000);
     const idle = memoryMb(app.pid);
     console.log(`idle RSS after warm-up: ${idle ? `${idle.rss.toFixed(1)} MB (peak so far ${idle.peak.toFixed(1)} MB)` : 'n/a (no /proc)'}`);
     console.log('');

@@ -141,6 +141,8 @@ export const electrumSnapshotSchema = z.object({
   peerCount: nullableNum,
   /** Why a field is empty (the server's error answer, no estimate, no answer), by field name. */
   notes: z.record(z.string()).optional(),
+  /** Your OCEAN payout address's balance on chain, when OCEAN_ADDRESS is set. */
+  payout: z.object({ address: z.string(), confirmedSats: num, unconfirmedSats: num, asOfMs: num }).nullable().optional(),
 });
 export type ElectrumSnapshot = z.infer<typeof electrumSnapshotSchema>;
 

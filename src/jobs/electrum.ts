@@ -9,6 +9,7 @@ import { isSatscopeError } from '../errors.ts';
 import { publishEvent } from '../events.ts';
 import { redactUrl } from '../config.ts';
 import { ElectrumClient } from '../sources/electrum/client.ts';
+import { electrumScripthash } from '../domain/address.ts';
 import { explainError, rootFailure } from '../sources/explain.ts';
 import { keys } from '../store/keys.ts';
 import type { JobDefinition, JobDeps } from './types.ts';
@@ -67,6 +68,10 @@ export function electrumJob(deps: JobDeps, url: string): JobDefinition {
         throw err;
       }
       const num = z.number();
+      // Your OCEAN payout address's balance, by its script hash, when one is set.
+      const payoutAddress = deps.config.oceanAddress;
+      const payoutHash = payoutAddress ? electrumScripthash(payoutAddress) : null;
+      const balanceAsked = payoutHash ? settle(client.request('blockchain.scripthash.get_balance', [payoutHash], z.object({ confirmed: num, unconfirmed: num }).passthrough())) : undefined;
       const [features, banner, relay, histogram, peers, ...estimates] = await Promise.all([
         settle(client.request('server.features', [], z.object({ genesis_hash: z.string(), server_version: z.string() }).passthrough())),
         settle(client.request('server.banner', [], z.string())),
@@ -79,6 +84,8 @@ export function electrumJob(deps: JobDeps, url: string): JobDefinition {
         ['features', features], ['banner', banner], ['relayFee', relay], ['histogram', histogram], ['peers', peers],
         ...ELECTRUM_TARGETS.map((t, i) => [`estimate.${t}`, estimates[i] as Settled<number>] as [string, Settled<unknown>]),
       ];
+      const balance = balanceAsked ? await balanceAsked : undefined;
+      if (balance) all.push(['payoutBalance', balance]);
       // An error answer is the server's word on that field; no answer (timeout, lost connection) is a failure.
       const notes: Record<string, string> = {};
       const failures: unknown[] = [];
@@ -120,6 +127,9 @@ export function electrumJob(deps: JobDeps, url: string): JobDefinition {
         histogram: histogram.ok ? histogram.value.map(([feeRate, vsize]) => ({ feeRate, vsize })) : snapshot.histogram,
         peerCount: peers.ok ? peers.value.length : value(peers, snapshot.peerCount),
         notes,
+        ...(balance && payoutAddress
+          ? { payout: balance.ok ? { address: payoutAddress, confirmedSats: balance.value.confirmed, unconfirmedSats: balance.value.unconfirmed, asOfMs: nowMs } : value(balance, snapshot.payout?.address === payoutAddress ? snapshot.payout : null) }
+          : {}),
       };
       tracker.settle('electrum', all.length, failures);
       await save();

@@ -45,6 +45,8 @@ export interface MiningData {
     perDaySats: number | null;
     payoutThresholdSats: number;
     daysToPayout: number | null;
+    /** Your payout address on chain, from your Electrum server (null without one). */
+    onChain: { confirmedSats: number; unconfirmedSats: number; asOf: string; source: string } | null;
   };
   payouts: MiningSnapshot['payouts'];
   earningsByBlock: MiningSnapshot['earnings'];
@@ -85,6 +87,12 @@ function networkInputs(r: Reader, app: AppContext, o: PieceOptions) {
   return { height, networkHashrateHs, avgFees, feesSource, networkSource: mainnet ? (chain?.source ?? 'your node') : 'mempool.space', price };
 }
 
+function onChain(r: Reader, address: string): MiningData['earnings']['onChain'] {
+  const e = r.get(keys.electrum);
+  const p = e?.payout;
+  return p && p.address === address ? { confirmedSats: p.confirmedSats, unconfirmedSats: p.unconfirmedSats, asOf: new Date(p.asOfMs).toISOString(), source: `your Electrum server (${e.target})` } : null;
+}
+
 export function miningReply(r: Reader, app: AppContext, o: PieceOptions = {}): MiningReply {
   if (!app.config.oceanAddress) return { enabled: false, source: null, asOf: null, ageSec: null, stale: false, account: 'disabled', reason: NO_ADDRESS, data: null };
   const m = r.get(keys.mining);
@@ -123,6 +131,7 @@ export function miningReply(r: Reader, app: AppContext, o: PieceOptions = {}): M
       perDaySats: profit ? profit.revenueSatsPerDay : null,
       payoutThresholdSats: cfg.payoutThresholdSats,
       daysToPayout: m.unpaidSats === null ? null : daysToPayout(m.unpaidSats, cfg.payoutThresholdSats, profit?.revenueSatsPerDay ?? 0),
+      onChain: onChain(r, m.address),
     },
     payouts: m.payouts,
     earningsByBlock: m.earnings,

@@ -105,6 +105,22 @@ describe('the Mining and Workers pages in Chromium', { skip: CHROMIUM ? false : 
     await page.close();
   });
 
+  test('when the pool finds a block, the open Mining page shows a banner that flares', async () => {
+    const { page, problems } = await open('/mining');
+    await waitFor('live', async () => ((await page.locator('#mon-state').textContent()) === 'live' ? true : undefined), 10_000, 100);
+    assert.equal(await page.locator('[data-block-found]').isVisible(), false);
+    const { publishEvent } = await import('../../src/events.ts');
+    const m = await rt.store.get(keys.mining);
+    assert.ok(m);
+    await publishEvent(rt.store, 'mining', { ...m, blocks: [{ hash: 'f'.repeat(64), height: 952_999, timeSec: Math.floor(Date.now() / 1000), rewardSats: 315_000_000, subsidySats: 312_500_000, feesSats: 2_500_000, finder: null }, ...m.blocks] });
+    const banner = page.locator('[data-block-found]');
+    await banner.waitFor({ state: 'visible', timeout: 5_000 });
+    assert.equal(await banner.innerText(), 'OCEAN found block 952,999!');
+    assert.match((await banner.getAttribute('class')) ?? '', /\bfound\b/);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
   test('a worker that stops turns offline on the open page within one update, without a reload', async () => {
     const { page, problems } = await open('/workers');
     await waitFor('live', async () => ((await page.locator('#mon-state').textContent()) === 'live' ? true : undefined), 10_000, 100);

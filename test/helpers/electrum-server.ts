@@ -17,6 +17,10 @@ const FILES: Record<string, string> = {
   'server.peers.subscribe': 'server_peers_subscribe',
   'server.ping': 'server_ping',
 };
+/** Methods answered from test/fixtures-derived (the recorded captures do not have them). */
+const DERIVED: Record<string, string> = {
+  'blockchain.scripthash.get_balance': 'blockchain_scripthash_get_balance',
+};
 
 const load = (dir: string, name: string) => JSON.parse(readFileSync(new URL(`../${dir}/electrum/${name}.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
 
@@ -25,6 +29,8 @@ export class FakeElectrumServer {
   readonly sockets = new Set<Socket>();
   /** Methods asked, per connection, in order. */
   readonly sessions: string[][] = [];
+  /** The parameters of the last request of each method. */
+  readonly lastParams = new Map<string, unknown[]>();
   /** Methods that get no answer (to test timeouts). */
   readonly silent = new Set<string>();
   /** estimatefee answers -1 (no estimate) for these targets. */
@@ -62,10 +68,12 @@ export class FakeElectrumServer {
             continue;
           }
           session.push(req.method);
+          this.lastParams.set(req.method, req.params);
           if (this.silent.has(req.method)) continue;
           let reply: Record<string, unknown>;
           if (req.method === 'blockchain.estimatefee' && this.noEstimate.has(Number(req.params[0]))) reply = load('fixtures-derived', 'blockchain_estimatefee_unavailable');
           else if (FILES[req.method]) reply = load('fixtures', FILES[req.method] as string);
+          else if (DERIVED[req.method]) reply = load('fixtures-derived', DERIVED[req.method] as string);
           else reply = load('fixtures-derived', 'error_unknown_method');
           socket.write(`${JSON.stringify({ ...reply, id: req.id })}\n`);
         }

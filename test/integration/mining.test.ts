@@ -8,13 +8,16 @@ import { after, before, test } from 'node:test';
 import { createLogger } from '../../src/log.ts';
 import { requestJobRun } from '../../src/scheduler.ts';
 import { keys } from '../../src/store/keys.ts';
+import { FakeElectrumServer } from '../helpers/electrum-server.ts';
 import { startFixtureServer, type FixtureServer } from '../helpers/fixture-server.ts';
+import { electrumScripthash } from '../../src/domain/address.ts';
 import { waitFor } from '../helpers/ports.ts';
 import { testRuntime } from '../helpers/runtime.ts';
 
 type Json = Record<string, unknown>;
 const ADDRESS = 'bc1qcnpuc5scg0n4hpwpvalntmg6n0c0349x9jfgcj';
 let fx: FixtureServer;
+let electrum: FakeElectrumServer;
 let rt: Awaited<ReturnType<typeof testRuntime>>;
 const lines: string[] = [];
 const get = async (path: string) => {
@@ -29,13 +32,15 @@ const runOcean = async () => {
 
 before(async () => {
   fx = await startFixtureServer();
+  electrum = await new FakeElectrumServer().start();
   const log = createLogger({ level: 'info', secrets: [], write: (l) => lines.push(l) });
-  rt = await testRuntime({ ...fx.env, SOURCES_DISABLED: '', OCEAN_ADDRESS: ADDRESS, MINING_POWER_WATTS: '3400', MINING_POWER_PRICE_KWH: '0.08' }, { jobs: 'production', log });
+  rt = await testRuntime({ ...fx.env, SOURCES_DISABLED: '', OCEAN_ADDRESS: ADDRESS, MINING_POWER_WATTS: '3400', MINING_POWER_PRICE_KWH: '0.08', ELECTRUM_URL: electrum.url }, { jobs: 'production', log });
   await waitFor('mining data', async () => ((await get('/api/metrics')).body.data ? true : undefined), 30_000, 200);
 });
 after(async () => {
   await rt.close();
   await fx.stop();
+  await electrum.stop();
 });
 
 test('/api/metrics reports the fixture account: 60 s hashrate, unpaid sats, workers online, with profitability and its inputs', async () => {
@@ -68,6 +73,15 @@ test('/api/metrics reports the fixture account: 60 s hashrate, unpaid sats, work
   assert.equal(e.perDaySats, p.revenueSatsPerDay);
   assert.ok(Math.abs((e.daysToPayout as number) - (1048576 - 385090) / (p.revenueSatsPerDay as number)) < 1e-9);
   assert.match(String((p.sources as Json).network), /mempool\.space/);
+});
+
+test("the payout address's balance on chain comes from your Electrum server, asked by its script hash", async () => {
+  const onChain = await waitFor('on-chain balance', async () => (((await get('/api/metrics')).body.data as Json).earnings as Json).onChain as Json | null ?? undefined, 20_000, 200);
+  assert.equal(onChain.confirmedSats, 1115700);
+  assert.equal(onChain.unconfirmedSats, 65536);
+  assert.match(String(onChain.source), /your Electrum server/);
+  assert.deepEqual(electrum.lastParams.get('blockchain.scripthash.get_balance'), [electrumScripthash(ADDRESS)]);
+  assert.match(await (await fetch(`${rt.base}/mining`, { headers: { accept: 'text/html' } })).text(), /On chain \(your Electrum server\)/);
 });
 
 test('/api/workers lists the fixture workers with state, kind and share; the payouts export as CSV', async () => {
@@ -139,6 +153,12 @@ test('an address OCEAN does not know: both endpoints say so with 200, once in th
     assert.equal(lines.filter((l) => l.includes('OCEAN knows no worker')).length, 1, 'said once, not on every run');
     assert.ok(!lines.some((l) => /at .*\.ts:\d+/.test(l)), 'no stack trace in the log');
     assert.equal(fx.hitsFor(`/ocean/v1/statsnap/`).length - hitsBefore, 3, 'one request a run: no retry storm');
+    // Both pages say it too, in the same words.
+    for (const page of ['/mining', '/workers']) {
+      const r = await fetch(rt.base + page, { headers: { accept: 'text/html' } });
+      assert.equal(r.status, 200, page);
+      assert.match(await r.text(), /OCEAN knows no worker for this address/, page);
+    }
     const job = ((await get('/api/v1/jobs')).body.jobs as Json[]).find((j) => j.name === 'ocean');
     assert.equal(job?.lastOutcome, 'ok', 'a known answer, not a failing job');
   } finally {
@@ -155,6 +175,10 @@ test('without an address the endpoints say how to set one, and nothing else is a
     assert.equal(body.enabled, false);
     assert.match(String(body.reason), /Set OCEAN_ADDRESS/);
     assert.ok(!other.jobs.some((j) => j.name === 'ocean'), 'no ocean job');
+    const page = await (await fetch(`${other.base}/mining`, { headers: { accept: 'text/html' } })).text();
+    assert.match(page, /Set up pool mining[\s\S]*Set OCEAN_ADDRESS to your OCEAN payout address[\s\S]*OCEAN_ADDRESS=bc1q…/);
+    assert.match(await (await fetch(`${other.base}/workers`, { headers: { accept: 'text/html' } })).text(), /Set OCEAN_ADDRESS/);
+    assert.equal((await fetch(`${other.base}/`)).status, 200);
     assert.equal((await fetch(`${other.base}/api/v1/market`)).status, 200);
   } finally {
     await other.close();

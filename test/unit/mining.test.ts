@@ -125,3 +125,21 @@ test('days to the next payout, and your share of the blocks the pool found', () 
   assert.equal(s.size, 1);
   assert.ok(Math.abs((s.get('a')?.sharePct ?? 0) - (28_169 / 314_498_765) * 100) < 1e-12);
 });
+
+test('addresses to their script and Electrum script hash (BIP173, BIP350, base58check vectors)', async () => {
+  const { addressScript, electrumScripthash } = await import('../../src/domain/address.ts');
+  const hex = (a: string) => addressScript(a)?.toString('hex') ?? null;
+  assert.equal(hex('BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4'), '0014751e76e8199196d454941c45d1b3a323f1433bd6');
+  assert.equal(hex('bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0'), '512079be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798');
+  assert.equal(hex('1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa'), '76a91462e907b15cbf27d5425399ebf6f0fb50ebb88f1888ac');
+  assert.equal(hex('3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy'), 'a914b472a266d0bd89c13706a4132ccfb16f7c3b9fcb87');
+  // The Electrum protocol's own example: the genesis block's address.
+  assert.equal(electrumScripthash('1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa'), '8b01df4e368ea28f8dc0423bcf7a4923e3a12d307c875e47a0cfbf90b5c39161');
+  // A broken checksum, mixed case, a bech32 checksum on a v1 program, or no address at all: null.
+  assert.equal(hex('BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T5'), null);
+  assert.equal(hex('bc1qW508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4'), null);
+  assert.equal(hex('bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqh2y7hd'), null);
+  assert.equal(hex('1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb'), null);
+  assert.equal(hex('not an address'), null);
+  assert.ok(electrumScripthash('bc1qcnpuc5scg0n4hpwpvalntmg6n0c0349x9jfgcj')?.match(/^[0-9a-f]{64}$/), 'the fixture account decodes');
+});

@@ -38,6 +38,9 @@ function earningsCard(v: View, d: MiningData, fresh: SafeHtml): SafeHtml {
       ['Payout at next block', bound(v, 'mining.estimatedPayoutNextBlockSats', e.payoutNextBlockSats, 'sats')],
       ['Payout threshold', bound(v, null, e.payoutThresholdSats, 'sats')],
       ['Next payout', e.daysToPayout === null ? html`<span class="why">no earnings to project</span>` : e.daysToPayout === 0 ? html`at the next block` : html`in ${bound(v, null, e.daysToPayout * 86_400, 'duration')}`],
+      ...(e.onChain
+        ? ([['On chain (your Electrum server)', html`${bound(v, null, e.onChain.confirmedSats, 'sats')}${e.onChain.unconfirmedSats ? html`<br><small>+ ${bound(v, null, e.onChain.unconfirmedSats, 'sats')} unconfirmed</small>` : ''}`]] as [string, SafeHtml][])
+        : []),
     ])}`,
   );
 }
