@@ -46,6 +46,9 @@ after(async () => {
 test('/api/metrics reports the fixture account: 60 s hashrate, unpaid sats, workers online, with profitability and its inputs', async () => {
   const { status, body } = await get('/api/metrics');
   assert.equal(status, 200);
+  assert.deepEqual({ ...(await get('/api/v1/mining')).body, ageSec: 0 }, { ...body, ageSec: 0 }, '/api/v1/mining is the same read model');
+  assert.equal(body.source, 'ocean');
+  assert.equal(typeof body.ageSec, 'number');
   const d = body.data as Json;
   assert.equal(d.hashrate60sHs, 30744573456384);
   assert.equal(d.unpaidSats, 385090);

@@ -8,6 +8,8 @@ import { defineRoute } from '../route.ts';
 
 export function miningRoutes(app: AppContext) {
   return [
+    // Everything the Mining page shows; /api/metrics is the same reply under the mining dashboards' name.
+    app.jsonView('/api/v1/mining', (r) => ({ json: miningReply(r, app) })),
     app.jsonView('/api/metrics', (r) => ({ json: miningReply(r, app) })),
     app.jsonView('/api/workers', (r) => ({ json: workersReply(r, app) })),
     defineRoute({
