@@ -445,7 +445,7 @@ async function pathTable(): Promise<void> {
     DATA_DIR: join(tmp, 'data'),
     // Every request is counted by the limiter; the limit is past what the run sends.
     RATE_LIMIT_PER_MIN: '1000000000',
-    OCEAN_ADDRESS: DEMO_OCEAN_ADDRESS,
+    ...(process.env.BENCH_OCEAN === '0' ? {} : { OCEAN_ADDRESS: DEMO_OCEAN_ADDRESS }),
     ...replayReady.env,
     ...nodeReady.env,
   };
