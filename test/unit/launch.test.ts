@@ -11,7 +11,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 test('npm start, npm run demo and the satscope command pass the same Node flags', () => {
   const start = scriptArgv(ROOT, 'start', '/usr/bin/node');
-  assert.deepEqual(start, ['/usr/bin/node', '--max-semi-space-size=2', join(ROOT, 'bin/satscope.js'), 'start']);
+  assert.deepEqual(start, ['/usr/bin/node', '--max-semi-space-size=2', '--no-memory-reducer', join(ROOT, 'bin/satscope.js'), 'start']);
   const demo = scriptArgv(ROOT, 'demo', '/usr/bin/node');
   assert.deepEqual(demo.slice(0, -1), start.slice(0, -1));
   assert.equal(demo.at(-1), 'demo');
