@@ -113,7 +113,8 @@ export function oceanJob(deps: JobDeps, client: UpstreamClient, address: string)
       ].flatMap((p) => (typeof p.value === 'number' && Number.isFinite(p.value) ? [{ series: p.series, tsSec: minute, value: p.value }] : []));
       if (points.length > 0) await deps.history.upsertPoints(points);
 
-      const went = workers.filter((w) => previousWorkers?.workers.find((p) => p.name === w.name && p.state !== w.state));
+      const before = new Map((previousWorkers?.workers ?? []).map((p) => [p.name, p.state]));
+      const went = workers.filter((w) => before.has(w.name) && before.get(w.name) !== w.state);
       for (const w of went) ctx.log.info('worker state changed', { worker: w.name, state: w.state });
       await publishEvent(deps.store, 'mining', { ...mining, headline: headlineWindow(mining.windowsHs, deps.config.mining.lowHashrateThs) }, nowMs).catch((err: unknown) => ctx.log.debug('mining event not published', { err: describeError(err) }));
       await publishEvent(deps.store, 'workers', { ...workersSnap, counts: { online: count('online'), stale: count('stale'), offline: count('offline'), total: workers.length }, changed: went.map((w) => ({ name: w.name, state: w.state })) }, nowMs).catch((err: unknown) => ctx.log.debug('workers event not published', { err: describeError(err) }));
@@ -127,14 +128,15 @@ function buildWorkers(raw: { name: string; windowsHs: Record<string, number>; la
   if (!raw) return undefined;
   const total = raw.reduce((n, w) => n + steady(w.windowsHs), 0);
   const at = snapSec ?? Math.floor(nowMs / 1000);
+  const earlier = new Map((previous ?? []).map((p) => [p.name, p]));
   return raw
     .map((w) => {
       const state = workerState(w, at);
-      const before = previous?.find((p) => p.name === w.name);
+      const before = earlier.get(w.name);
       return {
         name: w.name,
         state,
-        kind: workerKind(w.name, Math.max(...Object.values(w.windowsHs), 0)),
+        kind: workerKind(w.name, Object.values(w.windowsHs).reduce((a, b) => Math.max(a, b), 0)),
         windowsHs: w.windowsHs,
         lastShareSec: w.lastShareSec,
         sharePct: total > 0 ? (steady(w.windowsHs) / total) * 100 : null,

@@ -47,6 +47,16 @@ test("OCEAN's error envelope with HTTP 200 is an answer, not a crash", () => {
   const r = envelope(statsnapSchema).parse(fixture('error_no_such_user', 'fixtures-derived'));
   assert.deepEqual(r, { ok: false, message: 'No such user or user has no active workers' });
   assert.equal(envelope(statsnapSchema).safeParse({ result: { hashrate_60s: 'lots' } }).success, false, 'a non-numeric string is a schema error');
+  // A hostile or broken reply: a time past 2099, a negative or absurd balance, a txid that is not one.
+  const snap = (fixture('v1_statsnap') as { result: Record<string, unknown> }).result;
+  assert.equal(envelope(statsnapSchema).safeParse({ result: { ...snap, snap_ts: '99999999999999999999' } }).success, false);
+  assert.equal(envelope(statsnapSchema).safeParse({ result: { ...snap, unpaid: '-0.1' } }).success, false);
+  assert.equal(envelope(statsnapSchema).safeParse({ result: { ...snap, unpaid: '123456789.0' } }).success, false);
+  const ep = (fixture('v1_earnpay') as { result: { payouts: Record<string, unknown>[] } }).result;
+  const forged = envelope(earnpaySchema).parse({ result: { ...ep, payouts: [{ ...ep.payouts[0], on_chain_txid: '=HYPERLINK("http://x")' }] } });
+  assert.equal(forged.ok && forged.data.payouts[0]?.txid, null, 'only a 64-hex txid is kept (it reaches the CSV)');
+  const w = envelope(workersSchema).parse({ result: { snap_ts: '1780730880', workers: { rig: [{ hashrate_60s: '5', hashrate_7s: '9', lastest_share_ts: '1780730870' }] } } });
+  assert.deepEqual(w.ok && w.data.workers[0]?.windowsHs, { '60': 5 }, 'unknown windows are ignored');
 });
 
 test('BTC strings to sats exactly, and OCEAN times to unix seconds', () => {

@@ -15,10 +15,10 @@ const count = num.pipe(z.number().min(0));
 /** BTC as a decimal string ("0.00385090") to whole sats, without going through a float. */
 export function btcToSatsExact(btc: string | number): number {
   const text = typeof btc === 'number' ? btc.toFixed(8) : btc.trim();
-  const m = /^(-?)(\d+)(?:\.(\d{0,8})\d*)?$/.exec(text);
+  // At most 21 million (8 digits) and never negative: anything else is not an amount OCEAN owes you.
+  const m = /^(\d{1,8})(?:\.(\d{0,8})\d*)?$/.exec(text);
   if (!m) throw new SatscopeError('UPSTREAM_SCHEMA', `not a BTC amount: ${text.slice(0, 40)}`);
-  const sats = Number(m[2]) * 1e8 + Number((m[3] ?? '').padEnd(8, '0'));
-  return m[1] === '-' ? -sats : sats;
+  return Number(m[1]) * 1e8 + Number((m[2] ?? '').padEnd(8, '0'));
 }
 const btc = z.union([z.number(), z.string()]).transform((v, ctx) => {
   try {
@@ -39,14 +39,18 @@ export function oceanTimeSec(v: string | number): number {
   if (!Number.isFinite(ms)) throw new SatscopeError('UPSTREAM_SCHEMA', `not a time: ${t.slice(0, 40)}`);
   return Math.floor(ms / 1000);
 }
-const time = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  try {
-    return oceanTimeSec(v);
-  } catch {
-    ctx.addIssue({ code: 'custom', message: 'a time' });
-    return z.NEVER;
-  }
-});
+/** A time between 2008 and 2099: a date outside it is a broken reply (and would break every date shown). */
+const time = z
+  .union([z.number(), z.string()])
+  .transform((v, ctx) => {
+    try {
+      return oceanTimeSec(v);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'a time' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.number().int().min(1_200_000_000).max(4_100_000_000));
 
 /** OCEAN's answer: the result, or its own error text (which may come with HTTP 200). */
 export type OceanReply<T> = { ok: true; data: T } | { ok: false; message: string };
@@ -83,12 +87,17 @@ export const statsnapSchema = z
   }));
 export type OceanSnapshot = z.infer<typeof statsnapSchema>;
 
-/** Every window OCEAN reports, by its length in seconds. */
+/** The hashrate windows OCEAN gives (seconds); other keys are ignored. */
+const WINDOW_SECONDS = new Set(['60', '300', '600', '1800', '3600', '10800', '43200', '86400']);
+/** Workers kept from one reply (the busiest first): a farm beyond this is shown in part. */
+export const MAX_WORKERS = 1000;
+
+/** Every known window OCEAN reports, by its length in seconds. */
 const windows = (o: Record<string, unknown>): Record<string, number> => {
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(o)) {
     const m = /^hashrate_(\d+)s$/.exec(k);
-    if (!m) continue;
+    if (!m || !WINDOW_SECONDS.has(m[1] as string)) continue;
     const parsed = num.safeParse(v);
     if (parsed.success && parsed.data >= 0) out[m[1] as string] = parsed.data;
   }
@@ -109,10 +118,13 @@ export const workersSchema = z
   .passthrough()
   .transform((w) => ({
     snapSec: w.snap_ts,
-    workers: Object.entries(w.workers).map(([name, rows]) => {
-      const row = rows[0] as z.infer<typeof workerRow>;
-      return { name: workerName(name), windowsHs: windows(row), lastShareSec: row.lastest_share_ts ?? null };
-    }),
+    workers: Object.entries(w.workers)
+      .map(([name, rows]) => {
+        const row = rows[0] as z.infer<typeof workerRow>;
+        return { name: workerName(name), windowsHs: windows(row), lastShareSec: row.lastest_share_ts ?? null };
+      })
+      .sort((a, b) => (b.windowsHs['600'] ?? b.windowsHs['60'] ?? 0) - (a.windowsHs['600'] ?? a.windowsHs['60'] ?? 0))
+      .slice(0, MAX_WORKERS),
   }));
 export type OceanWorkers = z.infer<typeof workersSchema>;
 
@@ -161,13 +173,14 @@ export const poolHashrateSchema = z
 export const earnpaySchema = z
   .object({
     earnings: z.array(z.object({ block_hash: z.string(), ts: time, shares_in_window: count.optional(), fees_colected_satoshis: count.optional(), satoshis_net_earned: count }).passthrough()),
-    payouts: z.array(z.object({ ts: time, on_chain_txid: z.string().nullish(), lightning_txid: z.string().nullish(), total_satoshis_net_paid: count, is_generation_txn: z.boolean().optional() }).passthrough()),
+    payouts: z.array(z.object({ ts: time, on_chain_txid: z.string().max(100).nullish(), lightning_txid: z.string().max(200).nullish(), total_satoshis_net_paid: count, is_generation_txn: z.boolean().optional() }).passthrough()),
   })
   .passthrough()
   .transform((e) => ({
     earnings: e.earnings.map((r) => ({ blockHash: r.block_hash, timeSec: r.ts, sharesInWindow: r.shares_in_window ?? null, feesSats: r.fees_colected_satoshis ?? null, earnedSats: r.satoshis_net_earned })),
     payouts: e.payouts
-      .map((p) => ({ timeSec: p.ts, txid: p.on_chain_txid ?? null, lightning: !p.on_chain_txid, paidSats: p.total_satoshis_net_paid, generation: p.is_generation_txn ?? false }))
+      // Only a real txid (64 hex digits) is kept: it reaches pages and the CSV export.
+      .map((p) => ({ timeSec: p.ts, txid: p.on_chain_txid && /^[0-9a-f]{64}$/i.test(p.on_chain_txid) ? p.on_chain_txid.toLowerCase() : null, lightning: !p.on_chain_txid, paidSats: p.total_satoshis_net_paid, generation: p.is_generation_txn ?? false }))
       .sort((a, b) => b.timeSec - a.timeSec),
   }));
 export type OceanEarnpay = z.infer<typeof earnpaySchema>;
