@@ -3,6 +3,7 @@
 // turns so without a reload), and the filters apply again. The Mining page: a short animation when
 // the pool finds a block.
 import { formatValue } from '../src/domain/format.ts';
+import { steadyHashrate as steady } from '../src/domain/mining.ts';
 import { formatOptions } from './bind.ts';
 
 interface LiveWorker {
@@ -13,7 +14,6 @@ interface LiveWorker {
   sharePct: number | null;
 }
 
-const steady = (w: Record<string, number>) => w['600'] ?? w['300'] ?? w['60'] ?? 0;
 const STATE_ORDER = { online: 0, stale: 1, offline: 2 } as const;
 
 let apply: (() => void) | undefined;

@@ -9,6 +9,9 @@ export const DAYS_PER_MONTH = 30;
 export type WorkerState = 'online' | 'stale' | 'offline';
 export type WorkerKind = 'asic' | 'small' | 'unknown';
 
+/** The steady figure of a set of windows: 10 minutes where OCEAN gives it, else 5 minutes, else 60 s (shares, sorting, mini charts). */
+export const steadyHashrate = (windowsHs: Record<string, number>): number => windowsHs['600'] ?? windowsHs['300'] ?? windowsHs['60'] ?? 0;
+
 /** A worker whose last share is older than this (at the snapshot's time) is no longer online. */
 export const WORKER_STALE_AFTER_SEC = 10 * 60;
 /** …and offline once it is older than this, or when every window is zero. */

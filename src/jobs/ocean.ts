@@ -2,7 +2,7 @@
 // payouts, the pool's stats and blocks. Each endpoint is asked on its own, so one that fails keeps
 // its last good value (noted) while the rest refresh. An address OCEAN does not know is a state of
 // the account, said once in the log, not a failure that retries in a loop.
-import { headlineWindow, workerKind, workerState } from '../domain/mining.ts';
+import { headlineWindow, steadyHashrate as steady, workerKind, workerState } from '../domain/mining.ts';
 import type { MinerWorker, MiningSnapshot, WorkersSnapshot } from '../domain/snapshots.ts';
 import { describeError } from '../errors.ts';
 import { publishEvent } from '../events.ts';
@@ -14,8 +14,6 @@ import type { JobDefinition, JobDeps } from './types.ts';
 /** The history series of a worker's hashrate (names reduced to what a series name may hold). */
 export const workerSeries = (name: string) => `mining.worker.${name.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 60)}.hashrate_hs`;
 
-/** The window a worker's share and mini chart use: 10 minutes where OCEAN gives it, else 5 minutes, else 60 s. */
-const steady = (w: Record<string, number>) => w['600'] ?? w['300'] ?? w['60'] ?? 0;
 
 export function oceanJob(deps: JobDeps, client: UpstreamClient, address: string): JobDefinition {
   return {

@@ -5,6 +5,7 @@
 // earnpay and blocks stamp times as ISO text without a zone, which is UTC; `lastest_share_ts` and
 // `fees_colected_satoshis` are OCEAN's own spellings.
 import { z } from 'zod';
+import { steadyHashrate } from '../../domain/mining.ts';
 import { SatscopeError } from '../../errors.ts';
 import type { UpstreamClient } from '../http/upstream-client.ts';
 
@@ -123,7 +124,7 @@ export const workersSchema = z
         const row = rows[0] as z.infer<typeof workerRow>;
         return { name: workerName(name), windowsHs: windows(row), lastShareSec: row.lastest_share_ts ?? null };
       })
-      .sort((a, b) => (b.windowsHs['600'] ?? b.windowsHs['60'] ?? 0) - (a.windowsHs['600'] ?? a.windowsHs['60'] ?? 0))
+      .sort((a, b) => steadyHashrate(b.windowsHs) - steadyHashrate(a.windowsHs))
       .slice(0, MAX_WORKERS),
   }));
 export type OceanWorkers = z.infer<typeof workersSchema>;

@@ -11,6 +11,7 @@ import { dataAttrs, html, type SafeHtml } from '../html.ts';
 import type { PageContext, RenderedPage } from '../page.ts';
 import { bound, card, freshness, sparkline, stats, unavailable, type View } from '../widgets.ts';
 import { downsample } from '../../../domain/charts.ts';
+import { steadyHashrate } from '../../../domain/mining.ts';
 
 /** Mini charts for at most this many workers (each is a history read). */
 const MAX_CHARTS = 200;
@@ -36,7 +37,7 @@ const miniCharts = (app: AppContext, series: readonly string[]): Loader<Record<s
   },
 });
 
-const steady = (w: MinerWorker) => w.windowsHs['600'] ?? w.windowsHs['300'] ?? w.windowsHs['60'] ?? 0;
+const steady = (w: MinerWorker) => steadyHashrate(w.windowsHs);
 
 function workerCard(v: View, w: MinerWorker, chart: { t: number[]; v: number[] } | undefined): SafeHtml {
   return html`<li class="worker state-${w.state}"${dataAttrs({ worker: w.name, state: w.state, kind: w.kind, hashrate: steady(w), last: w.lastShareSec, name: w.name.toLowerCase() })}>
