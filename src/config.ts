@@ -4,6 +4,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { SatscopeError } from './errors.ts';
+import { isTimezone } from './domain/mining-settings.ts';
 
 export const ENV_FILES = ['env/.env.api', 'env/.env.main', 'env/.env.node2', 'env/.env.node3'] as const;
 
@@ -63,7 +64,9 @@ export const VARIABLES = {
   OCEAN_API_URL: { schema: httpUrl, default: 'https://api.ocean.xyz/v1', secret: true, doc: 'OCEAN base' },
   OCEAN_ADDRESS: { schema: z.string().regex(/^[a-zA-Z0-9]{14,90}$/, 'must be a Bitcoin address'), doc: 'your OCEAN payout address; enables the mining pages' },
   MINING_POWER_WATTS: { schema: z.coerce.number().min(0).max(100_000), default: '0', doc: 'power your miners draw, in watts, 0–100,000 (0: no power cost)' },
-  MINING_POWER_PRICE_KWH: { schema: z.coerce.number().min(0).max(10), default: '0', doc: 'what a kWh costs you, in USD, 0–10' },
+  MINING_POWER_PRICE_KWH: { schema: z.coerce.number().min(0).max(10), default: '0', doc: 'what a kWh costs you, 0–10, in MINING_CURRENCY' },
+  MINING_CURRENCY: { schema: z.string().trim().toUpperCase().regex(/^[A-Z]{3}$/, 'must be a three-letter currency code, e.g. EUR'), default: 'USD', doc: 'the currency of MINING_POWER_PRICE_KWH (one of FIAT_CURRENCIES)' },
+  MINING_TIMEZONE: { schema: z.string().refine(isTimezone, 'must be an IANA timezone, e.g. UTC or Europe/Berlin'), default: 'UTC', doc: 'the timezone of payout and earnings dates on the mining pages and in the payouts CSV' },
   MINING_POOL_FEE_PCT: { schema: z.coerce.number().min(0).max(100), default: '2', doc: 'the pool fee taken from your earnings, in percent (OCEAN: 2, or 1 with DATUM)' },
   MINING_LOW_HASHRATE_THS: { schema: z.coerce.number().min(0), default: '10', doc: 'below this hashrate (TH/s) the 3-hour average is the headline (small miners jump around over 60 s)' },
   OCEAN_PAYOUT_THRESHOLD_SATS: { schema: z.coerce.number().int().min(1), default: '1048576', doc: 'your OCEAN payout threshold, in sats (default 0.01048576 BTC)' },
@@ -119,7 +122,7 @@ export interface Config {
   readonly apiUrls: Readonly<Record<PublicSourceName | 'blockchainQuery', string>>;
   readonly coingecko: { readonly apiKey: string | undefined; readonly plan: 'demo' | 'pro' };
   readonly oceanAddress: string | undefined;
-  readonly mining: { readonly powerWatts: number; readonly powerPriceKwhUsd: number; readonly poolFeePct: number; readonly lowHashrateThs: number; readonly payoutThresholdSats: number };
+  readonly mining: { readonly powerWatts: number; readonly powerPriceKwh: number; readonly currency: string; readonly timezone: string; readonly poolFeePct: number; readonly lowHashrateThs: number; readonly payoutThresholdSats: number };
   readonly sourcesDisabled: readonly string[];
   readonly fiatCurrencies: readonly string[];
   readonly companyMarketCapsFile: string | undefined;
@@ -209,6 +212,10 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
       problems.push({ variable: `${prefix}_RPC_URL`, message: `is required when ${prefix}_RPC_COOKIE is set (the cookie gives only the credentials)` });
     }
   }
+  const currencies = values.FIAT_CURRENCIES as string[] | undefined;
+  if (currencies && typeof values.MINING_CURRENCY === 'string' && !currencies.includes(values.MINING_CURRENCY)) {
+    problems.push({ variable: 'MINING_CURRENCY', message: `must be one of FIAT_CURRENCIES (${currencies.join(', ')}): add it there to price power in it` });
+  }
   if (problems.length > 0) {
     throw new SatscopeError('CONFIG_INVALID', `Invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`, {
       details: problems,
@@ -247,7 +254,9 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
     oceanAddress: str('OCEAN_ADDRESS'),
     mining: {
       powerWatts: values.MINING_POWER_WATTS as number,
-      powerPriceKwhUsd: values.MINING_POWER_PRICE_KWH as number,
+      powerPriceKwh: values.MINING_POWER_PRICE_KWH as number,
+      currency: values.MINING_CURRENCY as string,
+      timezone: values.MINING_TIMEZONE as string,
       poolFeePct: values.MINING_POOL_FEE_PCT as number,
       lowHashrateThs: values.MINING_LOW_HASHRATE_THS as number,
       payoutThresholdSats: values.OCEAN_PAYOUT_THRESHOLD_SATS as number,

@@ -6,7 +6,7 @@ import { formatDuration, formatValue, valueAt, type FormatKind, type FormatOptio
 
 export function formatOptions(): FormatOptions {
   const d = document.documentElement.dataset;
-  return { locale: d.locale ?? 'en-US', currency: d.currency ?? 'USD', usdRate: Number(d.usdRate ?? 1) || 1, nowMs: Date.now() };
+  return { locale: d.locale ?? 'en-US', currency: d.currency ?? 'USD', usdRate: Number(d.usdRate ?? 1) || 1, nowMs: Date.now(), ...(d.tz ? { timeZone: d.tz } : {}) };
 }
 
 /** Formats whose change has a direction worth an arrow (not times, dates or text). */

@@ -30,6 +30,8 @@ export interface FormatOptions {
   /** Multiplier from USD to `currency` (1 for USD). */
   usdRate: number;
   nowMs: number;
+  /** The IANA zone of dates (UTC when absent): the mining pages use the one set on Settings. */
+  timeZone?: string;
 }
 
 export const DEFAULT_FORMAT: Omit<FormatOptions, 'nowMs'> = { locale: 'en-US', currency: 'USD', usdRate: 1 };
@@ -164,9 +166,9 @@ export function formatValue(value: unknown, kind: FormatKind, o: FormatOptions):
       if (o.nowMs === DEFER_CLOCK) return `\u0001${NONCE}u${slotSeconds(value)}\u0002`;
       return value * 1000 <= o.nowMs ? 'now' : `in ${formatDuration(value - o.nowMs / 1000)}`;
     case 'date':
-      return dateFormat(o.locale, { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' }).format(new Date(value * 1000));
+      return dateFormat(o.locale, { year: 'numeric', month: 'short', day: 'numeric', timeZone: o.timeZone ?? 'UTC' }).format(new Date(value * 1000));
     case 'datetime':
-      return dateFormat(o.locale, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'UTC', timeZoneName: 'short' }).format(new Date(value * 1000));
+      return dateFormat(o.locale, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: o.timeZone ?? 'UTC', timeZoneName: 'short' }).format(new Date(value * 1000));
   }
 }
 

@@ -7,6 +7,7 @@ import { btcPerKvbToSatPerVb } from '../domain/bitcoin.ts';
 import { withElectrumLag, type ElectrumSnapshot } from '../domain/snapshots.ts';
 import { isSatscopeError } from '../errors.ts';
 import { publishEvent } from '../events.ts';
+import { currentSettings } from '../mining-settings.ts';
 import { redactUrl } from '../config.ts';
 import { ElectrumClient } from '../sources/electrum/client.ts';
 import { electrumScripthash } from '../domain/address.ts';
@@ -69,7 +70,7 @@ export function electrumJob(deps: JobDeps, url: string): JobDefinition {
       }
       const num = z.number();
       // Your OCEAN payout address's balance, by its script hash, when one is set.
-      const payoutAddress = deps.config.oceanAddress;
+      const payoutAddress = currentSettings(await deps.store.get(keys.miningSettings).catch(() => undefined), deps.config).address;
       const payoutHash = payoutAddress ? electrumScripthash(payoutAddress) : null;
       const balanceAsked = payoutHash ? settle(client.request('blockchain.scripthash.get_balance', [payoutHash], z.object({ confirmed: num, unconfirmed: num }).passthrough())) : undefined;
       const [features, banner, relay, histogram, peers, ...estimates] = await Promise.all([

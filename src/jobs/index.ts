@@ -31,7 +31,7 @@ export function jobTable(deps: JobDeps): JobDefinition[] {
     ...(http.blockchain ? [blockchainComJob(deps, http.blockchain)] : []),
     ...(http.bitnodes ? [bitnodesJob(deps, http.bitnodes)] : []),
     ...(http.forkmonitor ? [forkmonitorJob(deps, http.forkmonitor)] : []),
-    ...(http.ocean && deps.config.oceanAddress ? [oceanJob(deps, http.ocean, deps.config.oceanAddress)] : []),
+    ...(http.ocean ? [oceanJob(deps, http.ocean)] : []),
     ...(http.mempool || http.coingecko || http.coinbase ? [marketPriceJob(deps)] : []),
     ...(deps.config.companyMarketCapsFile ? [companyCapsJob(deps, deps.config.companyMarketCapsFile)] : []),
   ];

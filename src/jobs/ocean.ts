@@ -5,6 +5,7 @@
 import { headlineWindow, steadyHashrate as steady, workerKind, workerState } from '../domain/mining.ts';
 import type { MinerWorker, MiningSnapshot, WorkersSnapshot } from '../domain/snapshots.ts';
 import { describeError } from '../errors.ts';
+import { refreshMiningSettings } from '../mining-settings.ts';
 import { publishEvent } from '../events.ts';
 import type { UpstreamClient } from '../sources/http/upstream-client.ts';
 import { ocean, type OceanReply } from '../sources/public/ocean.ts';
@@ -14,8 +15,7 @@ import type { JobDefinition, JobDeps } from './types.ts';
 /** The history series of a worker's hashrate (names reduced to what a series name may hold). */
 export const workerSeries = (name: string) => `mining.worker.${name.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 60)}.hashrate_hs`;
 
-
-export function oceanJob(deps: JobDeps, client: UpstreamClient, address: string): JobDefinition {
+export function oceanJob(deps: JobDeps, client: UpstreamClient): JobDefinition {
   return {
     name: 'ocean',
     intervalMs: 60_000,
@@ -23,6 +23,10 @@ export function oceanJob(deps: JobDeps, client: UpstreamClient, address: string)
     lockTtlMs: 60_000,
     cooldownMs: 5_000,
     async run(ctx) {
+      // The address and thresholds saved on the Settings page take effect here, without a restart.
+      const settings = await refreshMiningSettings(deps);
+      const address = settings.address;
+      if (!address) return;
       const tracker = deps.sources.tracker('ocean');
       const api = ocean(client, address, ctx.signal);
       const nowMs = Date.now();
@@ -114,7 +118,7 @@ export function oceanJob(deps: JobDeps, client: UpstreamClient, address: string)
       const before = new Map((previousWorkers?.workers ?? []).map((p) => [p.name, p.state]));
       const went = workers.filter((w) => before.has(w.name) && before.get(w.name) !== w.state);
       for (const w of went) ctx.log.info('worker state changed', { worker: w.name, state: w.state });
-      await publishEvent(deps.store, 'mining', { ...mining, headline: headlineWindow(mining.windowsHs, deps.config.mining.lowHashrateThs) }, nowMs).catch((err: unknown) => ctx.log.debug('mining event not published', { err: describeError(err) }));
+      await publishEvent(deps.store, 'mining', { ...mining, headline: headlineWindow(mining.windowsHs, settings.lowHashrateThs) }, nowMs).catch((err: unknown) => ctx.log.debug('mining event not published', { err: describeError(err) }));
       await publishEvent(deps.store, 'workers', { ...workersSnap, counts: { online: count('online'), stale: count('stale'), offline: count('offline'), total: workers.length }, changed: went.map((w) => ({ name: w.name, state: w.state })) }, nowMs).catch((err: unknown) => ctx.log.debug('workers event not published', { err: describeError(err) }));
       if (Object.keys(notes).length > 0) ctx.log.warn('OCEAN data partly refreshed', { failed: Object.keys(notes).join(','), first: Object.values(notes)[0] });
     },

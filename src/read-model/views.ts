@@ -211,6 +211,11 @@ export class Views {
     return e !== undefined && this.current(e) ? this.filled(e) : this.rebuild(name, build, e);
   }
 
+  /** A reply built once from the current state and not kept (a form's answer). */
+  once(build: (r: Reader) => Built): PreparedResponse | Promise<PreparedResponse> {
+    return this.rebuild(undefined, build, undefined);
+  }
+
   /** How many times the view was built (tests: a view is rebuilt when its inputs change, and only then). */
   builds(name: string): number {
     return this.entries.get(name)?.builds ?? 0;
@@ -233,7 +238,7 @@ export class Views {
     return true;
   }
 
-  private rebuild(name: string, build: (r: Reader) => Built, previous: Entry | undefined): PreparedResponse | Promise<PreparedResponse> {
+  private rebuild(name: string | undefined, build: (r: Reader) => Built, previous: Entry | undefined): PreparedResponse | Promise<PreparedResponse> {
     const attempt = (round: number): PreparedResponse | Promise<PreparedResponse> => {
       const deps: Dep[] = [];
       const waiting: Promise<void>[] = [];
@@ -283,6 +288,7 @@ export class Views {
       const text = 'html' in built && hasClockSlots(built.html) ? built.html : undefined;
       const response = text === undefined ? prepare(built) : prepare(built, fillClockSlots(text, nowMs));
       this.stats.builds++;
+      if (name === undefined) return response;
       const builds = (previous?.builds ?? 0) + 1;
       const old = this.entries.get(name);
       if (old) {

@@ -89,10 +89,12 @@ export function buildApp(deps: AppDeps): App {
     return route_({ method: 'GET', path, handle: ({ req, res }) => views.serve(req, res, path, build) });
   };
   const probe = new DependencyProbe(deps, () => views.changed());
-  const shared: AppContext = { ...deps, demo: deps.demo ?? false, httpStats, sse, traffic, views, jsonView, probe };
+  const adminDigest = deps.config.adminToken ? createHash('sha256').update(deps.config.adminToken).digest() : undefined;
+  // Compared as digests in constant time: neither the token's length nor its prefix leaks through timing.
+  const isAdminToken = (candidate: string): boolean => adminDigest !== undefined && timingSafeEqual(createHash('sha256').update(candidate).digest(), adminDigest);
+  const shared: AppContext = { ...deps, demo: deps.demo ?? false, httpStats, sse, traffic, views, jsonView, probe, isAdminToken };
   let unsubscribe: (() => Promise<void>) | undefined;
   for (const r of [...healthRoutes(shared), ...liveRoutes(shared), ...chartRoutes(shared), ...pageRoutes(shared), ...systemRoutes(shared), ...metricsRoutes(shared), ...adminRoutes(shared), ...bitcoinRoutes(shared), ...networkRoutes(shared), ...marketRoutes(shared), ...miningRoutes(shared), ...priceHistoryRoutes(shared)]) router.add(r as RouteDefinition);
-  const adminDigest = deps.config.adminToken ? createHash('sha256').update(deps.config.adminToken).digest() : undefined;
   let draining = false;
 
   const observe = (route: string, status: number, startedMs: number) => httpStats.record(route, status, (performance.now() - startedMs) / 1000);
@@ -108,8 +110,8 @@ export function buildApp(deps: AppDeps): App {
 
   const authorized = (req: IncomingMessage): boolean => {
     const header = req.headers.authorization;
-    if (!adminDigest || !header?.startsWith('Bearer ')) return false;
-    return timingSafeEqual(createHash('sha256').update(header.slice(7)).digest(), adminDigest);
+    if (!header?.startsWith('Bearer ')) return false;
+    return isAdminToken(header.slice(7));
   };
 
   const parse = <T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, input: unknown, where: 'query' | 'body'): T => {
@@ -129,7 +131,7 @@ export function buildApp(deps: AppDeps): App {
     const query = def.query ? parse(def.query, Object.fromEntries(new URLSearchParams(rawQuery)), 'query') : undefined;
     if (!def.body) return def.handle({ req, res, params, query, body: undefined, clientIp: ip });
     const schema = def.body;
-    return readJsonBody(req).then((raw) => def.handle({ req, res, params, query, body: parse(schema, raw, 'body'), clientIp: ip }));
+    return readBody(req, def.bodyType ?? 'json').then((raw) => def.handle({ req, res, params, query, body: parse(schema, raw, 'body'), clientIp: ip }));
   }
 
   function fail(route: string, res: ServerResponse, err: unknown, startedMs: number): void {
@@ -237,7 +239,7 @@ export function buildApp(deps: AppDeps): App {
   };
 }
 
-async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+async function readBody(req: IncomingMessage, kind: 'json' | 'form'): Promise<unknown> {
   const type = req.headers['content-type'] ?? '';
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > MAX_BODY_BYTES) throw new SatscopeError('PAYLOAD_TOO_LARGE', `bodies are limited to ${MAX_BODY_BYTES} bytes`);
@@ -249,6 +251,11 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
     chunks.push(chunk as Buffer);
   }
   if (size === 0) return {};
+  if (kind === 'form') {
+    if (!/^application\/x-www-form-urlencoded\b/i.test(type)) throw new SatscopeError('UNSUPPORTED_MEDIA_TYPE');
+    // URLSearchParams reads malformed escapes as they are (it never throws); a repeated field keeps its last value.
+    return Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
+  }
   if (!/^application\/json\b/i.test(type)) throw new SatscopeError('UNSUPPORTED_MEDIA_TYPE');
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'));
@@ -265,6 +272,8 @@ export type AppContext = AppDeps & {
   views: Views;
   probe: DependencyProbe;
   jsonView: (path: string, build: (r: Reader) => Built) => RouteDefinition;
+  /** Whether a token is ADMIN_TOKEN (false when none is set). */
+  isAdminToken: (candidate: string) => boolean;
 };
 
 /** The client hung up (reset, aborted body): its business, not an error of ours. */

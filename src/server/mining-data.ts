@@ -1,6 +1,8 @@
 // The mining views: your OCEAN account as the job stored it, with profitability worked out from the
 // network it mines on (your node's chain when it is mainnet, else mempool.space), the average fees
 // of recent blocks and the price. Every derived figure carries its inputs and their sources.
+import { currentSettings } from '../mining-settings.ts';
+import { powerPriceUsd } from '../domain/mining-settings.ts';
 import { daysToPayout, headlineWindow, profitability, shareOfBlocks, type Profitability } from '../domain/mining.ts';
 import type { MiningSnapshot, WorkersSnapshot } from '../domain/snapshots.ts';
 import type { Loader, Reader } from '../read-model/views.ts';
@@ -9,7 +11,7 @@ import type { AppContext } from './app.ts';
 import { readPieces, type PieceOptions } from './routes/public-data.ts';
 import type { BlockRecord } from '../domain/snapshots.ts';
 
-export const NO_ADDRESS = 'Set OCEAN_ADDRESS to your OCEAN payout address to see your hashrate, workers, earnings and profitability here.';
+export const NO_ADDRESS = 'Set OCEAN_ADDRESS to your OCEAN payout address, or enter it on the Settings page, to see your hashrate, workers, earnings and profitability here.';
 /** The account is stale after three missed refreshes. */
 export const MINING_STALE_MS = 3 * 60_000;
 
@@ -53,6 +55,10 @@ export interface MiningData {
   blocks: (MiningSnapshot['blocks'][number] & { yourEarnedSats: number | null; yourSharePct: number | null })[];
   pool: MiningSnapshot['pool'];
   profitability: (Profitability & { sources: { network: string; fees: string; price: string | null; hashrateWindowSec: number } }) | null;
+  /** Power use and its price as set (in `currency`), and that price in USD (null without a rate to convert it). */
+  power: { watts: number; priceKwh: number; currency: string; priceKwhUsd: number | null; reason?: string };
+  /** The settings these figures follow (environment, then what was saved on the Settings page). */
+  settings: { timezone: string; currency: string; lowHashrateThs: number; saved: string[]; updatedAt: string | null };
   /** Why profitability is missing, when it is. */
   profitabilityReason?: string;
   notes: Record<string, string>;
@@ -83,8 +89,15 @@ function networkInputs(r: Reader, app: AppContext, o: PieceOptions) {
       feesSource = `mempool.space (last ${pubBlocks.length} blocks)`;
     }
   }
-  const price = (pub['market.price']?.data as { usd?: number } | null)?.usd ?? null;
-  return { height, networkHashrateHs, avgFees, feesSource, networkSource: mainnet ? (chain?.source ?? 'your node') : 'mempool.space', price };
+  const market = pub['market.price']?.data as { usd?: number; fiat?: Record<string, { value: number }> } | null;
+  const price = market?.usd ?? null;
+  /** USD → a currency, from the median price of each. */
+  const rate = (currency: string): number | null => {
+    if (currency === 'USD') return 1;
+    const v = market?.fiat?.[currency]?.value;
+    return price && v ? v / price : null;
+  };
+  return { height, networkHashrateHs, avgFees, feesSource, networkSource: mainnet ? (chain?.source ?? 'your node') : 'mempool.space', price, rate };
 }
 
 function onChain(r: Reader, address: string): MiningData['earnings']['onChain'] {
@@ -93,24 +106,33 @@ function onChain(r: Reader, address: string): MiningData['earnings']['onChain'] 
   return p && p.address === address ? { confirmedSats: p.confirmedSats, unconfirmedSats: p.unconfirmedSats, asOf: new Date(p.asOfMs).toISOString(), source: `your Electrum server (${e.target})` } : null;
 }
 
+/** The mining settings in effect, as the pages read them. */
+export const readSettings = (r: Reader, app: AppContext) => currentSettings(r.get(keys.miningSettings), app.config);
+
 export function miningReply(r: Reader, app: AppContext, o: PieceOptions = {}): MiningReply {
-  if (!app.config.oceanAddress) return { enabled: false, source: null, asOf: null, ageSec: null, stale: false, account: 'disabled', reason: NO_ADDRESS, data: null };
+  const settings = readSettings(r, app);
+  const address = settings.address;
+  if (!address) return { enabled: false, source: null, asOf: null, ageSec: null, stale: false, account: 'disabled', reason: NO_ADDRESS, data: null };
   const m = r.get(keys.mining);
-  if (!m || m.address !== app.config.oceanAddress) return { enabled: true, source: 'ocean', asOf: null, ageSec: null, stale: false, account: 'waiting', reason: 'waiting for the first answer from OCEAN', data: null };
+  if (!m || m.address !== address) return { enabled: true, source: 'ocean', asOf: null, ageSec: null, stale: false, account: 'waiting', reason: 'waiting for the first answer from OCEAN', data: null };
   const pages = o.ages === false;
   const ageSec = pages ? null : Math.round((r.now() - m.asOfMs) / 1000);
   const stale = pages ? r.after(m.asOfMs + MINING_STALE_MS + 1) : r.now() - m.asOfMs > MINING_STALE_MS;
   const head = { enabled: true, source: m.source, asOf: new Date(m.asOfMs).toISOString(), ageSec, stale };
-  if (m.account === 'unknown') return { ...head, account: 'unknown', reason: `OCEAN knows no worker for this address (OCEAN says: "${m.message ?? 'no such user'}"). Check OCEAN_ADDRESS, or start a miner on it.`, data: null };
+  if (m.account === 'unknown') return { ...head, account: 'unknown', reason: `OCEAN knows no worker for this address (OCEAN says: "${m.message ?? 'no such user'}"). Check the payout address (on the Settings page or OCEAN_ADDRESS), or start a miner on it.`, data: null };
   const cfg = app.config.mining;
   const net = networkInputs(r, app, o);
+  const priceKwhUsd = powerPriceUsd(settings.powerPriceKwh, settings.currency, net.rate(settings.currency));
+  const power: MiningData['power'] = { watts: settings.powerWatts, priceKwh: settings.powerPriceKwh, currency: settings.currency, priceKwhUsd, ...(priceKwhUsd === null ? { reason: `no ${settings.currency} price yet to convert the power price` } : {}) };
   const hashrateWindowSec = m.windowsHs['86400'] !== undefined ? 86400 : m.windowsHs['10800'] !== undefined ? 10800 : 60;
   const yourHs = m.windowsHs[String(hashrateWindowSec)] ?? null;
   let profit: MiningData['profitability'] = null;
   let profitabilityReason: string | undefined;
   if (net.height === null || net.networkHashrateHs === null || yourHs === null) profitabilityReason = 'waiting for the network hashrate and height (your mainnet node or mempool.space)';
   else {
-    const p = profitability({ hashrateHs: yourHs, networkHashrateHs: net.networkHashrateHs, height: net.height + 1, avgFeesPerBlockSats: net.avgFees ?? 0, poolFeePct: cfg.poolFeePct, priceUsd: net.price, powerWatts: cfg.powerWatts, powerPriceKwhUsd: cfg.powerPriceKwhUsd });
+    let p = profitability({ hashrateHs: yourHs, networkHashrateHs: net.networkHashrateHs, height: net.height + 1, avgFeesPerBlockSats: net.avgFees ?? 0, poolFeePct: cfg.poolFeePct, priceUsd: net.price, powerWatts: settings.powerWatts, powerPriceKwhUsd: priceKwhUsd ?? 0 });
+    // A power price that cannot be converted yet leaves power cost and profit unknown, not zero.
+    if (priceKwhUsd === null && settings.powerWatts > 0) p = { ...p, profitUsdPerDay: null, profitUsdPerMonth: null };
     profit = { ...p, sources: { network: net.networkSource, fees: net.avgFees === null ? 'none yet (subsidy only)' : net.feesSource, price: net.price === null ? null : 'market median', hashrateWindowSec } };
   }
   const shares = shareOfBlocks(m.blocks, m.earnings);
@@ -121,7 +143,7 @@ export function miningReply(r: Reader, app: AppContext, o: PieceOptions = {}): M
     unpaidSats: m.unpaidSats,
     workersOnline: m.workersOnline,
     sharesInTides: m.sharesInTides,
-    hashrate: { windowsHs: m.windowsHs, headline: headlineWindow(m.windowsHs, cfg.lowHashrateThs), lowHashrateThs: cfg.lowHashrateThs },
+    hashrate: { windowsHs: m.windowsHs, headline: headlineWindow(m.windowsHs, settings.lowHashrateThs), lowHashrateThs: settings.lowHashrateThs },
     workers: { online: m.workersOnline, stale: m.workersStale, offline: m.workersOffline, total: m.workersOnline + m.workersStale + m.workersOffline },
     earnings: {
       unpaidSats: m.unpaidSats,
@@ -138,6 +160,8 @@ export function miningReply(r: Reader, app: AppContext, o: PieceOptions = {}): M
     blocks: m.blocks.map((b) => ({ ...b, yourEarnedSats: shares.get(b.hash)?.earnedSats ?? null, yourSharePct: shares.get(b.hash)?.sharePct ?? null })),
     pool: m.pool,
     profitability: profit,
+    power,
+    settings: { timezone: settings.timezone, currency: settings.currency, lowHashrateThs: settings.lowHashrateThs, saved: settings.saved, updatedAt: settings.updatedAtMs === null ? null : new Date(settings.updatedAtMs).toISOString() },
     ...(profitabilityReason ? { profitabilityReason } : {}),
     notes: m.notes,
   };

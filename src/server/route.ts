@@ -17,6 +17,8 @@ export interface RouteDefinition<Q = unknown, B = unknown> {
   path: string;
   query?: z.ZodType<Q, z.ZodTypeDef, unknown>;
   body?: z.ZodType<B, z.ZodTypeDef, unknown>;
+  /** How the body is sent: JSON (the default) or an HTML form (application/x-www-form-urlencoded). */
+  bodyType?: 'json' | 'form';
   auth?: 'admin';
   /** Exempt from the per-IP rate limit (liveness checks). */
   unlimited?: boolean;

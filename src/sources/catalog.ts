@@ -34,8 +34,7 @@ function definitions(config: Config): SourceDefinition[] {
   const off = new Set(config.sourcesDisabled);
   const defs: SourceDefinition[] = [];
   for (const name of PUBLIC_SOURCES) {
-    let reason: string | null = off.has(name) ? 'switched off by SOURCES_DISABLED' : null;
-    if (!reason && name === 'ocean' && !config.oceanAddress) reason = 'set OCEAN_ADDRESS to your payout address to enable pool mining';
+    const reason: string | null = off.has(name) ? 'switched off by SOURCES_DISABLED' : null;
     defs.push({ name, kind: 'http', enabled: reason === null, disabledReason: reason, target: redactUrl(config.apiUrls[name]) ?? null });
   }
   for (const node of config.nodes) {

@@ -69,7 +69,8 @@ test('the production catalog fetches and parses a recorded fixture, sending a Us
   assert.equal(hit?.headers['x-cg-demo-api-key'], 'CG-demo-key');
   const height = await catalog.http.blockchain!.getText('/stats');
   assert.equal(height, readFileSync(new URL('../fixtures/blockchain/stats.json', import.meta.url), 'utf8'), 'the body as served');
-  assert.equal(catalog.http.ocean, undefined, 'ocean is off without OCEAN_ADDRESS');
+  assert.ok(catalog.http.ocean, 'ocean is on without OCEAN_ADDRESS: its job waits for an address from the Settings page');
+  assert.equal(buildSourceCatalog(loadConfig({ ...fx.env, SOURCES_DISABLED: 'ocean' }), { store, metrics: createMetrics(), log: silentLogger }).http.ocean, undefined, 'and off when switched off');
   assert.equal(catalog.tracker('mempool')?.snapshot().state, 'ok');
 });
 

@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Built, Reader } from '../../read-model/views.ts';
 import { sourceStatusesFrom } from '../../sources/source-tracker.ts';
 import type { AppContext } from '../app.ts';
+import { readSettings } from '../mining-data.ts';
 import { defineRoute } from '../route.ts';
 
 export const VERSION = '0.1.0';
@@ -115,10 +116,17 @@ export function healthReport(r: Reader, app: AppContext) {
         ? { enabled: true }
         : { enabled: false, reason: 'no Bitcoin node configured: set BITCOIN_RPC_URL (and NODE2_RPC_URL, NODE3_RPC_URL) to watch your nodes' },
       electrum: feature(app, 'electrum'),
-      mining: feature(app, 'ocean'),
+      mining: miningFeature(r, app),
       admin: app.config.adminToken ? { enabled: true } : { enabled: false, reason: 'set ADMIN_TOKEN to enable /api/admin/*' },
     },
   };
+}
+
+/** Mining is on with the OCEAN source and a payout address (from the environment or the Settings page). */
+function miningFeature(r: Reader, app: AppContext): { enabled: boolean; reason?: string } {
+  const f = feature(app, 'ocean');
+  if (!f.enabled) return f;
+  return readSettings(r, app).address ? f : { enabled: false, reason: 'set OCEAN_ADDRESS, or a payout address on the Settings page, to enable pool mining' };
 }
 
 function feature(app: AppContext, source: string): { enabled: boolean; reason?: string } {

@@ -9,8 +9,12 @@ import { SECURITY_HEADERS } from '../responses.ts';
 import type { AppContext } from '../app.ts';
 import { defineRoute } from '../route.ts';
 import { BLOCK_ID, txPageOf } from './bitcoin.ts';
+import { readSettings } from '../mining-data.ts';
 import { formatOptions, layout } from '../views/layout.ts';
-import type { PageRenderer } from '../views/page.ts';
+import type { PageRenderer, SettingsForm } from '../views/page.ts';
+import { z } from 'zod';
+import { MINING_SETTING_FIELDS, miningSettingsInput } from '../../domain/mining-settings.ts';
+import { nudgeMiningJobs, resetMiningSettings, saveMiningSettings } from '../../mining-settings.ts';
 import { bootPage } from '../views/pages/boot.ts';
 import { blockPage, blocksPage } from '../views/pages/blocks.ts';
 import { errorHtml, errorPage } from '../views/pages/error.ts';
@@ -63,13 +67,16 @@ export function pageRoutes(app: AppContext) {
   const assetsLoader: Loader<Assets> = { key: ASSETS_KEY, load: assets };
   const pages = PAGES.map(({ path, page, render, variant }) => {
     // One view per page, path parameters, query and preferences: each variant is built when what it read changed.
-    const build = (params: Record<string, string>, query: URLSearchParams, prefs: Prefs) => (r: Reader): Built => {
+    const build = (params: Record<string, string>, query: URLSearchParams, prefs: Prefs, form?: SettingsForm) => (r: Reader): Built => {
       const built = r.load(assetsLoader);
       if (!built) throw new SatscopeError('INTERNAL', 'the page assets are not built');
       // Ages are deferred (filled in when served): a page is built when its data changes, not every second.
-      const { fmt, notice } = formatOptions(prefs, usdRate(r, prefs.currency), DEFER_CLOCK);
+      const options = formatOptions(prefs, usdRate(r, prefs.currency), DEFER_CLOCK);
+      const { notice } = options;
+      // The mining pages give payout and earnings dates in the timezone set for them.
+      const fmt = page === 'mining' || page === 'workers' ? { ...options.fmt, timeZone: readSettings(r, app).timezone } : options.fmt;
       try {
-        const out = render({ app, r, params, query, prefs, fmt });
+        const out = render({ app, r, params, query, prefs, fmt, ...(form ? { form } : {}) });
         const frame = { page, title: out.title, prefs: out.prefs ?? prefs, fmt, assets: built, demo: app.demo, startedAtMs: app.startedAtMs, notice, data: out.data };
         // A page that sets a cookie (Settings saving) is not to be kept by any cache.
         return { html: layout(frame, out.body), status: out.status ?? 200, headers: out.headers, cacheControl: out.headers?.length ? 'no-store' : 'no-cache', vary: 'cookie' };
@@ -107,8 +114,53 @@ export function pageRoutes(app: AppContext) {
       },
     });
   });
+  const settingsBuild = (prefs: Prefs, form: SettingsForm) => {
+    const def = PAGES.find((p) => p.page === 'settings') as (typeof PAGES)[number];
+    return (r: Reader): Built => {
+      const built = r.load(assetsLoader);
+      if (!built) throw new SatscopeError('INTERNAL', 'the page assets are not built');
+      const { fmt, notice } = formatOptions(prefs, usdRate(r, prefs.currency), DEFER_CLOCK);
+      const out = def.render({ app, r, params: {}, query: NO_QUERY, prefs, fmt, form });
+      const frame = { page: def.page, title: out.title, prefs, fmt, assets: built, demo: app.demo, startedAtMs: app.startedAtMs, notice, data: out.data };
+      return { html: layout(frame, out.body), status: out.status ?? 200, cacheControl: 'no-store' };
+    };
+  };
   return [
     ...pages,
+    // The Settings page's mining form: saved with the admin token typed into it, answered with the page (what was saved, or what is wrong).
+    defineRoute({
+      method: 'POST',
+      path: '/settings',
+      bodyType: 'form',
+      body: z.record(z.string().max(200, 'a field is too long')).refine((o) => Object.keys(o).length <= 20, 'too many fields'),
+      handle: async ({ req, res, body, clientIp }) => {
+        const prefs = readPrefs(req, app.config.fiatCurrencies);
+        const { token, reset, ...fields } = body;
+        const values = Object.fromEntries(Object.entries(fields).filter(([k]) => (MINING_SETTING_FIELDS as readonly string[]).includes(k)));
+        let form: SettingsForm;
+        if (!app.config.adminToken) form = { outcome: 'disabled', values, errors: [{ field: 'token', message: 'Saving is off: set ADMIN_TOKEN to edit these settings here.' }] };
+        else if (!token || !app.isAdminToken(token)) {
+          app.log.warn('settings not saved: wrong admin token', { ip: clientIp });
+          form = { outcome: 'unauthorized', values, errors: [{ field: 'token', message: 'that is not the admin token' }] };
+        } else if (reset) {
+          await resetMiningSettings(app);
+          form = { outcome: 'reset', values: {}, errors: [] };
+        } else {
+          const parsed = miningSettingsInput(app.config.fiatCurrencies).safeParse(values);
+          if (!parsed.success) form = { outcome: 'invalid', values, errors: parsed.error.issues.map((i) => ({ field: String(i.path[0] ?? 'form'), message: i.message })) };
+          else {
+            await saveMiningSettings(app, parsed.data);
+            form = { outcome: 'saved', values: {}, errors: [] };
+          }
+        }
+        if (form.outcome === 'saved' || form.outcome === 'reset') {
+          app.log.info('mining settings saved', { ip: clientIp, reset: form.outcome === 'reset' });
+          await nudgeMiningJobs(app);
+        }
+        const out = app.views.once(settingsBuild(prefs, form));
+        return (out instanceof Promise ? await out : out).send(req, res);
+      },
+    }),
     // The header's search box: a block height or hash goes to that block; anything else is told what it can search for.
     defineRoute({
       method: 'GET',

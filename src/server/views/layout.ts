@@ -51,7 +51,7 @@ export function formatOptions(prefs: Prefs, usdRate: number | null, nowMs: numbe
 export function layout(f: PageFrame, body: SafeHtml): string {
   const demo = f.demo ? html`<p class="demo-banner" role="note"><strong>DEMO</strong> — a local regtest node and recorded market data; nothing here is live Bitcoin.</p>` : '';
   const doc = html`<!doctype html>
-<html lang="${f.prefs.locale.slice(0, 2)}"${dataAttrs({ theme: f.prefs.theme, locale: f.fmt.locale, currency: f.fmt.currency, 'usd-rate': f.fmt.usdRate })}>
+<html lang="${f.prefs.locale.slice(0, 2)}"${dataAttrs({ theme: f.prefs.theme, locale: f.fmt.locale, currency: f.fmt.currency, 'usd-rate': f.fmt.usdRate, tz: f.fmt.timeZone && f.fmt.timeZone !== 'UTC' ? f.fmt.timeZone : null })}>
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${f.demo ? 'DEMO · ' : ''}${f.title} · Satscope</title>
 <meta name="color-scheme" content="dark">

@@ -14,6 +14,14 @@ export interface PageContext {
   prefs: Prefs;
   /** Formats ages as clock slots (DEFER_CLOCK), filled when served; thresholds in time go through r.after(). */
   fmt: FormatOptions;
+  /** A posted Settings form: what was sent (never the token) and how it went. */
+  form?: SettingsForm;
+}
+
+export interface SettingsForm {
+  outcome: 'saved' | 'reset' | 'invalid' | 'unauthorized' | 'disabled';
+  values: Record<string, string>;
+  errors: { field: string; message: string }[];
 }
 
 export interface RenderedPage {

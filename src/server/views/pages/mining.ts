@@ -49,8 +49,8 @@ function payoutsCard(v: View, d: MiningData): SafeHtml {
   return card(
     { id: 'payouts', title: 'Payouts', span2: true },
     d.payouts.length
-      ? html`<div class="table-wrap" tabindex="0" role="region" aria-label="Payouts"><table class="stacking"><thead><tr><th scope="col">When</th><th scope="col">Amount</th><th scope="col">How</th></tr></thead><tbody>${d.payouts.slice(0, 12).map(
-          (p) => html`<tr><th scope="row">${bound(v, null, p.timeSec, 'date')}</th><td data-label="Amount">${bound(v, null, p.paidSats, 'sats')}</td><td data-label="How">${p.lightning ? 'Lightning' : html`<code class="short" title="${p.txid ?? ''}">${(p.txid ?? '').slice(0, 10)}…</code>`}</td></tr>`,
+      ? html`<div class="table-wrap" tabindex="0" role="region" aria-label="Payouts"><table class="stacking"><thead><tr><th scope="col">When <small>(${d.settings.timezone})</small></th><th scope="col">Amount</th><th scope="col">How</th></tr></thead><tbody>${d.payouts.slice(0, 12).map(
+          (p) => html`<tr><th scope="row">${bound(v, null, p.timeSec, 'datetime')}</th><td data-label="Amount">${bound(v, null, p.paidSats, 'sats')}</td><td data-label="How">${p.lightning ? 'Lightning' : html`<code class="short" title="${p.txid ?? ''}">${(p.txid ?? '').slice(0, 10)}…</code>`}</td></tr>`,
         )}</tbody></table></div><p><a class="csv" href="/api/v1/mining/payouts?format=csv" download>All payouts as CSV</a></p>`
       : unavailable('No payouts in the last 60 days.'),
   );
@@ -66,14 +66,21 @@ function profitCard(v: View, d: MiningData): SafeHtml {
     { id: 'profit', title: 'Profitability', span2: true },
     html`${stats([
       ['Revenue a day', html`${bound(v, null, p.revenueSatsPerDay, 'sats')}<br><small>${bound(v, null, p.revenueUsdPerDay, 'fiat')}</small>`],
-      ['Power a day', power ? html`${bound(v, null, p.powerCostUsdPerDay, 'fiat')}<br><small>${bound(v, null, p.powerKwhPerDay, 'dec')} kWh</small>` : html`<span class="why" title="set MINING_POWER_WATTS and MINING_POWER_PRICE_KWH">not set</span>`],
+      [
+        'Power a day',
+        !power
+          ? html`<span class="why" title="set your power use and price on the Settings page">not set</span>`
+          : d.power.priceKwhUsd === null
+            ? html`<span class="why">${d.power.reason ?? 'no price to convert'}</span><br><small>${bound(v, null, p.powerKwhPerDay, 'dec')} kWh</small>`
+            : html`${bound(v, null, p.powerCostUsdPerDay, 'fiat')}<br><small>${bound(v, null, p.powerKwhPerDay, 'dec')} kWh</small>`,
+      ],
       ['Profit a day', html`<span class="${(p.profitUsdPerDay ?? 0) < 0 ? 'neg' : 'pos'}">${bound(v, null, p.profitUsdPerDay, 'fiat')}</span>`],
       ['Profit a month', html`<span class="${(p.profitUsdPerMonth ?? 0) < 0 ? 'neg' : 'pos'}">${bound(v, null, p.profitUsdPerMonth, 'fiat')}</span>`],
       ['Break-even power', power ? html`${bound(v, null, p.breakEvenUsdPerKwh, 'fiat')} <small>/ kWh</small>` : html`<span class="why">set your power use</span>`],
       ['Hashprice', html`${bound(v, null, p.hashpriceSatsPerThDay, 'dec')} <small>sats / TH / day</small><br><small>${bound(v, null, p.hashpriceUsdPerThDay, 'fiat')}</small>`],
       ['Your share of the network', bound(v, null, i.shareOfNetwork * 100, 'pct')],
     ])}
-<details class="inputs"><summary>How these are worked out</summary><p>Revenue = your hashrate (${win} average, ${bound(v, null, i.hashrateHs, 'hashrate')}) ÷ the network's (${bound(v, null, i.networkHashrateHs, 'hashrate')}, ${p.sources.network}) × (the subsidy at height ${bound(v, null, i.height, 'int')}, ${bound(v, null, i.subsidySats, 'btc')}, + average fees of ${bound(v, null, i.avgFeesPerBlockSats, 'btc')} a block, ${p.sources.fees}) × 144 blocks a day × (1 − the pool fee of ${bound(v, null, i.poolFeePct, 'dec')} %). Power = ${bound(v, null, i.powerWatts, 'int')} W × 24 h × ${bound(v, null, i.powerPriceKwhUsd, 'fiat')} a kWh. Prices: ${p.sources.price ?? 'no price yet'}. Hashprice is the revenue of 1 TH/s before the pool fee.</p></details>`,
+<details class="inputs"><summary>How these are worked out</summary><p>Revenue = your hashrate (${win} average, ${bound(v, null, i.hashrateHs, 'hashrate')}) ÷ the network's (${bound(v, null, i.networkHashrateHs, 'hashrate')}, ${p.sources.network}) × (the subsidy at height ${bound(v, null, i.height, 'int')}, ${bound(v, null, i.subsidySats, 'btc')}, + average fees of ${bound(v, null, i.avgFeesPerBlockSats, 'btc')} a block, ${p.sources.fees}) × 144 blocks a day × (1 − the pool fee of ${bound(v, null, i.poolFeePct, 'dec')} %). Power = ${bound(v, null, i.powerWatts, 'int')} W × 24 h × ${d.power.priceKwhUsd === null ? html`${d.power.priceKwh} ${d.power.currency} (${d.power.reason ?? 'not converted'})` : html`${bound(v, null, i.powerPriceKwhUsd, 'fiat')}${d.power.currency === 'USD' ? '' : html` (${d.power.priceKwh} ${d.power.currency})`}`} a kWh. Prices: ${p.sources.price ?? 'no price yet'}. Hashprice is the revenue of 1 TH/s before the pool fee.</p></details>`,
   );
 }
 
@@ -129,7 +136,7 @@ export function miningPage(ctx: PageContext): RenderedPage {
     const title = m.account === 'disabled' ? 'Set up pool mining' : m.account === 'unknown' ? 'OCEAN knows no worker for this address' : 'Waiting for OCEAN';
     const body = card(
       { id: 'mining-setup', title, wide: true },
-      html`${unavailable(m.reason ?? 'no data yet')}${m.account === 'disabled' ? html`<pre><code>OCEAN_ADDRESS=bc1q… MINING_POWER_WATTS=3250 MINING_POWER_PRICE_KWH=0.10 npm start</code></pre><p class="hint">Satscope then reads your account from OCEAN's public API every minute: hashrate, workers, earnings, payouts, and what mining earns you after power.</p>` : ''}`,
+      html`${unavailable(m.reason ?? 'no data yet')}${m.account === 'disabled' ? html`<p>Enter your payout address on the <a href="/settings#mining">Settings page</a> (with ADMIN_TOKEN set), or start Satscope with it:</p><pre><code>OCEAN_ADDRESS=bc1q… MINING_POWER_WATTS=3250 MINING_POWER_PRICE_KWH=0.10 npm start</code></pre><p class="hint">Satscope then reads your account from OCEAN's public API every minute: hashrate, workers, earnings, payouts, and what mining earns you after power.</p>` : ''}`,
     );
     return { title: 'Mining', body: html`<div class="grid">${body}</div>` };
   }
