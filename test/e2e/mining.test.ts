@@ -19,6 +19,7 @@ const CHROMIUM = which('chromium') ?? which('chromium-browser');
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1'];
 const SHOTS = join(process.cwd(), 'test-artifacts', 'screenshots');
 const ADDRESS = 'bc1qcnpuc5scg0n4hpwpvalntmg6n0c0349x9jfgcj';
+const TOKEN = 'e2e-admin-token-7d3a91c2';
 
 if (!CHROMIUM && IN_CI) throw new Error('chromium is required in CI but is not installed (see .ci/run)');
 
@@ -30,7 +31,7 @@ describe('the Mining and Workers pages in Chromium', { skip: CHROMIUM ? false : 
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });
     fx = await startFixtureServer();
-    rt = await testRuntime({ ...fx.env, SOURCES_DISABLED: '', OCEAN_ADDRESS: ADDRESS, MINING_POWER_WATTS: '3400', MINING_POWER_PRICE_KWH: '0.08' }, { jobs: 'production' });
+    rt = await testRuntime({ ...fx.env, SOURCES_DISABLED: '', OCEAN_ADDRESS: ADDRESS, MINING_POWER_WATTS: '3400', MINING_POWER_PRICE_KWH: '0.08', ADMIN_TOKEN: TOKEN }, { jobs: 'production' });
     await waitFor('mining data', async () => (((await (await fetch(`${rt.base}/api/metrics`)).json()) as { data: unknown }).data ? true : undefined), 30_000, 200);
     await waitFor('a price', async () => (((await (await fetch(`${rt.base}/api/bitcoin/latest`)).json()) as { data: unknown }).data ? true : undefined), 30_000, 200);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
@@ -146,6 +147,43 @@ describe('the Mining and Workers pages in Chromium', { skip: CHROMIUM ? false : 
       assert.deepEqual(problems, []);
     } finally {
       fx.off(`/ocean/v1/user_hashrate_full/${ADDRESS}`);
+      await page.close();
+    }
+  });
+
+  test('the Settings form: a typo is shown beside its field, a save changes the Mining page without a restart, the token is never kept', async () => {
+    const { page, problems } = await open('/settings#mining');
+    try {
+      await page.fill('#ms-address', `${ADDRESS.slice(0, -1)}x`);
+      await page.fill('#ms-lowHashrateThs', '50');
+      await page.fill('#ms-token', TOKEN);
+      await Promise.all([page.waitForNavigation(), page.click('button:text("Save mining settings")')]);
+      assert.match(await page.locator('.form-error').innerText(), /Payout address is not a valid Bitcoin address/);
+      assert.equal(await page.locator('#ms-address').getAttribute('aria-invalid'), 'true');
+      assert.match(await page.locator('#ms-address-error').innerText(), /checksum/);
+      assert.equal(await page.inputValue('#ms-lowHashrateThs'), '50', 'what was typed is kept');
+      assert.equal(await page.inputValue('#ms-token'), '', 'the token is asked again');
+      await page.screenshot({ path: join(SHOTS, 'settings-mining-error-1280.png'), fullPage: true });
+
+      await page.fill('#ms-address', ADDRESS);
+      await page.fill('#ms-timezone', 'Asia/Tokyo');
+      await page.fill('#ms-token', TOKEN);
+      await Promise.all([page.waitForNavigation(), page.click('button:text("Save mining settings")')]);
+      assert.match(await page.locator('#mining [role=status]').innerText(), /Saved/);
+      await page.screenshot({ path: join(SHOTS, 'settings-mining-saved-1280.png'), fullPage: true });
+      await page.goto(`${rt.base}/mining`);
+      const text = (await page.locator('main').innerText()).replace(/\s+/g, ' ');
+      assert.match(text, /3 h average · low-hashrate mode: below 50 TH\/s/);
+      assert.match(text, /When \(Asia\/Tokyo\)/i);
+      assert.match(text, /Jun 1, 2026, 06:15 PM GMT\+9/, 'payout dates in the chosen zone');
+
+      await page.goto(`${rt.base}/settings#mining`);
+      await page.fill('#ms-token', TOKEN);
+      await Promise.all([page.waitForNavigation(), page.click('button:text("Use the environment\'s values")')]);
+      assert.match(await page.locator('#mining [role=status]').innerText(), /Back to the environment/);
+      assert.equal(await page.inputValue('#ms-lowHashrateThs'), '10');
+      assert.deepEqual(problems.filter((p) => !/status of 400/.test(p)), [], 'nothing but the 400 of the refused save');
+    } finally {
       await page.close();
     }
   });
