@@ -4,6 +4,7 @@
 // is probably offline: `satscope demo` runs without a network.
 import type { Config, PublicSourceName } from './config.ts';
 import { describeError } from './errors.ts';
+import { envEffective, loadMiningSettings } from './mining-settings.ts';
 import { explainError } from './sources/explain.ts';
 import { silentLogger } from './log.ts';
 import { createMetrics } from './metrics.ts';
@@ -31,9 +32,11 @@ export async function runCheck(config: Config, print: (line: string) => void): P
   } catch (err) {
     rows.push({ what: 'store', state: 'FAIL', detail: `${store.kind}: ${describeError(err)}` });
   }
+  let payoutAddress = config.oceanAddress ?? null;
   try {
     const history = await openHistory({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log: silentLogger });
     rows.push({ what: 'history', state: 'ok', detail: `${history.kind}, migrations applied, integrity ${await history.integrityCheck()}` });
+    payoutAddress = (await loadMiningSettings(history, config).catch(() => envEffective(config))).address;
     await history.close();
   } catch (err) {
     rows.push({ what: 'history', state: 'FAIL', detail: describeError(err) });
@@ -44,6 +47,8 @@ export async function runCheck(config: Config, print: (line: string) => void): P
   await Promise.all(
     catalog.trackers.map(async (t) => {
       if (!t.def.enabled) return rows.push({ what: t.def.name, state: 'off', detail: t.def.disabledReason ?? '' });
+      // OCEAN is asked only about a payout address: without one it is not used.
+      if (t.def.name === 'ocean' && !payoutAddress) return rows.push({ what: 'ocean', state: 'off', detail: 'no payout address: set OCEAN_ADDRESS, or one on the Settings page' });
       if (t.def.kind === 'rpc') return rows.push(await probeNode(nodes.find((n) => n.id === t.def.name)));
       if (t.def.kind === 'electrum') return rows.push(await probeElectrum(config.electrumUrl ?? '', t, config.electrumTlsVerify));
       const client = catalog.http[t.def.name as PublicSourceName];

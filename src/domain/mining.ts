@@ -135,3 +135,6 @@ export function shareOfBlocks(blocks: readonly { hash: string; rewardSats: numbe
   }
   return out;
 }
+
+/** Workers whose hashrate is kept in history (the busiest first): a mini chart each; more would only grow history. */
+export const MAX_WORKER_SERIES = 200;

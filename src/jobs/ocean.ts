@@ -2,18 +2,30 @@
 // payouts, the pool's stats and blocks. Each endpoint is asked on its own, so one that fails keeps
 // its last good value (noted) while the rest refresh. An address OCEAN does not know is a state of
 // the account, said once in the log, not a failure that retries in a loop.
-import { headlineWindow, steadyHashrate as steady, workerKind, workerState } from '../domain/mining.ts';
+import { createHash } from 'node:crypto';
+import { MAX_WORKER_SERIES, headlineWindow, steadyHashrate as steady, workerKind, workerState } from '../domain/mining.ts';
 import type { MinerWorker, MiningSnapshot, WorkersSnapshot } from '../domain/snapshots.ts';
 import { describeError } from '../errors.ts';
 import { refreshMiningSettings } from '../mining-settings.ts';
+import { explainError } from '../sources/explain.ts';
 import { publishEvent } from '../events.ts';
 import type { UpstreamClient } from '../sources/http/upstream-client.ts';
 import { ocean, type OceanReply } from '../sources/public/ocean.ts';
 import { keys } from '../store/keys.ts';
 import type { JobDefinition, JobDeps } from './types.ts';
 
-/** The history series of a worker's hashrate (names reduced to what a series name may hold). */
-export const workerSeries = (name: string) => `mining.worker.${name.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 60)}.hashrate_hs`;
+/**
+ * The history series of a worker's hashrate. A name a series can hold as it is keeps it; any
+ * other (dots, spaces, non-ASCII, past 60 characters) is reduced and gets a short hash of the
+ * whole name, so "rig.1" and "rig_1" never share a series.
+ */
+export function workerSeries(name: string): string {
+  const safe = name.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 60);
+  if (safe === name) return `mining.worker.${name}.hashrate_hs`;
+  return `mining.worker.${safe}~${createHash('sha256').update(name).digest('hex').slice(0, 8)}.hashrate_hs`;
+}
+
+const NO_ADDRESS_REASON = 'no payout address: set OCEAN_ADDRESS, or one on the Settings page';
 
 export function oceanJob(deps: JobDeps, client: UpstreamClient): JobDefinition {
   return {
@@ -26,8 +38,9 @@ export function oceanJob(deps: JobDeps, client: UpstreamClient): JobDefinition {
       // The address and thresholds saved on the Settings page take effect here, without a restart.
       const settings = await refreshMiningSettings(deps);
       const address = settings.address;
-      if (!address) return;
       const tracker = deps.sources.tracker('ocean');
+      tracker?.idleBecause(address ? null : NO_ADDRESS_REASON);
+      if (!address) return;
       const api = ocean(client, address, ctx.signal);
       const nowMs = Date.now();
       const parts = {
@@ -51,7 +64,8 @@ export function oceanJob(deps: JobDeps, client: UpstreamClient): JobDefinition {
       const notes: Record<string, string> = {};
       const value = <T>(part: keyof typeof parts, r: PromiseSettledResult<T>): T | undefined => {
         if (r.status === 'fulfilled') return r.value;
-        notes[part] = describeError(r.reason);
+        // The reply carries a summary in words, not the raw error (which may name the upstream URL).
+        notes[part] = explainError(r.reason, 'ocean').summary;
         return undefined;
       };
       // The account endpoints answer {"error": ...} for an address OCEAN does not know.
@@ -111,7 +125,8 @@ export function oceanJob(deps: JobDeps, client: UpstreamClient): JobDefinition {
         { series: 'mining.hashrate_24h_hs', value: mining.windowsHs['86400'] },
         { series: 'mining.unpaid_sats', value: mining.unpaidSats },
         { series: 'mining.workers_online', value: mining.account === 'ok' ? mining.workersOnline : undefined },
-        ...(wk.data ? workers.map((w) => ({ series: w.series, value: steady(w.windowsHs) })) : []),
+        // The busiest workers only (they are sorted by hashrate): names that come and go cannot grow history without bound.
+        ...(wk.data ? workers.slice(0, MAX_WORKER_SERIES).map((w) => ({ series: w.series, value: steady(w.windowsHs) })) : []),
       ].flatMap((p) => (typeof p.value === 'number' && Number.isFinite(p.value) ? [{ series: p.series, tsSec: minute, value: p.value }] : []));
       if (points.length > 0) await deps.history.upsertPoints(points);
 

@@ -38,6 +38,8 @@ export interface Loader<T> {
   triggers?: readonly JsonKey<unknown>[];
   /** Reload when older than this (series that grow every minute). */
   maxAgeMs?: number;
+  /** The loaded data's size in bytes, estimated (large lists: a block's transactions), for the byte budget of loaded data. */
+  bytes?(value: T): number;
   load(): Promise<T>;
 }
 
@@ -90,6 +92,8 @@ interface Slot {
   /** Replies wait for the load under way (a first load, a moved trigger, data far past its age limit). */
   urgent: boolean;
   used: number;
+  /** Its data's estimated size (Loader.bytes), counted in the byte budget of loaded data. */
+  bytes: number;
 }
 
 export interface ViewStats {
@@ -108,6 +112,8 @@ const RETRY_MS = 1000;
 const MAX_BYTES = 16 * 1024 * 1024;
 /** A reply this large is built per request and not kept (e.g. a CSV export of every point). */
 const MAX_KEPT_BYTES = 256 * 1024;
+/** The estimated bytes of loaded data held at once (loaders that say their size); past it the least recently used go. */
+const MAX_SLOT_BYTES = 48 * 1024 * 1024;
 
 export class Views {
   private readonly entries = new Map<string, Entry>();
@@ -115,6 +121,7 @@ export class Views {
   private readonly stats = { hits: 0, builds: 0, loads: 0 };
   private readonly declared = new Map<string, (r: Reader) => Built>();
   private bytes = 0;
+  private slotBytes = 0;
   private uses = 0;
 
   constructor(
@@ -159,6 +166,7 @@ export class Views {
   clear(): void {
     this.entries.clear();
     this.slots.clear();
+    this.slotBytes = 0;
     this.bytes = 0;
   }
 
@@ -322,7 +330,7 @@ export class Views {
     });
     let slot = this.slots.get(loader.key);
     if (!slot) {
-      slot = { value: undefined, rev: 0, loadedAtMs: 0, triggerRevs, pending: undefined, error: undefined, retryAtMs: 0, due: 0, urgent: true, used: ++this.uses };
+      slot = { value: undefined, rev: 0, loadedAtMs: 0, triggerRevs, pending: undefined, error: undefined, retryAtMs: 0, due: 0, urgent: true, used: ++this.uses, bytes: 0 };
       this.slots.set(loader.key, slot);
       if (this.slots.size > MAX_ENTRIES) this.evictSlots();
       this.fill(loader, slot, nowMs, triggerRevs);
@@ -356,6 +364,10 @@ export class Views {
         (value) => {
           this.stats.loads++;
           slot.value = value;
+          const bytes = loader.bytes ? loader.bytes(value as never) : 0;
+          this.slotBytes += bytes - slot.bytes;
+          slot.bytes = bytes;
+          if (this.slotBytes > MAX_SLOT_BYTES) this.evictSlots(slot);
           slot.triggerRevs = triggerRevs;
           slot.error = undefined;
           slot.retryAtMs = 0;
@@ -393,8 +405,28 @@ export class Views {
     }
   }
 
-  private evictSlots(): void {
-    const byUse = [...this.slots].filter(([, s]) => !s.pending).sort((a, b) => a[1].used - b[1].used);
-    for (const [key] of byUse.slice(0, Math.ceil(byUse.length / 10))) this.slots.delete(key);
+  /**
+   * The least recently used tenth goes, and more while loaded data is over its byte budget. An
+   * evicted slot lets go of its data and moves, so a view built from it is built again (and loads
+   * it again) when next asked for, rather than holding the data on.
+   */
+  private evictSlots(keep?: Slot): void {
+    const byUse = [...this.slots].filter(([, s]) => !s.pending && s !== keep).sort((a, b) => a[1].used - b[1].used);
+    let n = this.slots.size > MAX_ENTRIES ? Math.ceil(byUse.length / 10) : 0;
+    for (const [key, s] of byUse) {
+      if (n <= 0 && this.slotBytes <= MAX_SLOT_BYTES * 0.9) break;
+      this.slots.delete(key);
+      this.slotBytes -= s.bytes;
+      s.bytes = 0;
+      s.value = undefined;
+      s.due++;
+      n--;
+    }
+    this.generation.bump();
+  }
+
+  /** The estimated bytes of loaded data held (tests). */
+  loadedBytes(): number {
+    return this.slotBytes;
   }
 }

@@ -102,6 +102,17 @@ export class SourceTracker {
     this.persist();
   }
 
+  /**
+   * Why an enabled source is not being asked (OCEAN without a payout address), shown where a
+   * disabled source shows its reason; null once it is asked again.
+   */
+  idleBecause(reason: string | null): void {
+    if (this.status.disabledReason === reason) return;
+    this.status.disabledReason = reason;
+    this.refresh();
+    this.persist();
+  }
+
   private refresh(): void {
     const breaker = this.breaker?.state ?? 'closed';
     this.status.breaker = breaker;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.ts';
 
-export const PUBLIC_OFF = 'mempool,coingecko,coinbase,blockchain,bitnodes,forkmonitor';
+export const PUBLIC_OFF = 'mempool,coingecko,coinbase,blockchain,bitnodes,forkmonitor,ocean';
 import type { JobDefinition, JobDeps } from '../../src/jobs/types.ts';
 import { silentLogger, type Logger } from '../../src/log.ts';
 import { startRuntime, type Role, type Runtime } from '../../src/main.ts';

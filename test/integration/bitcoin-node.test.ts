@@ -135,7 +135,8 @@ describe('with a regtest node as main and another as node2', () => {
       assert.match(second, /<tr><th scope="row"><span class="v" data-f="int" data-v="25">/, 'page 2 starts at #25');
       assert.match(second, new RegExp(`page 2 of ${Math.ceil(count / 25)}`));
     } else assert.match(second, /There is no page 2/);
-    assert.match(await pageHtml('?page=9999999'), /There is no page 9999999/);
+    assert.match(await pageHtml('?page=9999999'), /There is no such page/);
+    assert.match(await pageHtml('?page=701'), /There is no such page/, 'past the most pages a block can have: one view for all such numbers');
     assert.match(await pageHtml('?page=-1&page=x'), new RegExp(`</span> transactions${shownText}\\.`), 'a bad page number is page 1');
   });
 

@@ -51,6 +51,11 @@ test('without an address nothing is asked of OCEAN, and the settings say where e
   assert.equal(fx.hitsFor('/ocean').length, 0, 'no request to OCEAN without an address');
   const h = await json(rt.base, '/health');
   assert.match(String(((h.features as Json).mining as Json).reason), /Settings page/);
+  const ocean = await waitFor('the ocean source says why it waits', async () => {
+    const src = ((await json(rt.base, '/health')).sources as Json).ocean as Json;
+    return src.reason ? src : undefined;
+  }, 10_000, 100);
+  assert.deepEqual(ocean, { state: 'idle', reason: 'no payout address: set OCEAN_ADDRESS, or one on the Settings page' });
 });
 
 test('the admin API: no token 401, bad values 400 with each field named and nothing saved', async () => {
@@ -81,6 +86,7 @@ test('a saved address, power price in EUR and threshold take effect without a re
   assert.equal(d.hashrate60sHs, 30744573456384);
   assert.equal(d.unpaidSats, 385090);
   assert.equal(d.workersOnline, 2);
+  assert.equal((((await json(rt.base, '/health')).sources as Json).ocean as Json).state, 'ok', 'asked now, no longer waiting');
   const workers = ((await json(rt.base, '/api/workers')).workers as Json[]).map((w) => `${String(w.name)}:${String(w.state)}`);
   assert.deepEqual(workers.sort(), ['bitaxe-gamma:online', 's19kpro-01:online', 's9-garage:offline']);
   // The EUR price of a kWh, converted with the market's EUR/USD rate, drives the power cost.

@@ -215,6 +215,29 @@ describe('views over the memory store', () => {
     assert.equal(views.builds('big'), 0, 'not kept');
   });
 
+  test('loaded data that says its size stays within a byte budget: the least recently used goes, and its views load it again', async () => {
+    // 20 blocks' transactions of 5 MB each (estimated): 100 MB asked for, 48 MB at most kept.
+    const loads = new Map<string, number>();
+    const txs = (i: number) => ({
+      key: `txs-${i}`,
+      bytes: (v: number[]) => v.length * 1024 * 1024,
+      load: async () => {
+        loads.set(`txs-${i}`, (loads.get(`txs-${i}`) ?? 0) + 1);
+        return [i, i, i, i, i];
+      },
+    });
+    const view = (i: number) => (r: Reader) => ({ json: { first: r.load(txs(i))?.[0] ?? null } });
+    for (let i = 0; i < 20; i++) assert.deepEqual(await serve(`block-${i}`, view(i)), { first: i });
+    assert.ok(views.loadedBytes() <= 48 * 1024 * 1024, `within the budget (${views.loadedBytes()} bytes)`);
+    assert.ok(views.loadedBytes() >= 30 * 1024 * 1024, 'and the budget is used');
+    assert.equal(loads.get('txs-19'), 1);
+    // The newest is still held; the oldest was let go, and its page loads it again when asked for.
+    assert.deepEqual(await serve('block-19', view(19)), { first: 19 });
+    assert.equal(loads.get('txs-19'), 1, 'held: not loaded again');
+    assert.deepEqual(await serve('block-0', view(0)), { first: 0 });
+    assert.equal(loads.get('txs-0'), 2, 'let go: loaded again, and the page still shows it');
+  });
+
   test('a write whose announcement was lost is caught by the version check', async () => {
     const quiet = new MemoryStore();
     const generation = new Generation();

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { daysToPayout, headlineWindow, profitability, shareOfBlocks, workerKind, workerState } from '../../src/domain/mining.ts';
 import { blocksSchema, btcToSatsExact, earnpaySchema, envelope, oceanTimeSec, poolHashrateSchema, poolStatSchema, statsnapSchema, userHashrateSchema, userinfoSchema, workerName, workersSchema } from '../../src/sources/public/ocean.ts';
+import { workerSeries } from '../../src/jobs/ocean.ts';
 
 const fixture = (name: string, dir = 'fixtures') => JSON.parse(readFileSync(new URL(`../${dir}/ocean/${name}.json`, import.meta.url), 'utf8')) as unknown;
 const parse = <T>(schema: Parameters<typeof envelope<T>>[0], name: string, dir?: string) => {
@@ -152,4 +153,16 @@ test('addresses to their script and Electrum script hash (BIP173, BIP350, base58
   assert.equal(hex('1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb'), null);
   assert.equal(hex('not an address'), null);
   assert.ok(electrumScripthash('bc1qcnpuc5scg0n4hpwpvalntmg6n0c0349x9jfgcj')?.match(/^[0-9a-f]{64}$/), 'the fixture account decodes');
+});
+
+test('worker series: a clean name is kept, any other gets a hash of the whole name, so no two workers share one', () => {
+  assert.equal(workerSeries('s19kpro-01'), 'mining.worker.s19kpro-01.hashrate_hs');
+  const dotted = workerSeries('rig.1');
+  const underscored = workerSeries('rig_1');
+  assert.notEqual(dotted, underscored);
+  assert.match(dotted, /^mining\.worker\.rig_1~[0-9a-f]{8}\.hashrate_hs$/);
+  const long = 'a'.repeat(70);
+  assert.notEqual(workerSeries(long), workerSeries(`${long}b`), 'names alike in their first 60 characters');
+  assert.ok(workerSeries('矿机 #7').length <= 100);
+  for (const n of ['rig.1', 'x'.repeat(200), '矿机 #7', 'a b']) assert.match(workerSeries(n), /^[A-Za-z0-9_.~-]{1,100}$/, 'a name /api/v1/history accepts');
 });

@@ -69,16 +69,25 @@ export const blockLoader = (app: AppContext, id: string): Loader<BlockRecord[]> 
  */
 export const blockTxsLoader = (app: AppContext, hash: string): Loader<BlockTx[]> => ({
   key: `block-txs:${hash.toLowerCase()}`,
+  // A txid, a few numbers and the object around them: about 300 bytes a transaction in memory.
+  bytes: (txs) => txs.length * 300,
   load: async () => (await withFirstHealthy(app.nodes, app.store, (n) => n.blockTransactions(hash.toLowerCase()))).value,
 });
 
 export const TX_PAGE_SIZE = 25;
 
-/** The page of a block's transactions asked for (`?page=`, from 1); anything else is page 1. */
+/** No block has more pages: 4,000,000 weight units hold at most about 16,700 of the smallest transactions. */
+export const MAX_TX_PAGES = 700;
+
+/**
+ * The page of a block's transactions asked for (`?page=`, from 1); anything else is page 1, and
+ * anything past the most a block can have is one page (MAX_TX_PAGES + 1) that says there is no
+ * such page: a client's numbers never make more than that many views of a block.
+ */
 export function txPageOf(query: URLSearchParams): number {
   const raw = query.get('page') ?? '';
   const n = /^\d{1,7}$/.test(raw) ? Number(raw) : 1;
-  return n >= 1 ? n : 1;
+  return Math.min(n >= 1 ? n : 1, MAX_TX_PAGES + 1);
 }
 
 export function bitcoinRoutes(app: AppContext) {
@@ -138,7 +147,7 @@ export function bitcoinRoutes(app: AppContext) {
       query: historyQuery,
       handle: ({ req, res, params, query }) => {
         const series = params.series ?? '';
-        if (!/^[a-z0-9_.]{1,64}$/.test(series)) throw new SatscopeError('BAD_REQUEST', 'unknown series name', { details: [{ field: 'series', message: 'lowercase letters, digits, dot, underscore' }] });
+        if (!/^[A-Za-z0-9_.~-]{1,100}$/.test(series)) throw new SatscopeError('BAD_REQUEST', 'unknown series name', { details: [{ field: 'series', message: 'letters, digits, dot, underscore, hyphen, tilde; at most 100' }] });
         // Raw points are kept a week; longer spans come from the aggregates.
         const resolution = query.resolution ?? (query.hours <= 168 ? 'raw' : query.hours <= 24 * 730 ? 'hour' : 'day');
         const name = `/api/v1/history/${series}?${query.hours}:${resolution}`;

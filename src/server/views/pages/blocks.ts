@@ -3,7 +3,7 @@
 import type { BlockRecord } from '../../../domain/snapshots.ts';
 import { SatscopeError } from '../../../errors.ts';
 import { keys } from '../../../store/keys.ts';
-import { blockLoader, blockTxsLoader, recentBlocksLoader, TX_PAGE_SIZE, txPageOf } from '../../routes/bitcoin.ts';
+import { blockLoader, blockTxsLoader, MAX_TX_PAGES, recentBlocksLoader, TX_PAGE_SIZE, txPageOf } from '../../routes/bitcoin.ts';
 import type { BlockTx } from '../../../sources/bitcoind/node.ts';
 import { describeError } from '../../../errors.ts';
 import { readPieces } from '../../routes/public-data.ts';
@@ -110,7 +110,7 @@ function txCard(ctx: PageContext, v: View, hash: string, txCount: number): SafeH
   const fees = txs.some((t) => !t.coinbase && t.feeSats === null) ? html` This node does not report each transaction's fee (Bitcoin Core does, with its undo data).` : '';
   const body =
     shown.length === 0
-      ? html`${unavailable(`There is no page ${page}: the block's ${txs.length} transactions fill ${pages} page${pages === 1 ? '' : 's'}.`)}<nav class="pager" aria-label="Pages of transactions"><a href="/blocks/${hash}${pages > 1 ? `?page=${pages}` : ''}">← the last page</a></nav>`
+      ? html`${unavailable(`There is no ${page > MAX_TX_PAGES ? 'such page' : `page ${page}`}: the block's ${txs.length} transactions fill ${pages} page${pages === 1 ? '' : 's'}.`)}<nav class="pager" aria-label="Pages of transactions"><a href="/blocks/${hash}${pages > 1 ? `?page=${pages}` : ''}">← the last page</a></nav>`
       : html`<p class="hint">${bound(v, null, txCount, 'int')} ${txCount === 1 ? 'transaction' : 'transactions'}${txCount > shown.length ? `, ${first + 1}–${first + shown.length} shown` : ''}.${fees}</p><div class="table-wrap stack-narrow" tabindex="0" role="region" aria-label="Transactions of the block"><table class="txs stacking"><thead><tr>${TX_COLUMNS.map((c) => html`<th scope="col">${c}</th>`)}</tr></thead><tbody>${shown.map((t, i) => txRow(v, t, first + i))}</tbody></table></div>${pages > 1 ? txPager(hash, page, pages) : ''}`;
   return card({ id: 'txs', title, wide: true }, body);
 }

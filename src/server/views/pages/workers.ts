@@ -11,10 +11,10 @@ import { dataAttrs, html, type SafeHtml } from '../html.ts';
 import type { PageContext, RenderedPage } from '../page.ts';
 import { bound, card, freshness, sparkline, stats, unavailable, type View } from '../widgets.ts';
 import { downsample } from '../../../domain/charts.ts';
-import { steadyHashrate } from '../../../domain/mining.ts';
+import { MAX_WORKER_SERIES, steadyHashrate } from '../../../domain/mining.ts';
 
 /** Mini charts for at most this many workers (each is a history read). */
-const MAX_CHARTS = 200;
+const MAX_CHARTS = MAX_WORKER_SERIES;
 
 const KIND_LABEL: Record<MinerWorker['kind'], string> = { asic: 'ASIC', small: 'Bitaxe-class', unknown: 'unknown kind' };
 
