@@ -51,6 +51,20 @@ function main(): void {
   const binder = new Binder();
   const monitor = new Monitor();
   const pending = new Map<string, LivePayload>();
+  const onMining = document.body.dataset.page === 'mining';
+  let miningTimer: ReturnType<typeof setTimeout> | undefined;
+  // One read of the mining read model a second after the last event that moves it (the server's view is rebuilt by then).
+  const refreshMiningView = () => {
+    clearTimeout(miningTimer);
+    miningTimer = setTimeout(() => {
+      fetch('/api/v1/mining', { headers: { accept: 'application/json' } })
+        .then((r) => (r.ok ? (r.json() as Promise<{ data: unknown }>) : null))
+        .then((reply) => {
+          if (reply?.data) binder.apply('miningview', reply.data, Date.now());
+        })
+        .catch(() => undefined);
+    }, 1000);
+  };
 
   const paint = (type: string, p: LivePayload) => {
     if (type === 'price') {
@@ -65,6 +79,8 @@ function main(): void {
     if (type === 'nodes' && Array.isArray(p.data)) updateNodes(p.data as Parameters<typeof updateNodes>[0]);
     if (type === 'workers') updateWorkers(p.data);
     if (type === 'mining') poolBlockFound(p.data);
+    // Profitability and earnings a day are worked out by the server from the account, the network and the price.
+    if (onMining && (type === 'mining' || type === 'price' || type === 'chain' || type === 'public-mempool')) refreshMiningView();
     if (type === 'block') {
       const b = p.data as Parameters<typeof addBlock>[0] & { source?: string };
       addBlock(b);

@@ -187,4 +187,23 @@ describe('the Mining and Workers pages in Chromium', { skip: CHROMIUM ? false : 
       await page.close();
     }
   });
+
+  test('profitability on the open Mining page follows a change of power use without a reload', async () => {
+    const { page, problems } = await open('/mining');
+    try {
+      await waitFor('live', async () => ((await page.locator('#mon-state').textContent()) === 'live' ? true : undefined), 10_000, 100);
+      await page.evaluate(() => ((window as unknown as { __marker: number }).__marker = 1));
+      const cost = page.locator('[data-k="miningview.profitability.powerCostUsdPerDay"]');
+      const before = Number(await cost.getAttribute('data-v'));
+      assert.ok(Math.abs(before - 3.4 * 24 * 0.08) < 1e-9, `3,400 W at 0.08 a kWh (${before})`);
+      const r = await fetch(`${rt.base}/api/admin/settings/mining`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ powerWatts: 100 }) });
+      assert.equal(r.status, 200);
+      await waitFor('the new power cost on the open page', async () => (Math.abs(Number(await cost.getAttribute('data-v')) - 0.1 * 24 * 0.08) < 1e-9 ? true : undefined), 15_000, 100);
+      assert.equal(await page.evaluate(() => (window as unknown as { __marker?: number }).__marker), 1, 'the page was not reloaded');
+      assert.deepEqual(problems, []);
+    } finally {
+      await fetch(`${rt.base}/api/admin/settings/mining`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ reset: true }) });
+      await page.close();
+    }
+  });
 });

@@ -58,7 +58,7 @@ describe('web server', () => {
     assert.deepEqual(h.store, { kind: 'memory', status: 'up' });
     assert.deepEqual(h.history, { kind: 'sqlite', status: 'up' });
     assert.deepEqual(h.sources?.mempool, { state: 'disabled', reason: 'switched off by SOURCES_DISABLED' });
-    assert.match((h.features?.mining as { reason: string }).reason, /OCEAN_ADDRESS/);
+    assert.match((h.features?.mining as { reason: string }).reason, /switched off by SOURCES_DISABLED/);
     assert.match((h.features?.electrum as { reason: string }).reason, /ELECTRUM_URL/);
     assert.deepEqual(h.features?.nodes, { enabled: true });
     const api = (await call(rt.base, '/api/health')).json() as Record<string, unknown>;

@@ -15,7 +15,8 @@ export function bootPage(ctx: PageContext): RenderedPage {
     [`state store: ${app.store.kind}`, storeOk ? 'ok' : 'fail'],
     [`history: ${app.history.kind}`, 'ok'],
     [`nodes: ${app.nodes.map((n) => n.id).join(', ') || 'none configured'}`, app.nodes.length ? 'ok' : 'off'],
-    ...sources.map((s) => [`source ${s.name}: ${s.state}`, s.state === 'disabled' ? 'off' : s.state === 'down' ? 'fail' : 'ok'] as [string, 'ok' | 'fail' | 'off']),
+    // An enabled source that waits for something (OCEAN for a payout address) is off, not ok.
+    ...sources.map((s) => (s.state === 'idle' && s.disabledReason ? [`source ${s.name}: waiting`, 'off'] : [`source ${s.name}: ${s.state}`, s.state === 'disabled' ? 'off' : s.state === 'down' ? 'fail' : 'ok']) as [string, 'ok' | 'fail' | 'off']),
     [`jobs: ${app.jobs.length} scheduled`, 'ok'],
     ['live stream: /api/stream', 'ok'],
   ];

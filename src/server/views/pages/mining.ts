@@ -34,7 +34,7 @@ function earningsCard(v: View, d: MiningData, fresh: SafeHtml): SafeHtml {
     { id: 'earnings', title: 'Earnings', fresh },
     html`<p class="big">${bound(v, 'mining.unpaidSats', e.unpaidSats, 'sats')}</p><p class="hint">unpaid · ${bound(v, null, e.unpaidSats === null || price === null ? null : (e.unpaidSats / 1e8) * price, 'fiat')}</p>${stats([
       ['Next block (est.)', bound(v, 'mining.estimatedEarnNextBlockSats', e.nextBlockSats, 'sats')],
-      ['Per day (est.)', bound(v, null, e.perDaySats, 'sats')],
+      ['Per day (est.)', bound(v, 'miningview.earnings.perDaySats', e.perDaySats, 'sats')],
       ['Payout at next block', bound(v, 'mining.estimatedPayoutNextBlockSats', e.payoutNextBlockSats, 'sats')],
       ['Payout threshold', bound(v, null, e.payoutThresholdSats, 'sats')],
       ['Next payout', e.daysToPayout === null ? html`<span class="why">no earnings to project</span>` : e.daysToPayout === 0 ? html`at the next block` : html`in ${bound(v, null, e.daysToPayout * 86_400, 'duration')}`],
@@ -65,19 +65,19 @@ function profitCard(v: View, d: MiningData): SafeHtml {
   return card(
     { id: 'profit', title: 'Profitability', span2: true },
     html`${stats([
-      ['Revenue a day', html`${bound(v, null, p.revenueSatsPerDay, 'sats')}<br><small>${bound(v, null, p.revenueUsdPerDay, 'fiat')}</small>`],
+      ['Revenue a day', html`${bound(v, 'miningview.profitability.revenueSatsPerDay', p.revenueSatsPerDay, 'sats')}<br><small>${bound(v, 'miningview.profitability.revenueUsdPerDay', p.revenueUsdPerDay, 'fiat')}</small>`],
       [
         'Power a day',
         !power
           ? html`<span class="why" title="set your power use and price on the Settings page">not set</span>`
           : d.power.priceKwhUsd === null
             ? html`<span class="why">${d.power.reason ?? 'no price to convert'}</span><br><small>${bound(v, null, p.powerKwhPerDay, 'dec')} kWh</small>`
-            : html`${bound(v, null, p.powerCostUsdPerDay, 'fiat')}<br><small>${bound(v, null, p.powerKwhPerDay, 'dec')} kWh</small>`,
+            : html`${bound(v, 'miningview.profitability.powerCostUsdPerDay', p.powerCostUsdPerDay, 'fiat')}<br><small>${bound(v, null, p.powerKwhPerDay, 'dec')} kWh</small>`,
       ],
-      ['Profit a day', html`<span class="${(p.profitUsdPerDay ?? 0) < 0 ? 'neg' : 'pos'}">${bound(v, null, p.profitUsdPerDay, 'fiat')}</span>`],
-      ['Profit a month', html`<span class="${(p.profitUsdPerMonth ?? 0) < 0 ? 'neg' : 'pos'}">${bound(v, null, p.profitUsdPerMonth, 'fiat')}</span>`],
-      ['Break-even power', power ? html`${bound(v, null, p.breakEvenUsdPerKwh, 'fiat')} <small>/ kWh</small>` : html`<span class="why">set your power use</span>`],
-      ['Hashprice', html`${bound(v, null, p.hashpriceSatsPerThDay, 'dec')} <small>sats / TH / day</small><br><small>${bound(v, null, p.hashpriceUsdPerThDay, 'fiat')}</small>`],
+      ['Profit a day', html`<span class="${(p.profitUsdPerDay ?? 0) < 0 ? 'neg' : 'pos'}">${bound(v, 'miningview.profitability.profitUsdPerDay', p.profitUsdPerDay, 'fiat')}</span>`],
+      ['Profit a month', html`<span class="${(p.profitUsdPerMonth ?? 0) < 0 ? 'neg' : 'pos'}">${bound(v, 'miningview.profitability.profitUsdPerMonth', p.profitUsdPerMonth, 'fiat')}</span>`],
+      ['Break-even power', power ? html`${bound(v, 'miningview.profitability.breakEvenUsdPerKwh', p.breakEvenUsdPerKwh, 'fiat')} <small>/ kWh</small>` : html`<span class="why">set your power use</span>`],
+      ['Hashprice', html`${bound(v, 'miningview.profitability.hashpriceSatsPerThDay', p.hashpriceSatsPerThDay, 'dec')} <small>sats / TH / day</small><br><small>${bound(v, 'miningview.profitability.hashpriceUsdPerThDay', p.hashpriceUsdPerThDay, 'fiat')}</small>`],
       ['Your share of the network', bound(v, null, i.shareOfNetwork * 100, 'pct')],
     ])}
 <details class="inputs"><summary>How these are worked out</summary><p>Revenue = your hashrate (${win} average, ${bound(v, null, i.hashrateHs, 'hashrate')}) ÷ the network's (${bound(v, null, i.networkHashrateHs, 'hashrate')}, ${p.sources.network}) × (the subsidy at height ${bound(v, null, i.height, 'int')}, ${bound(v, null, i.subsidySats, 'btc')}, + average fees of ${bound(v, null, i.avgFeesPerBlockSats, 'btc')} a block, ${p.sources.fees}) × 144 blocks a day × (1 − the pool fee of ${bound(v, null, i.poolFeePct, 'dec')} %). Power = ${bound(v, null, i.powerWatts, 'int')} W × 24 h × ${d.power.priceKwhUsd === null ? html`${d.power.priceKwh} ${d.power.currency} (${d.power.reason ?? 'not converted'})` : html`${bound(v, null, i.powerPriceKwhUsd, 'fiat')}${d.power.currency === 'USD' ? '' : html` (${d.power.priceKwh} ${d.power.currency})`}`} a kWh. Prices: ${p.sources.price ?? 'no price yet'}. Hashprice is the revenue of 1 TH/s before the pool fee.</p></details>`,
