@@ -29,6 +29,17 @@ export interface MiningReply {
   data: MiningData | null;
 }
 
+/** The fiat figures in the mining currency (Settings), converted from USD with the market's rate; null without a rate. */
+export interface FiatProfit {
+  currency: string;
+  revenuePerDay: number | null;
+  powerCostPerDay: number | null;
+  profitPerDay: number | null;
+  profitPerMonth: number | null;
+  breakEvenPerKwh: number | null;
+  hashpricePerThDay: number | null;
+}
+
 export interface MiningData {
   address: string;
   snapTime: string | null;
@@ -54,7 +65,7 @@ export interface MiningData {
   earningsByBlock: MiningSnapshot['earnings'];
   blocks: (MiningSnapshot['blocks'][number] & { yourEarnedSats: number | null; yourSharePct: number | null })[];
   pool: MiningSnapshot['pool'];
-  profitability: (Profitability & { sources: { network: string; fees: string; price: string | null; hashrateWindowSec: number } }) | null;
+  profitability: (Profitability & { sources: { network: string; fees: string; price: string | null; hashrateWindowSec: number }; fiat: FiatProfit | null }) | null;
   /** Power use and its price as set (in `currency`), and that price in USD (null without a rate to convert it). */
   power: { watts: number; priceKwh: number; currency: string; priceKwhUsd: number | null; reason?: string };
   /** The settings these figures follow (environment, then what was saved on the Settings page). */
@@ -133,7 +144,21 @@ export function miningReply(r: Reader, app: AppContext, o: PieceOptions = {}): M
     let p = profitability({ hashrateHs: yourHs, networkHashrateHs: net.networkHashrateHs, height: net.height + 1, avgFeesPerBlockSats: net.avgFees ?? 0, poolFeePct: cfg.poolFeePct, priceUsd: net.price, powerWatts: settings.powerWatts, powerPriceKwhUsd: priceKwhUsd ?? 0 });
     // A power price that cannot be converted yet leaves power cost and profit unknown, not zero.
     if (priceKwhUsd === null && settings.powerWatts > 0) p = { ...p, profitUsdPerDay: null, profitUsdPerMonth: null };
-    profit = { ...p, sources: { network: net.networkSource, fees: net.avgFees === null ? 'none yet (subsidy only)' : net.feesSource, price: net.price === null ? null : 'market median', hashrateWindowSec } };
+    const toFiat = net.rate(settings.currency);
+    const conv = (usd: number | null) => (usd === null || toFiat === null ? null : usd * toFiat);
+    const fiat: FiatProfit | null =
+      toFiat === null
+        ? null
+        : {
+            currency: settings.currency,
+            revenuePerDay: conv(p.revenueUsdPerDay),
+            powerCostPerDay: priceKwhUsd === null ? null : conv(p.powerCostUsdPerDay),
+            profitPerDay: conv(p.profitUsdPerDay),
+            profitPerMonth: conv(p.profitUsdPerMonth),
+            breakEvenPerKwh: conv(p.breakEvenUsdPerKwh),
+            hashpricePerThDay: conv(p.hashpriceUsdPerThDay),
+          };
+    profit = { ...p, fiat, sources: { network: net.networkSource, fees: net.avgFees === null ? 'none yet (subsidy only)' : net.feesSource, price: net.price === null ? null : 'market median', hashrateWindowSec } };
   }
   const shares = shareOfBlocks(m.blocks, m.earnings);
   const data: MiningData = {

@@ -98,6 +98,11 @@ test('a saved address, power price in EUR and threshold take effect without a re
   const p = d.profitability as Json;
   assert.equal((p.inputs as Json).powerWatts, 3400);
   assert.ok(Math.abs((p.powerCostUsdPerDay as number) - 3.4 * 24 * priceUsd) < 1e-9);
+  // And back in EUR, the chosen currency: 3.4 kW × 24 h × 0.0736 EUR.
+  const fiat = p.fiat as Json;
+  assert.equal(fiat.currency, 'EUR');
+  assert.ok(Math.abs((fiat.powerCostPerDay as number) - 3.4 * 24 * 0.0736) < 1e-9, String(fiat.powerCostPerDay));
+  assert.ok(Math.abs((fiat.revenuePerDay as number) - (p.revenueUsdPerDay as number) * (latest.fiat.EUR.value / latest.usd)) < 1e-9);
   assert.equal(((d.hashrate as Json).headline as Json).windowSec, 60, '30.7 TH/s is above the 10 TH/s threshold');
 
   // A higher threshold makes the 3-hour figure the headline, at once (no job run needed).
