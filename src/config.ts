@@ -4,7 +4,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { SatscopeError } from './errors.ts';
-import { isTimezone } from './domain/mining-settings.ts';
+import { canonicalTimezone, isTimezone } from './domain/mining-settings.ts';
 
 export const ENV_FILES = ['env/.env.api', 'env/.env.main', 'env/.env.node2', 'env/.env.node3'] as const;
 
@@ -66,9 +66,9 @@ export const VARIABLES = {
   MINING_POWER_WATTS: { schema: z.coerce.number().min(0).max(100_000), default: '0', doc: 'power your miners draw, in watts, 0–100,000 (0: no power cost)' },
   MINING_POWER_PRICE_KWH: { schema: z.coerce.number().min(0).max(10), default: '0', doc: 'what a kWh costs you, 0–10, in MINING_CURRENCY' },
   MINING_CURRENCY: { schema: z.string().trim().toUpperCase().regex(/^[A-Z]{3}$/, 'must be a three-letter currency code, e.g. EUR'), default: 'USD', doc: 'the currency of MINING_POWER_PRICE_KWH (one of FIAT_CURRENCIES)' },
-  MINING_TIMEZONE: { schema: z.string().refine(isTimezone, 'must be an IANA timezone, e.g. UTC or Europe/Berlin'), default: 'UTC', doc: 'the timezone of payout and earnings dates on the mining pages and in the payouts CSV' },
+  MINING_TIMEZONE: { schema: z.string().refine(isTimezone, 'must be an IANA timezone, e.g. UTC or Europe/Berlin').transform((zone) => canonicalTimezone(zone) as string), default: 'UTC', doc: 'the timezone of payout and earnings dates on the mining pages and in the payouts CSV' },
   MINING_POOL_FEE_PCT: { schema: z.coerce.number().min(0).max(100), default: '2', doc: 'the pool fee taken from your earnings, in percent (OCEAN: 2, or 1 with DATUM)' },
-  MINING_LOW_HASHRATE_THS: { schema: z.coerce.number().min(0), default: '10', doc: 'below this hashrate (TH/s) the 3-hour average is the headline (small miners jump around over 60 s)' },
+  MINING_LOW_HASHRATE_THS: { schema: z.coerce.number().finite().min(0).max(1_000_000), default: '10', doc: 'below this hashrate (TH/s) the 3-hour average is the headline (small miners jump around over 60 s)' },
   OCEAN_PAYOUT_THRESHOLD_SATS: { schema: z.coerce.number().int().min(1), default: '1048576', doc: 'your OCEAN payout threshold, in sats (default 0.01048576 BTC)' },
   GOLD_STOCK_TONNES: { schema: z.coerce.number().positive(), default: '216265', doc: 'above-ground gold, tonnes (default: World Gold Council, end of 2024)' },
   GOLD_STOCK_AS_OF: { schema: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD'), default: '2024-12-31', doc: 'date of the gold figure' },

@@ -1,4 +1,5 @@
 // Composition root: builds every stateful object for a role and passes it down; owns shutdown.
+import { refreshMiningSettings } from './mining-settings.ts';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.ts';
@@ -72,6 +73,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     await store.close();
     throw err;
   }
+  // The saved mining settings into the store before any page or job reads it (a fresh store, a restarted Redis).
+  await refreshMiningSettings({ config, store, history }, log).catch((err: unknown) => log.warn('mining settings not loaded', { err: describeError(err) }));
   const metrics = createMetrics();
   metrics.buildInfo.set({ version: VERSION, store: store.kind, history: history.kind }, 1);
   const sources = buildSourceCatalog(config, { store, metrics, log: log.child({ component: 'sources' }) });

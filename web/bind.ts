@@ -4,9 +4,21 @@
 // grows older than its data-stale-ms is marked stale by the browser itself.
 import { formatDuration, formatValue, valueAt, type FormatKind, type FormatOptions } from '../src/domain/format.ts';
 
+/** The page's timezone when this browser knows it (else dates stay in UTC rather than throw). */
+function knownZone(zone: string | undefined): string | undefined {
+  if (!zone) return undefined;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return zone;
+  } catch {
+    return undefined;
+  }
+}
+
 export function formatOptions(): FormatOptions {
   const d = document.documentElement.dataset;
-  return { locale: d.locale ?? 'en-US', currency: d.currency ?? 'USD', usdRate: Number(d.usdRate ?? 1) || 1, nowMs: Date.now(), ...(d.tz ? { timeZone: d.tz } : {}) };
+  const timeZone = knownZone(d.tz);
+  return { locale: d.locale ?? 'en-US', currency: d.currency ?? 'USD', usdRate: Number(d.usdRate ?? 1) || 1, nowMs: Date.now(), ...(timeZone ? { timeZone } : {}) };
 }
 
 /** Formats whose change has a direction worth an arrow (not times, dates or text). */

@@ -33,16 +33,32 @@ export type EffectiveMiningSettings = z.infer<typeof effectiveSettingsSchema>;
 export const MINING_SETTING_FIELDS = ['address', 'powerWatts', 'powerPriceKwh', 'currency', 'timezone', 'lowHashrateThs'] as const;
 export type MiningSettingField = (typeof MINING_SETTING_FIELDS)[number];
 
-/** Whether the runtime knows the zone (Intl throws a RangeError for one it does not). */
-export function isTimezone(zone: string): boolean {
-  if (zone.length === 0 || zone.length > 64 || !/^[A-Za-z0-9_+\-/]+$/.test(zone)) return false;
+const KNOWN_ZONES: ReadonlySet<string> = (() => {
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
+    return new Set(Intl.supportedValuesOf('timeZone'));
   } catch {
-    return false;
+    return new Set<string>();
+  }
+})();
+
+/**
+ * The canonical name of a timezone: UTC, or one of the zones Intl lists (which browsers know too);
+ * links and other spellings resolve to it ("US/Pacific" → "America/Los_Angeles", "europe/berlin"
+ * → "Europe/Berlin"); null for what the runtime does not know or does not list ("SystemV/EST5").
+ */
+export function canonicalTimezone(zone: string): string | null {
+  if (zone === 'UTC') return zone;
+  if (zone.length === 0 || zone.length > 64 || !/^[A-Za-z0-9_+\-/]+$/.test(zone)) return null;
+  if (KNOWN_ZONES.has(zone)) return zone;
+  try {
+    const resolved = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+    return KNOWN_ZONES.has(resolved) ? resolved : null;
+  } catch {
+    return null;
   }
 }
+
+export const isTimezone = (zone: string): boolean => canonicalTimezone(zone) !== null;
 
 /** A number typed in a form: "3,250" and " 0.12 " are read, anything else is not a number. */
 const formNumber = (label: string, min: number, max: number, unit: string) =>
@@ -81,7 +97,8 @@ export function miningSettingsInput(currencies: readonly string[]) {
       timezone: z
         .string()
         .trim()
-        .refine(isTimezone, 'Timezone must be an IANA name such as UTC, Europe/Berlin or America/New_York'),
+        .refine(isTimezone, 'Timezone must be an IANA name such as UTC, Europe/Berlin or America/New_York')
+        .transform((zone) => canonicalTimezone(zone) as string),
       lowHashrateThs: formNumber('Low-hashrate threshold', 0, 1_000_000, 'TH/s'),
     })
     .partial()
@@ -98,7 +115,7 @@ export const savedSettingsSchema = z.object({
       powerPriceKwh: z.number(),
       currency: z.string(),
       timezone: z.string(),
-      lowHashrateThs: z.number(),
+      lowHashrateThs: z.number().finite(),
     })
     .partial(),
   updatedAtMs: z.number(),
@@ -114,6 +131,7 @@ export function effectiveSettings(env: MiningSettings, saved: SavedSettings | un
     const value = v[f];
     if (value === undefined) continue;
     if (f === 'currency' && !currencies.includes(value as string)) continue;
+    // Checked again on read: a zone saved by a process with a newer timezone database may be unknown here.
     if (f === 'timezone' && !isTimezone(value as string)) continue;
     (out as unknown as Record<string, unknown>)[f] = value;
     fields.push(f);
@@ -136,7 +154,8 @@ export function powerPriceUsd(price: number, currency: string, usdToCurrency: nu
 }
 
 /** A date and time in the zone, for CSV and pages: "2026-11-30 14:05" (24-hour, the zone's local time). */
-export function localDateTime(sec: number, timeZone: string): string {
+export function localDateTime(sec: number, zone: string): string {
+  const timeZone = canonicalTimezone(zone) ?? 'UTC';
   const parts = Object.fromEntries(
     new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
       .formatToParts(new Date(sec * 1000))

@@ -197,5 +197,5 @@ export const miningSnapshotSchema = z.object({
 });
 export type MiningSnapshot = z.infer<typeof miningSnapshotSchema>;
 
-export const workersSnapshotSchema = z.object({ source: z.string(), asOfMs: num, snapSec: num.nullable(), workers: z.array(minerWorkerSchema) });
+export const workersSnapshotSchema = z.object({ source: z.string(), asOfMs: num, snapSec: num.nullable(), address: z.string().optional(), workers: z.array(minerWorkerSchema) });
 export type WorkersSnapshot = z.infer<typeof workersSnapshotSchema>;

@@ -15,6 +15,7 @@ import { mempoolJob } from './mempool.ts';
 import { mempoolSpaceJob } from './mempool-space.ts';
 import { nodeStatusJob } from './node-status.ts';
 import { oceanJob } from './ocean.ts';
+import { scoreJob } from './score.ts';
 import type { JobDefinition, JobDeps } from './types.ts';
 
 export function jobTable(deps: JobDeps): JobDefinition[] {
@@ -33,6 +34,8 @@ export function jobTable(deps: JobDeps): JobDefinition[] {
     ...(http.forkmonitor ? [forkmonitorJob(deps, http.forkmonitor)] : []),
     ...(http.ocean ? [oceanJob(deps, http.ocean)] : []),
     ...(http.mempool || http.coingecko || http.coinbase ? [marketPriceJob(deps)] : []),
+    // The score reads what the other jobs collected; with nothing to read it says so per metric.
+    ...(nodes || http.mempool || http.bitnodes || http.blockchain || http.forkmonitor ? [scoreJob(deps)] : []),
     ...(deps.config.companyMarketCapsFile ? [companyCapsJob(deps, deps.config.companyMarketCapsFile)] : []),
   ];
 }

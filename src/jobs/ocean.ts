@@ -36,7 +36,7 @@ export function oceanJob(deps: JobDeps, client: UpstreamClient): JobDefinition {
     cooldownMs: 5_000,
     async run(ctx) {
       // The address and thresholds saved on the Settings page take effect here, without a restart.
-      const settings = await refreshMiningSettings(deps);
+      const settings = await refreshMiningSettings(deps, ctx.log);
       const address = settings.address;
       const tracker = deps.sources.tracker('ocean');
       tracker?.idleBecause(address ? null : NO_ADDRESS_REASON);
@@ -60,7 +60,9 @@ export function oceanJob(deps: JobDeps, client: UpstreamClient): JobDefinition {
       if (failures.length === names.length) throw failures[0];
 
       const previous = await deps.store.get(keys.mining);
-      const previousWorkers = await deps.store.get(keys.workers);
+      // Another address's workers are not this one's: after an address change they are not carried over.
+      const storedWorkers = await deps.store.get(keys.workers);
+      const previousWorkers = storedWorkers?.address === address ? storedWorkers : undefined;
       const notes: Record<string, string> = {};
       const value = <T>(part: keyof typeof parts, r: PromiseSettledResult<T>): T | undefined => {
         if (r.status === 'fulfilled') return r.value;
@@ -113,7 +115,7 @@ export function oceanJob(deps: JobDeps, client: UpstreamClient): JobDefinition {
       };
       // Said once, when it starts: not a line a minute.
       if (unknown && (previous?.account !== 'unknown' || previous.address !== address)) ctx.log.warn('OCEAN knows no worker for this address', { address, ocean: unknown });
-      const workersSnap: WorkersSnapshot = { source: 'ocean', asOfMs: nowMs, snapSec, workers };
+      const workersSnap: WorkersSnapshot = { source: 'ocean', asOfMs: nowMs, snapSec, address, workers };
       await deps.store.set(keys.mining, mining);
       await deps.store.set(keys.workers, workersSnap);
 

@@ -364,10 +364,13 @@ export class Views {
         (value) => {
           this.stats.loads++;
           slot.value = value;
-          const bytes = loader.bytes ? loader.bytes(value as never) : 0;
-          this.slotBytes += bytes - slot.bytes;
-          slot.bytes = bytes;
-          if (this.slotBytes > MAX_SLOT_BYTES) this.evictSlots(slot);
+          // A slot dropped while it loaded (a cache flush, an eviction) is no longer counted.
+          if (loader.bytes && this.slots.get(loader.key) === slot) {
+            const bytes = loader.bytes(value as never);
+            this.slotBytes += bytes - slot.bytes;
+            slot.bytes = bytes;
+            if (this.slotBytes > MAX_SLOT_BYTES) this.evictSlots(slot);
+          }
           slot.triggerRevs = triggerRevs;
           slot.error = undefined;
           slot.retryAtMs = 0;
@@ -415,6 +418,8 @@ export class Views {
     let n = this.slots.size > MAX_ENTRIES ? Math.ceil(byUse.length / 10) : 0;
     for (const [key, s] of byUse) {
       if (n <= 0 && this.slotBytes <= MAX_SLOT_BYTES * 0.9) break;
+      // Past the count, only data that counts towards the byte budget is let go for it.
+      if (n <= 0 && s.bytes === 0) continue;
       this.slots.delete(key);
       this.slotBytes -= s.bytes;
       s.bytes = 0;

@@ -16,10 +16,11 @@ function family(name: string, help: string, samples: Sample[]): string[] {
 }
 
 export async function renderBitcoinMetrics(store: Store, nodeIds: readonly string[]): Promise<string> {
-  const [chain, mempool, fees, ...nodes] = await Promise.all([
+  const [chain, mempool, fees, score, ...nodes] = await Promise.all([
     store.get(keys.chain).catch(() => undefined),
     store.get(keys.mempool).catch(() => undefined),
     store.get(keys.fees).catch(() => undefined),
+    store.get(keys.score).catch(() => undefined),
     ...nodeIds.map((id) => store.get(keys.nodeStatus(id)).catch(() => undefined)),
   ]);
   const live = nodes.filter((n) => n !== undefined);
@@ -40,6 +41,8 @@ export async function renderBitcoinMetrics(store: Store, nodeIds: readonly strin
     ...family('satscope_bitcoin_node_received_bytes', 'Bytes received since the node started', live.map((n) => [{ node: n.id }, n.bytesRecv])),
     ...family('satscope_bitcoin_node_sent_bytes', 'Bytes sent since the node started', live.map((n) => [{ node: n.id }, n.bytesSent])),
     ...family('satscope_bitcoin_node_uptime_seconds', 'Node uptime', live.map((n) => [{ node: n.id }, n.uptimeSec])),
+    ...family('satscope_health_score', 'Network health score, 0-100', [[{}, score?.overall]]),
+    ...family('satscope_health_pillar_score', 'Network health score of each pillar, 0-100', Object.entries(score?.pillars ?? {}).map(([p, v]) => [{ pillar: p }, v.score])),
   ];
   return lines.length ? `${lines.join('\n')}\n` : '';
 }

@@ -1,7 +1,8 @@
 // The key registry: every state key, cache key, lock, counter and event channel Satscope uses,
 // with its TTL and value type, in one place. No other file spells a key.
 import { z } from 'zod';
-import { effectiveSettingsSchema } from '../domain/mining-settings.ts';
+import { savedSettingsSchema } from '../domain/mining-settings.ts';
+import { scoreSnapshotSchema } from '../domain/score.ts';
 import { chainSnapshotSchema, electrumSnapshotSchema, feesSnapshotSchema, mempoolSnapshotSchema, miningSnapshotSchema, nodeStatusSchema, workersSnapshotSchema } from '../domain/snapshots.ts';
 
 export const KEY_PREFIX = 'satscope:v1:';
@@ -106,8 +107,10 @@ export const keys = {
   /** Your OCEAN account and your workers, from the ocean job. */
   mining: jsonKey('state:mining', 30 * DAY_MS, miningSnapshotSchema),
   workers: jsonKey('state:workers', 30 * DAY_MS, workersSnapshotSchema),
-  /** The mining settings in effect (environment, then what was saved on the Settings page); history holds the saved ones. */
-  miningSettings: jsonKey('state:mining-settings', 30 * DAY_MS, effectiveSettingsSchema),
+  /** The network health scorecard, from the score job. */
+  score: jsonKey('state:score', 30 * DAY_MS, scoreSnapshotSchema),
+  /** The mining settings saved on the Settings page (history holds them too); each process lays them over its environment. */
+  miningSettings: jsonKey('state:mining-settings', 365 * DAY_MS, savedSettingsSchema),
   /** One piece of public data (e.g. `mempool.fees`), kept a month so a source that goes away leaves its last value. */
   publicPiece: (piece: string) => jsonKey(`state:public:${piece}`, 30 * DAY_MS, publicPieceSchema),
   /** The blocks in history changed (a block saved or orphaned): read models of blocks reload on it. */
@@ -139,6 +142,7 @@ export const KEY_PATTERNS = [
   keys.mining,
   keys.workers,
   keys.miningSettings,
+  keys.score,
   keys.publicPiece('{piece}'),
   keys.blocksChanged,
   keys.events,

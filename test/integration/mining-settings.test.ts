@@ -9,7 +9,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/log.ts';
+import { refreshMiningSettings } from '../../src/mining-settings.ts';
+import { keys } from '../../src/store/keys.ts';
 import { startFixtureServer, type FixtureServer } from '../helpers/fixture-server.ts';
 import { waitFor } from '../helpers/ports.ts';
 import { testRuntime } from '../helpers/runtime.ts';
@@ -190,6 +193,24 @@ test('the Settings form: the token is checked and never sent back, bad input is 
   assert.equal((await fetch(`${rt.base}/settings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status, 415, 'the form takes a form body');
   assert.ok(!lines.some((l) => l.includes(TOKEN)), 'the token is in no log line');
   assert.ok(lines.some((l) => l.includes('settings not saved: wrong admin token')));
+});
+
+test('an older copy of the settings never replaces a newer one, and a store that lost them gets them back from history', async () => {
+  assert.equal((await post('/api/admin/settings/mining', { powerWatts: 1234 }, TOKEN)).status, 200);
+  const saved = await rt.store.get(keys.miningSettings);
+  assert.equal(saved?.values.powerWatts, 1234);
+  const deps = { history: rt.history, store: rt.store, config: loadConfig({ ...fx.env, SOURCES_DISABLED: '', ADMIN_TOKEN: TOKEN, FIAT_CURRENCIES: 'USD,EUR' }) };
+  // A slow process publishes what it read before the save: the next refresh puts the newer one back.
+  await rt.store.set(keys.miningSettings, { values: { powerWatts: 1 }, updatedAtMs: (saved?.updatedAtMs ?? 0) - 1000 });
+  assert.equal((await refreshMiningSettings(deps)).powerWatts, 1234);
+  assert.equal((await rt.store.get(keys.miningSettings))?.values.powerWatts, 1234);
+  // A store copy newer than history (a save a moment ago elsewhere) is not replaced by history's.
+  await rt.store.set(keys.miningSettings, { values: { powerWatts: 77 }, updatedAtMs: (saved?.updatedAtMs ?? 0) + 1000 });
+  assert.equal((await refreshMiningSettings(deps)).powerWatts, 77);
+  // A store that lost everything (a Redis restart) is filled from history.
+  await rt.store.delete(keys.miningSettings);
+  assert.equal((await refreshMiningSettings(deps)).powerWatts, 1234);
+  assert.equal((await post('/api/admin/settings/mining', { reset: true }, TOKEN)).status, 200);
 });
 
 test('any form a client sends is answered 200 or 400, and what is saved is always valid', async () => {

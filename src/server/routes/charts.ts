@@ -2,7 +2,8 @@
 // show (`points`, at most 2,000), as JSON for the charts or CSV for export. Each chart names the
 // series it reads, your node's first and the public one when there is no node.
 import { z } from 'zod';
-import { bucketMeans, downsample, resolutionFor, type Resolution } from '../../domain/charts.ts';
+import { downsample, resolutionFor, type Resolution } from '../../domain/charts.ts';
+import { readSeries } from '../../store/history/read-series.ts';
 import { SatscopeError } from '../../errors.ts';
 import type { AppContext } from '../app.ts';
 import type { Built, Loader } from '../../read-model/views.ts';
@@ -24,40 +25,9 @@ interface ChartDef {
   read(app: AppContext, fromSec: number, toSec: number, resolution: Resolution): Promise<Series>;
 }
 
-const BUCKET_SEC = { hour: 3600, day: 86_400 } as const;
-const RAW_KEPT_SEC = 7 * 86_400;
-
-/**
- * A series at the range's resolution: raw points for a day, hourly or daily means beyond. The
- * newest buckets are not rolled up yet (compaction closes whole hours and days): they are made
- * from the finer data after the last rollup, so the line reaches now at one resolution.
- */
+/** A series at the range's resolution (see readSeries), named by its source. */
 async function seriesPoints(app: AppContext, series: string, fromSec: number, toSec: number, resolution: Resolution): Promise<Series> {
-  if (resolution === 'raw') {
-    const pts = await app.history.rawPoints(series, fromSec, toSec);
-    return { t: pts.map((p) => p.tsSec), v: pts.map((p) => p.value), source: series, resolution };
-  }
-  const agg = await app.history.aggregates(resolution, series, fromSec, toSec);
-  const t = agg.map((p) => p.tsSec);
-  const v = agg.map((p) => p.avg);
-  const after = (agg.at(-1)?.tsSec ?? fromSec - BUCKET_SEC[resolution]) + BUCKET_SEC[resolution];
-  const tail: { t: number[]; v: number[] } = { t: [], v: [] };
-  let rawFrom = after;
-  if (resolution === 'day') {
-    const hours = await app.history.aggregates('hour', series, after, toSec);
-    for (const h of hours) {
-      tail.t.push(h.tsSec);
-      tail.v.push(h.avg);
-    }
-    rawFrom = Math.max(rawFrom, (hours.at(-1)?.tsSec ?? after - 3600) + 3600);
-  }
-  const raw = await app.history.rawPoints(series, Math.max(rawFrom, toSec - RAW_KEPT_SEC), toSec);
-  for (const p of raw) {
-    tail.t.push(p.tsSec);
-    tail.v.push(p.value);
-  }
-  const joined = bucketMeans(tail.t, tail.v, BUCKET_SEC[resolution]);
-  return { t: [...t, ...joined.t], v: [...v, ...joined.v], source: series, resolution };
+  return { ...(await readSeries(app.history, series, fromSec, toSec, resolution)), source: series, resolution };
 }
 
 const nodeOrPublic = (nodeSeries: string, publicSeries: string) => (app: AppContext, fromSec: number, toSec: number, resolution: Resolution) =>

@@ -143,14 +143,12 @@ export function pageRoutes(app: AppContext) {
           app.log.warn('settings not saved: wrong admin token', { ip: clientIp });
           form = { outcome: 'unauthorized', values, errors: [{ field: 'token', message: 'that is not the admin token' }] };
         } else if (reset) {
-          await resetMiningSettings(app);
-          form = { outcome: 'reset', values: {}, errors: [] };
+          form = { outcome: 'reset', values: {}, errors: [], settings: await resetMiningSettings(app) };
         } else {
           const parsed = miningSettingsInput(app.config.fiatCurrencies).safeParse(values);
           if (!parsed.success) form = { outcome: 'invalid', values, errors: parsed.error.issues.map((i) => ({ field: String(i.path[0] ?? 'form'), message: i.message })) };
           else {
-            await saveMiningSettings(app, parsed.data);
-            form = { outcome: 'saved', values: {}, errors: [] };
+            form = { outcome: 'saved', values: {}, errors: [], settings: await saveMiningSettings(app, parsed.data) };
           }
         }
         if (form.outcome === 'saved' || form.outcome === 'reset') {

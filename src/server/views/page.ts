@@ -1,4 +1,5 @@
 // What a page renderer gets and returns.
+import type { EffectiveMiningSettings } from '../../domain/mining-settings.ts';
 import type { FormatOptions } from '../../domain/format.ts';
 import type { Reader } from '../../read-model/views.ts';
 import type { AppContext } from '../app.ts';
@@ -22,6 +23,8 @@ export interface SettingsForm {
   outcome: 'saved' | 'reset' | 'invalid' | 'unauthorized' | 'disabled';
   values: Record<string, string>;
   errors: { field: string; message: string }[];
+  /** What the save left in effect: the reply shows it, not a copy of the store that may lag. */
+  settings?: EffectiveMiningSettings;
 }
 
 export interface RenderedPage {

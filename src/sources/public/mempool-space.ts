@@ -104,7 +104,7 @@ export const poolsSchema = z
     pools: p.pools.map((x) => ({ rank: x.rank, name: x.name, slug: x.slug, blockCount: x.blockCount, sharePct: Math.round((x.blockCount / p.blockCount) * 10_000) / 100 })),
   }));
 
-const lightningRow = z.object({ channel_count: n, node_count: n, total_capacity: n, tor_nodes: n, clearnet_nodes: n, unannounced_nodes: n, avg_capacity: n, med_fee_rate: n, added: z.string() });
+const lightningRow = z.object({ channel_count: n, node_count: n, total_capacity: n, tor_nodes: n, clearnet_nodes: n, unannounced_nodes: n, avg_capacity: n, med_capacity: n.nullish(), med_fee_rate: n, added: z.string() });
 export const lightningSchema = z.object({ latest: lightningRow, previous: lightningRow.nullish() }).transform(({ latest, previous }) => ({
   asOfDate: latest.added.slice(0, 10),
   channels: latest.channel_count,
@@ -114,6 +114,7 @@ export const lightningSchema = z.object({ latest: lightningRow, previous: lightn
   clearnetNodes: latest.clearnet_nodes,
   unannouncedNodes: latest.unannounced_nodes,
   avgCapacitySats: latest.avg_capacity,
+  medianCapacitySats: latest.med_capacity ?? null,
   medianFeeRatePpm: latest.med_fee_rate,
   weekChange: previous
     ? { channels: latest.channel_count - previous.channel_count, nodes: latest.node_count - previous.node_count, capacitySats: latest.total_capacity - previous.total_capacity }

@@ -36,7 +36,7 @@ export function settingsPage(ctx: PageContext): RenderedPage {
       ['Switched off', html`${app.config.sourcesDisabled.join(', ') || 'none'}`],
     ]),
   );
-  const mining = miningCard(app, readSettings(ctx.r, app), ctx.form);
+  const mining = miningCard(app, ctx.form?.settings ?? readSettings(ctx.r, app), ctx.form);
   return { title: 'Settings', body: html`<div class="grid">${form}${mining}${configured}</div>`, prefs, headers: changing ? ['set-cookie', prefsCookie(prefs)] : [], ...(ctx.form ? { status: FORM_STATUS[ctx.form.outcome] } : {}) };
 }
 
