@@ -5,14 +5,19 @@ import { assembleScore, capacityConcentration, clientEntropy, elasticity, feeSha
 import { PILLAR_IDS, WINDOW_DAYS } from '../domain/score.ts';
 import { describeError } from '../errors.ts';
 import { publishEvent } from '../events.ts';
+import { requestJobRun } from '../scheduler.ts';
 import { readPoints } from '../store/history/read-series.ts';
 import { keys, type PublicPiece } from '../store/keys.ts';
 import type { JobDefinition, JobDeps } from './types.ts';
 
 const DAY = 86_400;
 
+/** Right after a start the other jobs are still on their first answers: the score asks again soon while it has nothing to measure. */
+const EAGER_MS = 5 * 60_000;
+
 export function scoreJob(deps: JobDeps): JobDefinition {
-  return {
+  const createdAtMs = Date.now();
+  const def: JobDefinition = {
     name: 'score',
     intervalMs: 10 * 60_000,
     timeoutMs: 60_000,
@@ -22,6 +27,10 @@ export function scoreJob(deps: JobDeps): JobDefinition {
       const nowMs = Date.now();
       const nowSec = Math.floor(nowMs / 1000);
       const inputs = await measure(deps, nowSec);
+      const measured = Object.values(inputs).filter((m) => m.value !== null).length;
+      if (measured < Object.keys(inputs).length / 2 && nowMs - createdAtMs < EAGER_MS) {
+        await requestJobRun(deps.store, [def], 'score').catch(() => undefined);
+      }
       const minute = Math.floor(nowSec / 60) * 60;
       const points = Object.entries(inputs).flatMap(([id, m]) => (m.value !== null && Number.isFinite(m.value) ? [{ series: metricSeries(id), tsSec: minute, value: m.value }] : []));
       if (points.length > 0) await deps.history.upsertPoints(points);
@@ -50,6 +59,7 @@ export function scoreJob(deps: JobDeps): JobDefinition {
       );
     },
   };
+  return def;
 }
 
 const piece = async <T>(deps: JobDeps, name: string): Promise<(PublicPiece & { data: T }) | undefined> => (await deps.store.get(keys.publicPiece(name))) as (PublicPiece & { data: T }) | undefined;
@@ -107,7 +117,10 @@ async function measure(deps: JobDeps, nowSec: number): Promise<Record<string, Me
   out.confirmation_latency = from(meanIntervalMin(times), nodeBlocks.length >= 3 ? 'your node' : 'mempool.space', nodeBlocks.length >= 3 ? nowSec * 1000 : (blocks?.asOfMs ?? 0), 'needs recent blocks');
 
   // Adoption.
-  out.utxo_growth = utxos ? from(growthPct(utxos.data.map((u) => ({ tsSec: u.tsSec, value: u.utxos })), nowSec), 'blockchain.com', utxos.asOfMs, 'the UTXO chart does not reach back 30 days') : none('needs Blockchain.com (UTXO count)');
+  // The chart's 30 days end at its newest point, which may be a day or two old.
+  const utxoPoints = (utxos?.data ?? []).map((u) => ({ tsSec: u.tsSec, value: u.utxos }));
+  const utxoEnd = utxoPoints.reduce((m, p) => Math.max(m, p.tsSec), 0);
+  out.utxo_growth = utxos ? from(growthPct(utxoPoints, utxoEnd), 'blockchain.com', utxos.asOfMs, 'the UTXO chart does not reach back 30 days') : none('needs Blockchain.com (UTXO count)');
   out.segwit_usage = none('needs per-block SegWit counts (Bitcoin Core getblockstats), not collected yet');
   out.rbf_activity = none('no source of replacement counts is configured');
 

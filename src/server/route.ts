@@ -61,6 +61,8 @@ export class Router {
 
   add(def: RouteDefinition): void {
     if (!def.path.includes(':')) {
+      // Two routes for one method and path: the later would silently replace the earlier.
+      if (this.exact.has(`${def.method} ${def.path}`)) throw new Error(`two routes for ${def.method} ${def.path}`);
       this.exact.set(`${def.method} ${def.path}`, def);
       const set = this.methods.get(def.path) ?? new Set<string>();
       set.add(def.method);

@@ -32,9 +32,9 @@ const PREFS = 'satscope_prefs=' + encodeURIComponent('theme=retro&currency=EUR&l
 const JSON_PATHS = [
   '/api/v1/chain', '/api/v1/mempool', '/api/v1/fees', '/api/v1/blocks', '/api/v1/blocks?limit=3', '/api/v1/blocks?limit=50&orphaned=true',
   `/api/v1/blocks/${tip}`, '/api/v1/nodes', '/api/v1/electrum', '/api/v1/network', '/api/v1/market', '/api/bitcoin/kpis',
-  '/api/bitcoin/latest', '/api/cryptos', '/api/v1/jobs', '/api/v1/sources', '/health', '/api/health',
+  '/api/bitcoin/latest', '/api/cryptos', '/api/v1/jobs', '/api/v1/sources', '/health', '/api/health', '/api/v2/score/latest',
 ];
-const PAGES = ['/', '/market', '/blocks', `/blocks/${tip}`, '/nodes', '/settings', '/boot'];
+const PAGES = ['/', '/market', '/blocks', `/blocks/${tip}`, '/nodes', '/score', '/settings', '/boot'];
 
 const RealDate = Date;
 let rt: Awaited<ReturnType<typeof testRuntime>>;

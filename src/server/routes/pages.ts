@@ -25,6 +25,7 @@ import { workersPage } from '../views/pages/workers.ts';
 import { overviewPage } from '../views/pages/overview.ts';
 import { settingsPage } from '../views/pages/settings.ts';
 import { statusPage } from '../views/pages/status.ts';
+import { healthPage } from '../views/pages/health.ts';
 import { DEFAULT_PREFS, mergePrefs, readPrefs, type Prefs } from '../views/prefs.ts';
 
 /** What in the query a page's reply depends on, normalized, so that a page that ignores its query is one view however it is asked for. */
@@ -45,6 +46,7 @@ const PAGES: { path: string; page: string; render: PageRenderer; variant?: Varia
   { path: '/nodes', page: 'nodes', render: nodesPage },
   { path: '/mining', page: 'mining', render: miningPage },
   { path: '/workers', page: 'workers', render: workersPage },
+  { path: '/score', page: 'health', render: healthPage },
   { path: '/status', page: 'status', render: statusPage },
   { path: '/settings', page: 'settings', render: settingsPage, variant: settingsVariant },
   { path: '/boot', page: 'boot', render: bootPage },

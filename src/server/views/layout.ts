@@ -15,6 +15,7 @@ export const NAV = [
   { path: '/nodes', page: 'nodes', label: 'Nodes' },
   { path: '/mining', page: 'mining', label: 'Mining' },
   { path: '/workers', page: 'workers', label: 'Workers' },
+  { path: '/score', page: 'health', label: 'Health' },
   { path: '/status', page: 'status', label: 'Status' },
   { path: '/settings', page: 'settings', label: 'Settings' },
 ] as const;
