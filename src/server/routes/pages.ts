@@ -38,14 +38,15 @@ const settingsVariant: Variant = (query, prefs, currencies) => {
   return `save:${saved.theme}:${saved.currency}:${saved.locale}`;
 };
 
-const PAGES: { path: string; page: string; render: PageRenderer; variant?: Variant }[] = [
+/** `miningZone`: the page gives payout and earnings dates in the timezone set for mining. */
+const PAGES: { path: string; page: string; render: PageRenderer; variant?: Variant; miningZone?: boolean }[] = [
   { path: '/', page: 'overview', render: overviewPage },
   { path: '/market', page: 'market', render: marketPage },
   { path: '/blocks', page: 'blocks', render: blocksPage },
   { path: '/blocks/:id', page: 'block', render: blockPage, variant: (query) => `page${txPageOf(query)}` },
   { path: '/nodes', page: 'nodes', render: nodesPage },
-  { path: '/mining', page: 'mining', render: miningPage },
-  { path: '/workers', page: 'workers', render: workersPage },
+  { path: '/mining', page: 'mining', render: miningPage, miningZone: true },
+  { path: '/workers', page: 'workers', render: workersPage, miningZone: true },
   { path: '/score', page: 'health', render: healthPage },
   { path: '/status', page: 'status', render: statusPage },
   { path: '/settings', page: 'settings', render: settingsPage, variant: settingsVariant },
@@ -67,26 +68,27 @@ const NO_QUERY = new URLSearchParams();
 export function pageRoutes(app: AppContext) {
   const assets = lazyAssets();
   const assetsLoader: Loader<Assets> = { key: ASSETS_KEY, load: assets };
-  const pages = PAGES.map(({ path, page, render, variant }) => {
-    // One view per page, path parameters, query and preferences: each variant is built when what it read changed.
-    const build = (params: Record<string, string>, query: URLSearchParams, prefs: Prefs, form?: SettingsForm) => (r: Reader): Built => {
-      const built = r.load(assetsLoader);
-      if (!built) throw new SatscopeError('INTERNAL', 'the page assets are not built');
-      // Ages are deferred (filled in when served): a page is built when its data changes, not every second.
-      const options = formatOptions(prefs, usdRate(r, prefs.currency), DEFER_CLOCK);
-      const { notice } = options;
-      // The mining pages give payout and earnings dates in the timezone set for them.
-      const fmt = page === 'mining' || page === 'workers' ? { ...options.fmt, timeZone: readSettings(r, app).timezone } : options.fmt;
-      try {
-        const out = render({ app, r, params, query, prefs, fmt, ...(form ? { form } : {}) });
-        const frame = { page, title: out.title, prefs: out.prefs ?? prefs, fmt, assets: built, demo: app.demo, startedAtMs: app.startedAtMs, notice, data: out.data };
-        // A page that sets a cookie (Settings saving) is not to be kept by any cache.
-        return { html: layout(frame, out.body), status: out.status ?? 200, headers: out.headers, cacheControl: out.headers?.length ? 'no-store' : 'no-cache', vary: 'cookie' };
-      } catch (err) {
-        if (err instanceof SatscopeError && err.status < 500) return { html: errorHtml(app, err.status, err.message, prefs.theme), status: err.status, cacheControl: 'no-store' };
-        throw err;
-      }
-    };
+  // One view per page, path parameters, query and preferences: each variant is built when what it read changed.
+  const pageBuilder = ({ page, render, miningZone }: (typeof PAGES)[number]) => (params: Record<string, string>, query: URLSearchParams, prefs: Prefs, form?: SettingsForm) => (r: Reader): Built => {
+    const built = r.load(assetsLoader);
+    if (!built) throw new SatscopeError('INTERNAL', 'the page assets are not built');
+    // Ages are deferred (filled in when served): a page is built when its data changes, not every second.
+    const options = formatOptions(prefs, usdRate(r, prefs.currency), DEFER_CLOCK);
+    const { notice } = options;
+    const fmt = miningZone ? { ...options.fmt, timeZone: readSettings(r, app).timezone } : options.fmt;
+    try {
+      const out = render({ app, r, params, query, prefs, fmt, ...(form ? { form } : {}) });
+      const frame = { page, title: out.title, prefs: out.prefs ?? prefs, fmt, assets: built, demo: app.demo, startedAtMs: app.startedAtMs, notice, data: out.data };
+      // A page that sets a cookie (Settings saving) or answers a form is not to be kept by any cache.
+      return { html: layout(frame, out.body), status: out.status ?? 200, headers: out.headers, cacheControl: out.headers?.length || form ? 'no-store' : 'no-cache', vary: 'cookie' };
+    } catch (err) {
+      if (err instanceof SatscopeError && err.status < 500) return { html: errorHtml(app, err.status, err.message, prefs.theme), status: err.status, cacheControl: 'no-store' };
+      throw err;
+    }
+  };
+  const pages = PAGES.map((def) => {
+    const { path, page, variant } = def;
+    const build = pageBuilder(def);
     if (!path.includes(':')) app.views.declare(`page ${path}|${DEFAULT_PREFS.theme}|${DEFAULT_PREFS.currency}|${DEFAULT_PREFS.locale}${variant ? '|' : ''}`, build({}, NO_QUERY, DEFAULT_PREFS));
     return defineRoute({
       method: 'GET',
@@ -116,17 +118,7 @@ export function pageRoutes(app: AppContext) {
       },
     });
   });
-  const settingsBuild = (prefs: Prefs, form: SettingsForm) => {
-    const def = PAGES.find((p) => p.page === 'settings') as (typeof PAGES)[number];
-    return (r: Reader): Built => {
-      const built = r.load(assetsLoader);
-      if (!built) throw new SatscopeError('INTERNAL', 'the page assets are not built');
-      const { fmt, notice } = formatOptions(prefs, usdRate(r, prefs.currency), DEFER_CLOCK);
-      const out = def.render({ app, r, params: {}, query: NO_QUERY, prefs, fmt, form });
-      const frame = { page: def.page, title: out.title, prefs, fmt, assets: built, demo: app.demo, startedAtMs: app.startedAtMs, notice, data: out.data };
-      return { html: layout(frame, out.body), status: out.status ?? 200, cacheControl: 'no-store' };
-    };
-  };
+  const settingsBuild = pageBuilder(PAGES.find((p) => p.page === 'settings') as (typeof PAGES)[number]);
   return [
     ...pages,
     // The Settings page's mining form: saved with the admin token typed into it, answered with the page (what was saved, or what is wrong).
@@ -157,7 +149,7 @@ export function pageRoutes(app: AppContext) {
           app.log.info('mining settings saved', { ip: clientIp, reset: form.outcome === 'reset' });
           await nudgeMiningJobs(app);
         }
-        const out = app.views.once(settingsBuild(prefs, form));
+        const out = app.views.once(settingsBuild({}, NO_QUERY, prefs, form));
         return (out instanceof Promise ? await out : out).send(req, res);
       },
     }),
