@@ -13,6 +13,8 @@ const USAGE = `usage: satscope <command>
   check    validate the configuration and probe every configured source
   backfill btc-closes [--from YYYY-MM-DD] [--to YYYY-MM-DD]
            load daily BTC closes from Coinbase (resumable; skips days already held)
+  backfill score-history
+           a year of the health score's daily values from public history (skips days already held)
   demo     an offline demo: a local regtest node that keeps mining, recorded market data, DEMO on every page
   --version  print the version`;
 

@@ -23,7 +23,11 @@ export const MOUNTS = {
 
 type Mount = keyof typeof MOUNTS;
 
-/** Request path (below the mount; `{x}` matches one segment) -> fixture file. From SOURCES.md. */
+/**
+ * Request path (below the mount; `{x}` matches one segment; `?k=v` must also be in the query) ->
+ * fixture file, relative to test/fixtures. From SOURCES.md; the year-long histories are derived
+ * (test/fixtures-derived/README.md).
+ */
 export const ROUTES: Record<Mount, Record<string, string>> = {
   mempool: {
     '/v1/fees/recommended': 'mempool/v1_fees_recommended.json',
@@ -36,6 +40,9 @@ export const ROUTES: Record<Mount, Record<string, string>> = {
     '/v1/difficulty-adjustment': 'mempool/v1_difficulty_adjustment.json',
     '/v1/mining/hashrate/3d': 'mempool/v1_mining_hashrate_3d.json',
     '/v1/mining/pools/1w': 'mempool/v1_mining_pools_1w.json',
+    '/v1/mining/hashrate/1y': '../fixtures-derived/mempool/v1_mining_hashrate_1y.json',
+    '/v1/mining/hashrate/pools/1y': '../fixtures-derived/mempool/v1_mining_hashrate_pools_1y.json',
+    '/v1/lightning/statistics/1y': '../fixtures-derived/mempool/v1_lightning_statistics_1y.json',
     '/v1/lightning/statistics/latest': 'mempool/v1_lightning_statistics_latest.json',
     '/v1/prices': 'mempool/v1_prices.json',
     '/v1/historical-price': 'mempool/v1_historical_price.json',
@@ -52,7 +59,10 @@ export const ROUTES: Record<Mount, Record<string, string>> = {
   blockchain: {
     '/stats': 'blockchain/stats.json',
     '/charts/hash-rate': 'blockchain/charts_hash_rate_1year.json',
+    '/charts/utxo-count?timespan=1year': '../fixtures-derived/blockchain/charts_utxo_count_1year.json',
     '/charts/utxo-count': 'blockchain/charts_utxo_count_30days.json',
+    '/charts/miners-revenue': '../fixtures-derived/blockchain/charts_miners_revenue_1year.json',
+    '/charts/transaction-fees-usd': '../fixtures-derived/blockchain/charts_transaction_fees_usd_1year.json',
   },
   blockchainQuery: {
     '/q/getblockcount': 'blockchain/q_getblockcount.json',
@@ -86,27 +96,55 @@ export const ROUTES: Record<Mount, Record<string, string>> = {
 /** The payout address of the recorded OCEAN replies (test/fixtures/ocean). */
 export const DEMO_OCEAN_ADDRESS = 'bc1qcnpuc5scg0n4hpwpvalntmg6n0c0349x9jfgcj';
 
-export function resolveFixture(path: string): string | undefined {
+export function resolveFixture(url: string): string | undefined {
+  const [path = '/', search = ''] = url.split('?', 2);
+  const query = new URLSearchParams(search);
   for (const [mount, { prefix }] of Object.entries(MOUNTS) as [Mount, { prefix: string }][]) {
     if (!path.startsWith(`${prefix}/`)) continue;
     const rest = path.slice(prefix.length);
-    for (const [pattern, file] of Object.entries(ROUTES[mount])) {
+    for (const [route, file] of Object.entries(ROUTES[mount])) {
+      const [pattern = '', needs = ''] = route.split('?', 2);
       const re = new RegExp(`^${pattern.replace(/\{[a-z]+\}/g, '[^/]+')}$`);
-      if (re.test(rest)) return file;
+      if (re.test(rest) && [...new URLSearchParams(needs)].every(([k, v]) => query.get(k) === v)) return file;
     }
   }
   return undefined;
 }
 
-/** Writes the fixture for `path`, or a 404 naming the path. */
-export async function serveFixture(res: ServerResponse, path: string, dir: URL = FIXTURES_DIR): Promise<void> {
-  const file = resolveFixture(path);
+/** The day the derived year-long histories end on (the recorded charts' last day, 2026-06-05). */
+export const HISTORY_LAST_DAY_SEC = 1_780_617_600;
+/** The timestamp fields of each derived history, all in unix seconds. */
+const HISTORY_TIME_FIELDS: Record<string, readonly string[]> = {
+  'v1_mining_hashrate_1y.json': ['timestamp', 'time'],
+  'v1_mining_hashrate_pools_1y.json': ['timestamp'],
+  'v1_lightning_statistics_1y.json': ['added'],
+  'charts_miners_revenue_1year.json': ['x'],
+  'charts_transaction_fees_usd_1year.json': ['x'],
+  'charts_utxo_count_1year.json': ['x'],
+};
+
+/** Adds `deltaSec` to every number under one of `fields`, at any depth. */
+export function shiftTimes(value: unknown, fields: readonly string[], deltaSec: number): unknown {
+  if (Array.isArray(value)) return value.map((v) => shiftTimes(v, fields, deltaSec));
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fields.includes(k) && typeof v === 'number' ? v + deltaSec : shiftTimes(v, fields, deltaSec)]));
+}
+
+/** Whole days from the histories' last day to yesterday: a live API's year ends yesterday, and so do these. */
+export const historyShiftSec = (nowMs = Date.now()) => Math.floor(nowMs / 86_400_000) * 86_400 - 86_400 - HISTORY_LAST_DAY_SEC;
+
+/** Writes the fixture for `url`, or a 404 naming the path. */
+export async function serveFixture(res: ServerResponse, url: string, dir: URL = FIXTURES_DIR): Promise<void> {
+  const file = resolveFixture(url);
+  const path = url.split('?')[0] ?? '/';
   if (!file) {
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ error: `no fixture for ${path}` }));
     return;
   }
-  const body = await readFile(new URL(file, dir));
+  let body = await readFile(new URL(file, dir));
+  const timeFields = HISTORY_TIME_FIELDS[file.slice(file.lastIndexOf('/') + 1)];
+  if (timeFields) body = Buffer.from(JSON.stringify(shiftTimes(JSON.parse(body.toString('utf8')), timeFields, historyShiftSec())));
   // Blockchain.com's /q/ answers are plain text, not JSON.
   res.writeHead(200, { 'content-type': file.includes('/q_') ? 'text/plain' : 'application/json', 'content-length': body.length });
   res.end(body);
@@ -121,7 +159,7 @@ export interface ReplayServer {
 
 export async function startReplayServer(host = '127.0.0.1', port = 0): Promise<ReplayServer> {
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    serveFixture(res, (req.url ?? '/').split('?')[0] ?? '/').catch(() => {
+    serveFixture(res, req.url ?? '/').catch(() => {
       if (!res.headersSent) res.writeHead(500);
       res.end();
     });

@@ -1,5 +1,6 @@
 // The table of jobs. Only the table: each job lives in its own file.
 import { backfillClosesJob } from './backfill-closes.ts';
+import { backfillScoreJob, scoreClients } from './backfill-score.ts';
 import { bitnodesJob } from './bitnodes.ts';
 import { blockchainComJob } from './blockchain-com.ts';
 import { blocksJob } from './blocks.ts';
@@ -36,6 +37,7 @@ export function jobTable(deps: JobDeps): JobDefinition[] {
     ...(http.mempool || http.coingecko || http.coinbase ? [marketPriceJob(deps)] : []),
     // The score reads what the other jobs collected; with nothing to read it says so per metric.
     ...(nodes || http.mempool || http.bitnodes || http.blockchain || http.forkmonitor ? [scoreJob(deps)] : []),
+    ...(http.mempool || http.blockchain ? [backfillScoreJob(deps, scoreClients(http))] : []),
     ...(deps.config.companyMarketCapsFile ? [companyCapsJob(deps, deps.config.companyMarketCapsFile)] : []),
   ];
 }

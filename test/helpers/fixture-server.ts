@@ -89,11 +89,11 @@ export class FixtureServer {
     }
     const custom = this.custom.get(path);
     if (custom) return custom(req, res);
-    this.serveFixture(res, path);
+    this.serveFixture(res, req.url ?? '/');
   }
 
-  private serveFixture(res: ServerResponse, path: string): void {
-    serveFixture(res, path).catch(() => res.destroy());
+  private serveFixture(res: ServerResponse, url: string): void {
+    serveFixture(res, url).catch(() => res.destroy());
   }
 
   /** True when the fault produced the whole reply. */
@@ -103,7 +103,7 @@ export class FixtureServer {
         setTimeout(() => {
           const custom = this.custom.get(path);
           if (custom) custom(req, res);
-          else this.serveFixture(res, path);
+          else this.serveFixture(res, req.url ?? path);
         }, fault.ms);
         return true;
       case 'status':

@@ -27,8 +27,12 @@ const runScore = async () => {
   await waitFor('a score run', async () => (((await rt.store.get(keys.score))?.asOfMs ?? 0) > before ? true : undefined), 20_000, 50);
 };
 
+/** The year-long histories the bootstrap reads (test/integration/score-bootstrap.test.ts covers it): down here, so this file sees a fresh install without them. */
+const BOOTSTRAP_PATHS = ['/mempool/api/v1/mining/hashrate/1y', '/mempool/api/v1/mining/hashrate/pools/1y', '/mempool/api/v1/lightning/statistics/1y', '/blockchain/charts/miners-revenue', '/blockchain/charts/transaction-fees-usd', '/blockchain/charts/utxo-count'];
+
 before(async () => {
   fx = await startFixtureServer();
+  for (const path of BOOTSTRAP_PATHS) fx.fault(path, { kind: 'status', status: 503 });
   rt = await testRuntime({ ...fx.env, SOURCES_DISABLED: 'ocean' }, { jobs: 'production' });
   // The sources the score reads have answered.
   await waitFor('pools and nodes', async () => ((await rt.store.get(keys.publicPiece('mempool.pools'))) && (await rt.store.get(keys.publicPiece('bitnodes.latest'))) ? true : undefined), 30_000, 100);

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { daily, feeShareByDay, hashpriceByDay, heightAt, intervalByDay, poolHhiByDay, staleByDay } from '../../src/domain/score-history.ts';
 import { assembleScore, capacityConcentration, clientEntropy, feeSharePct, growthPct, hashpriceUsd, meanIntervalMin, METRICS, momentumPct, poolHhi, staleCount, type MetricInput } from '../../src/domain/score-metrics.ts';
 import { correlation, entropyBits, hhi, metricScore, percentileOf, percentileRank, PILLARS, scoreStatus, seriesStats, weightedMean } from '../../src/domain/score.ts';
 import { latestSnapshotSchema } from '../../src/sources/public/bitnodes.ts';
@@ -134,4 +135,44 @@ test('the other computations by hand', () => {
   assert.equal(momentumPct(hashrate.slice(-10), now), null, 'not 30 days back');
   close(growthPct([{ tsSec: now - 30 * day, value: 200 }, { tsSec: now, value: 210 }], now), 5);
   assert.equal(growthPct([{ tsSec: now - 7 * day, value: 200 }, { tsSec: now, value: 210 }], now), null, 'a week is not 30 days');
+});
+
+// ---- The bootstrap's per-day values (src/domain/score-history.ts), against hand-worked vectors. ----
+
+test('daily() averages the points of one UTC day and drops non-finite values', () => {
+  const d0 = 1_780_000_000 - (1_780_000_000 % 86_400);
+  assert.deepEqual(daily([{ tsSec: d0 + 10, value: 2 }, { tsSec: d0 + 20, value: 4 }, { tsSec: d0 + 86_400, value: Number.NaN }, { tsSec: d0 + 86_401, value: 7 }]), [
+    { daySec: d0, value: 3 },
+    { daySec: d0 + 86_400, value: 7 },
+  ]);
+});
+
+test('feeShareByDay() and hashpriceByDay() join on the day and refuse impossible days', () => {
+  const fees = [{ daySec: 0, value: 10 }, { daySec: 86_400, value: 50 }, { daySec: 172_800, value: 5 }];
+  const revenue = [{ daySec: 0, value: 400 }, { daySec: 86_400, value: 40 }];
+  // 10/400 = 2.5 %; day 2 has fees above revenue (a broken upstream day) and day 3 no revenue.
+  assert.deepEqual(feeShareByDay(fees, revenue), [{ daySec: 0, value: 2.5 }]);
+  // 30 M USD over 1e21 H/s = 1e9 TH/s: 0.03 USD per TH/s a day.
+  assert.deepEqual(hashpriceByDay([{ daySec: 0, value: 30e6 }], [{ daySec: 0, value: 1e21 }]), [{ daySec: 0, value: 0.03 }]);
+});
+
+test('heightAt(), intervalByDay() and staleByDay() follow the retargets', () => {
+  const r = [{ tsSec: 0, height: 0 }, { tsSec: 2016 * 600, height: 2016 }, { tsSec: 2016 * 600 + 2016 * 660, height: 4032 }];
+  assert.equal(heightAt(r, 600 * 1008), 1008);
+  assert.equal(heightAt(r, 10 ** 9), null);
+  // The first period ran at 10 minutes a block, the second at 11; a day past the last retarget has none.
+  assert.deepEqual(intervalByDay(r, [0, 14 * 86_400, 40 * 86_400]), [{ daySec: 0, value: 10 }, { daySec: 14 * 86_400, value: 11 }]);
+  // Day 0 ends at height 143; stale heights 100 and 140 count, 200 is after it.
+  assert.deepEqual(staleByDay(r, [100, 140, 200], [0]), [{ daySec: 0, value: 2 }]);
+});
+
+test('poolHhiByDay() gives each week its index on its seven days', () => {
+  const week = 7 * 86_400;
+  const rows = [{ tsSec: week, share: 0.5 }, { tsSec: week, share: 0.5 }, { tsSec: 2 * week, share: 0.25 }, { tsSec: 2 * week, share: 0.25 }, { tsSec: 2 * week, share: 0.5 }];
+  const out = poolHhiByDay(rows);
+  assert.equal(out.length, 14);
+  assert.deepEqual(out[0], { daySec: week, value: 5000 });
+  assert.deepEqual(out[6], { daySec: week + 6 * 86_400, value: 5000 });
+  // 25² + 25² + 50² = 3750.
+  assert.deepEqual(out[7], { daySec: 2 * week, value: 3750 });
 });

@@ -40,6 +40,10 @@ const chartSchema = z.object({ status: z.literal('ok'), name: z.string(), unit: 
 export const hashrateChartSchema = chartSchema.transform((c) => c.values.map((v) => ({ tsSec: v.x, hashrateHs: v.y * 1e12 })));
 export const utxoChartSchema = chartSchema.transform((c) => c.values.map((v) => ({ tsSec: v.x, utxos: v.y })));
 const plainNumber = z.number();
+/** Any chart as points; `y` in the chart's own unit. */
+export const chartPointsSchema = chartSchema.transform((c) => c.values.map((v) => ({ tsSec: v.x, value: v.y })));
+/** The charts the score's bootstrap reads a year of. */
+export type YearChart = 'utxo-count' | 'miners-revenue' | 'transaction-fees-usd';
 
 export function blockchainCom(api: UpstreamClient, query: UpstreamClient, signal?: AbortSignal) {
   const o = { signal };
@@ -47,6 +51,7 @@ export function blockchainCom(api: UpstreamClient, query: UpstreamClient, signal
     stats: () => api.getJson('/stats', statsSchema, o),
     hashrateChart: () => api.getJson('/charts/hash-rate?timespan=1year&format=json', hashrateChartSchema, o),
     utxoChart: () => api.getJson('/charts/utxo-count?timespan=30days&format=json', utxoChartSchema, o),
+    yearChart: (name: YearChart) => api.getJson(`/charts/${name}?timespan=1year&format=json`, chartPointsSchema, o),
     supplySats: () => query.getJson('/q/totalbc', plainNumber, o),
     unconfirmedCount: () => query.getJson('/q/unconfirmedcount', plainNumber, o),
   };

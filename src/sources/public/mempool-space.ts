@@ -121,6 +121,15 @@ export const lightningSchema = z.object({ latest: lightningRow, previous: lightn
     : null,
 }));
 
+/** A year of weekly pool shares (0–1), one row per pool per week. */
+export const poolSharesSchema = z.array(z.object({ timestamp: n, share: n.min(0).max(1), poolName: z.string() }).passthrough()).transform((rows) => rows.map((r) => ({ tsSec: r.timestamp, share: r.share, pool: r.poolName })));
+
+/** `added` is unix seconds in the interval statistics (UNIX_TIMESTAMP(added)); an ISO string is accepted too. */
+const addedSec = z.union([n, z.string().datetime({ offset: true }).transform((s) => Date.parse(s) / 1000)]);
+export const lightningHistorySchema = z
+  .array(z.object({ added: addedSec, total_capacity: n, avg_capacity: n, med_capacity: n.nullish() }).passthrough())
+  .transform((rows) => rows.map((r) => ({ tsSec: Math.floor(r.added), capacitySats: r.total_capacity, avgCapacitySats: r.avg_capacity, medianCapacitySats: r.med_capacity ?? null })).sort((a, b) => a.tsSec - b.tsSec));
+
 /** Whole units of fiat per BTC; -1 (a currency the instance cannot price) becomes absent. */
 export const pricesSchema = z
   .object({ time: n })
@@ -139,6 +148,9 @@ export function mempoolSpace(client: UpstreamClient, signal?: AbortSignal) {
     blocks: () => client.getJson('/v1/blocks', blocksSchema, o),
     difficultyAdjustment: () => client.getJson('/v1/difficulty-adjustment', difficultyAdjustmentSchema, o),
     hashrate: () => client.getJson('/v1/mining/hashrate/3d', hashrateSchema, o),
+    hashrateYear: () => client.getJson('/v1/mining/hashrate/1y', hashrateSchema, o),
+    poolSharesYear: () => client.getJson('/v1/mining/hashrate/pools/1y', poolSharesSchema, o),
+    lightningYear: () => client.getJson('/v1/lightning/statistics/1y', lightningHistorySchema, o),
     pools: () => client.getJson('/v1/mining/pools/1w', poolsSchema, o),
     lightning: () => client.getJson('/v1/lightning/statistics/latest', lightningSchema, o),
     prices: () => client.getJson('/v1/prices', pricesSchema, o),

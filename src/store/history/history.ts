@@ -11,7 +11,7 @@ import { orphanAbove, orphanRivals, selectBlock, selectRecentBlocks, selectTipBl
 import { selectCloseDays, selectCloses, upsertCloses, type DailyClose } from './queries/closes.ts';
 import { compactPoints, DEFAULT_RETENTION, type CompactionResult, type RetentionPolicy } from './queries/compaction.ts';
 import { deleteJobRunsBefore, insertJobRun, selectJobRuns, type JobRun } from './queries/job-runs.ts';
-import { selectAggregates, selectLatestPoint, selectRawPoints, upsertPoints, type AggregatePoint, type Point } from './queries/points.ts';
+import { insertDailyPoints, selectAggregates, selectLatestPoint, selectRawPoints, upsertPoints, type AggregatePoint, type Point } from './queries/points.ts';
 import { selectSetting, upsertSetting } from './queries/settings.ts';
 import { SqliteDriver } from './sqlite-driver.ts';
 
@@ -46,6 +46,16 @@ export class History {
       }
     }
     return this.guard('upsert points', () => this.db.transaction((tx) => upsertPoints(tx, points)));
+  }
+
+  /** Backfilled daily values (one per series and UTC day); days already held are kept. Returns rows added. */
+  insertDailyPoints(points: readonly Point[]): Promise<number> {
+    for (const p of points) {
+      if (!Number.isFinite(p.value) || !Number.isInteger(p.tsSec)) {
+        throw new SatscopeError('BAD_REQUEST', `point ${p.series}@${p.tsSec} is not a finite value at an integer second`);
+      }
+    }
+    return this.guard('insert daily points', () => this.db.transaction((tx) => insertDailyPoints(tx, points)));
   }
 
   rawPoints(series: string, fromSec: number, toSec: number): Promise<Point[]> {

@@ -28,6 +28,22 @@ export async function upsertPoints(db: SqlExecutor, points: readonly Point[]): P
   }
 }
 
+/**
+ * Daily values from a backfill, straight into the daily table (raw points older than the rollup
+ * watermark would never be rolled up). A day already held, rolled up from real points, is kept.
+ */
+export async function insertDailyPoints(db: SqlExecutor, points: readonly Point[]): Promise<number> {
+  let inserted = 0;
+  for (let i = 0; i < points.length; i += BATCH) {
+    const chunk = points.slice(i, i + BATCH);
+    const values = chunk.map(() => '(?, ?, ?, ?, ?, 1)').join(', ');
+    const params = chunk.flatMap((p) => [p.series, Math.floor(p.tsSec / 86_400) * 86_400, p.value, p.value, p.value]);
+    const { changes } = await db.run(`INSERT INTO points_daily (series, ts, avg, min, max, count) VALUES ${values} ON CONFLICT (series, ts) DO NOTHING`, params);
+    inserted += changes;
+  }
+  return inserted;
+}
+
 export async function selectRawPoints(db: SqlExecutor, series: string, fromSec: number, toSec: number, limit: number): Promise<Point[]> {
   const rows = await db.all<{ ts: number; value: number }>('SELECT ts, value FROM points WHERE series = ? AND ts >= ? AND ts <= ? ORDER BY ts LIMIT ?', [
     series,
