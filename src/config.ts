@@ -26,6 +26,8 @@ interface VarSpec {
   schema: z.ZodTypeAny;
   default?: string;
   secret?: boolean;
+  /** The whole URL is a secret (webhook URLs carry their token in the path or query), not only its credentials. */
+  secretUrl?: boolean;
   doc: string;
 }
 
@@ -70,6 +72,20 @@ export const VARIABLES = {
   MINING_POOL_FEE_PCT: { schema: z.coerce.number().min(0).max(100), default: '2', doc: 'the pool fee taken from your earnings, in percent (OCEAN: 2, or 1 with DATUM)' },
   MINING_LOW_HASHRATE_THS: { schema: z.coerce.number().finite().min(0).max(1_000_000), default: '10', doc: 'below this hashrate (TH/s) the 3-hour average is the headline (small miners jump around over 60 s)' },
   OCEAN_PAYOUT_THRESHOLD_SATS: { schema: z.coerce.number().int().min(1), default: '1048576', doc: 'your OCEAN payout threshold, in sats (default 0.01048576 BTC)' },
+  ALERT_FEE_ABOVE_SATVB: { schema: z.coerce.number().finite().positive().max(100_000), doc: 'alert when the next-block fee is above this many sat/vB' },
+  ALERT_SCORE_BELOW: { schema: z.coerce.number().finite().min(0).max(100), doc: 'alert when the health score falls below this (0–100)' },
+  ALERT_MEMPOOL_ABOVE_VB: { schema: z.coerce.number().int().positive(), doc: 'alert when the mempool holds more than this many vB' },
+  ALERT_COOLDOWN_MIN: { schema: z.coerce.number().int().min(0).max(10_080), default: '30', doc: 'minutes after an alert fires before the same rule may notify again' },
+  ALERT_WEBHOOK_URL: { schema: httpUrl, secret: true, secretUrl: true, doc: 'POST each alert as JSON here (firing and resolved)' },
+  ALERT_WEBHOOK_SECRET: { schema: z.string().min(8, 'must be at least 8 characters'), secret: true, doc: 'signs webhook bodies: X-Satscope-Signature: sha256=<hex HMAC-SHA256 of the body>' },
+  NTFY_URL: { schema: httpUrl, secret: true, secretUrl: true, doc: 'ntfy topic URL, e.g. https://ntfy.sh/my-topic' },
+  NTFY_TOKEN: { schema: z.string().min(1), secret: true, doc: 'ntfy access token (Bearer)' },
+  TELEGRAM_BOT_TOKEN: { schema: z.string().regex(/^\d+:[A-Za-z0-9_-]{20,}$/, 'must be a bot token like 123456:ABC-...'), secret: true, doc: 'Telegram bot token (with TELEGRAM_CHAT_ID)' },
+  TELEGRAM_CHAT_ID: { schema: z.string().regex(/^(-?\d+|@[A-Za-z0-9_]{5,})$/, 'must be a numeric chat id or @channel'), doc: 'the chat the bot writes to' },
+  TELEGRAM_API_URL: { schema: httpUrl, default: 'https://api.telegram.org', doc: 'Telegram Bot API base' },
+  SMTP_URL: { schema: urlWithScheme(['smtp', 'smtps']), secret: true, doc: 'mail server for alert emails: smtps://user:pass@host:465' },
+  ALERT_EMAIL_FROM: { schema: z.string().email(), doc: 'sender of alert emails' },
+  ALERT_EMAIL_TO: { schema: z.string().transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean)).pipe(z.array(z.string().email()).min(1)), doc: 'comma-separated recipients of alert emails' },
   GOLD_STOCK_TONNES: { schema: z.coerce.number().positive(), default: '216265', doc: 'above-ground gold, tonnes (default: World Gold Council, end of 2024)' },
   GOLD_STOCK_AS_OF: { schema: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD'), default: '2024-12-31', doc: 'date of the gold figure' },
   SILVER_STOCK_TONNES: { schema: z.coerce.number().positive(), doc: 'above-ground silver, tonnes; without it the silver row says so' },
@@ -123,6 +139,7 @@ export interface Config {
   readonly coingecko: { readonly apiKey: string | undefined; readonly plan: 'demo' | 'pro' };
   readonly oceanAddress: string | undefined;
   readonly mining: { readonly powerWatts: number; readonly powerPriceKwh: number; readonly currency: string; readonly timezone: string; readonly poolFeePct: number; readonly lowHashrateThs: number; readonly payoutThresholdSats: number };
+  readonly alerts: AlertConfig;
   readonly sourcesDisabled: readonly string[];
   readonly fiatCurrencies: readonly string[];
   readonly companyMarketCapsFile: string | undefined;
@@ -130,6 +147,17 @@ export interface Config {
   readonly commodityStocks: { readonly gold: { readonly tonnes: number; readonly asOf: string }; readonly silver: { readonly tonnes: number; readonly asOf: string | null } | null };
   /** Values that must never reach a log, a page or an endpoint. */
   readonly secrets: readonly string[];
+}
+
+export interface AlertConfig {
+  readonly feeAboveSatVb: number | undefined;
+  readonly scoreBelow: number | undefined;
+  readonly mempoolAboveVb: number | undefined;
+  readonly cooldownMin: number;
+  readonly webhook: { readonly url: string; readonly secret: string | undefined } | undefined;
+  readonly ntfy: { readonly url: string; readonly token: string | undefined } | undefined;
+  readonly telegram: { readonly botToken: string; readonly chatId: string; readonly apiUrl: string } | undefined;
+  readonly email: { readonly smtpUrl: string; readonly from: string; readonly to: readonly string[] } | undefined;
 }
 
 export interface ConfigProblem {
@@ -170,6 +198,16 @@ function secretsOf(values: Record<string, unknown>): string[] {
   for (const [name, spec] of Object.entries(VARIABLES) as [VariableName, VarSpec][]) {
     const v = values[name];
     if (!spec.secret || typeof v !== 'string' || !v) continue;
+    if (spec.secretUrl) {
+      secrets.push(v);
+      try {
+        const u = new URL(v);
+        if (u.pathname.length > 1) secrets.push(u.pathname.slice(1));
+        if (u.search) secrets.push(u.search.slice(1));
+      } catch {
+        // unparseable: the whole value above is enough
+      }
+    }
     if (/^[a-z]+:\/\//.test(v)) {
       // A URL is a secret for its credentials; the host alone may be shown.
       try {
@@ -216,6 +254,12 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
   if (currencies && typeof values.MINING_CURRENCY === 'string' && !currencies.includes(values.MINING_CURRENCY)) {
     problems.push({ variable: 'MINING_CURRENCY', message: `must be one of FIAT_CURRENCIES (${currencies.join(', ')}): add it there to price power in it` });
   }
+  if ((values.TELEGRAM_BOT_TOKEN === undefined) !== (values.TELEGRAM_CHAT_ID === undefined)) {
+    problems.push({ variable: values.TELEGRAM_BOT_TOKEN === undefined ? 'TELEGRAM_BOT_TOKEN' : 'TELEGRAM_CHAT_ID', message: 'TELEGRAM_BOT_TOKEN and TELEGRAM_CHAT_ID go together' });
+  }
+  if (values.SMTP_URL !== undefined && (values.ALERT_EMAIL_FROM === undefined || values.ALERT_EMAIL_TO === undefined)) {
+    problems.push({ variable: values.ALERT_EMAIL_FROM === undefined ? 'ALERT_EMAIL_FROM' : 'ALERT_EMAIL_TO', message: 'is required with SMTP_URL' });
+  }
   if (problems.length > 0) {
     throw new SatscopeError('CONFIG_INVALID', `Invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`, {
       details: problems,
@@ -260,6 +304,16 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
       poolFeePct: values.MINING_POOL_FEE_PCT as number,
       lowHashrateThs: values.MINING_LOW_HASHRATE_THS as number,
       payoutThresholdSats: values.OCEAN_PAYOUT_THRESHOLD_SATS as number,
+    },
+    alerts: {
+      feeAboveSatVb: values.ALERT_FEE_ABOVE_SATVB as number | undefined,
+      scoreBelow: values.ALERT_SCORE_BELOW as number | undefined,
+      mempoolAboveVb: values.ALERT_MEMPOOL_ABOVE_VB as number | undefined,
+      cooldownMin: values.ALERT_COOLDOWN_MIN as number,
+      webhook: str('ALERT_WEBHOOK_URL') ? { url: str('ALERT_WEBHOOK_URL') as string, secret: str('ALERT_WEBHOOK_SECRET') } : undefined,
+      ntfy: str('NTFY_URL') ? { url: str('NTFY_URL') as string, token: str('NTFY_TOKEN') } : undefined,
+      telegram: str('TELEGRAM_BOT_TOKEN') ? { botToken: str('TELEGRAM_BOT_TOKEN') as string, chatId: str('TELEGRAM_CHAT_ID') as string, apiUrl: str('TELEGRAM_API_URL') as string } : undefined,
+      email: str('SMTP_URL') ? { smtpUrl: str('SMTP_URL') as string, from: str('ALERT_EMAIL_FROM') as string, to: values.ALERT_EMAIL_TO as string[] } : undefined,
     },
     sourcesDisabled: values.SOURCES_DISABLED as string[],
     fiatCurrencies: values.FIAT_CURRENCIES as string[],

@@ -4,7 +4,7 @@ import { keys } from './store/keys.ts';
 import type { Store } from './store/types.ts';
 
 export const PUBLIC_EVENT_TYPES = ['public-mempool', 'public-coingecko', 'public-coinbase', 'public-blockchain', 'public-bitnodes', 'public-forkmonitor', 'public-ocean'] as const;
-export type EventType = 'block' | 'mempool' | 'fees' | 'nodes' | 'electrum' | 'chain' | 'price' | 'market' | 'mining' | 'workers' | 'score' | (typeof PUBLIC_EVENT_TYPES)[number];
+export type EventType = 'block' | 'mempool' | 'fees' | 'nodes' | 'electrum' | 'chain' | 'price' | 'market' | 'mining' | 'workers' | 'score' | 'alert' | (typeof PUBLIC_EVENT_TYPES)[number];
 
 const processTag = randomBytes(3).toString('hex');
 let sequence = 0;

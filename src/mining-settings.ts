@@ -59,10 +59,10 @@ export async function refreshMiningSettings(deps: Deps, log?: Logger): Promise<E
   return currentSettings(newest, deps.config);
 }
 
-/** Runs `fn` holding the settings lock: saves from several processes never interleave their read and write. */
-async function locked<T>(store: Store, fn: () => Promise<T>): Promise<T> {
+/** Runs `fn` holding a settings lock: saves from several processes never interleave their read and write. */
+export async function withSettingsLock<T>(store: Store, name: string, fn: () => Promise<T>): Promise<T> {
   const token = randomUUID();
-  const key = keys.jobLock('mining-settings');
+  const key = keys.jobLock(name);
   for (let i = 0; i < 50; i++) {
     if (await store.acquireLock(key, token, 10_000)) {
       try {
@@ -73,8 +73,10 @@ async function locked<T>(store: Store, fn: () => Promise<T>): Promise<T> {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new SatscopeError('STORE_UNAVAILABLE', 'another save of the mining settings is still running; try again');
+  throw new SatscopeError('STORE_UNAVAILABLE', `another save of the ${name.replace('-', ' ')} is still running; try again`);
 }
+
+const locked = <T>(store: Store, fn: () => Promise<T>) => withSettingsLock(store, 'mining-settings', fn);
 
 /** Saves validated input over what was saved before (fields not sent keep their value), and publishes it. */
 export function saveMiningSettings(deps: Deps, input: MiningSettingsInput, nowMs = Date.now()): Promise<EffectiveMiningSettings> {

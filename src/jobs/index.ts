@@ -1,4 +1,5 @@
 // The table of jobs. Only the table: each job lives in its own file.
+import { alertChannels, alertsJob } from './alerts.ts';
 import { backfillClosesJob } from './backfill-closes.ts';
 import { backfillScoreJob, scoreClients } from './backfill-score.ts';
 import { bitnodesJob } from './bitnodes.ts';
@@ -38,6 +39,8 @@ export function jobTable(deps: JobDeps): JobDefinition[] {
     // The score reads what the other jobs collected; with nothing to read it says so per metric.
     ...(nodes || http.mempool || http.bitnodes || http.blockchain || http.forkmonitor ? [scoreJob(deps)] : []),
     ...(http.mempool || http.blockchain ? [backfillScoreJob(deps, scoreClients(http))] : []),
+    alertsJob(deps, alertChannels(deps)),
     ...(deps.config.companyMarketCapsFile ? [companyCapsJob(deps, deps.config.companyMarketCapsFile)] : []),
   ];
 }
+

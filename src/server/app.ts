@@ -22,6 +22,7 @@ import { adminRoutes } from './routes/admin.ts';
 import { bitcoinRoutes } from './routes/bitcoin.ts';
 import { marketRoutes } from './routes/market.ts';
 import { scoreRoutes } from './routes/score.ts';
+import { alertRoutes } from './routes/alerts.ts';
 import { miningRoutes } from './routes/mining.ts';
 import { networkRoutes } from './routes/network.ts';
 import { priceHistoryRoutes } from './routes/price-history.ts';
@@ -95,7 +96,7 @@ export function buildApp(deps: AppDeps): App {
   const isAdminToken = (candidate: string): boolean => adminDigest !== undefined && timingSafeEqual(createHash('sha256').update(candidate).digest(), adminDigest);
   const shared: AppContext = { ...deps, demo: deps.demo ?? false, httpStats, sse, traffic, views, jsonView, probe, isAdminToken };
   let unsubscribe: (() => Promise<void>) | undefined;
-  for (const r of [...healthRoutes(shared), ...liveRoutes(shared), ...chartRoutes(shared), ...pageRoutes(shared), ...systemRoutes(shared), ...metricsRoutes(shared), ...adminRoutes(shared), ...bitcoinRoutes(shared), ...networkRoutes(shared), ...marketRoutes(shared), ...miningRoutes(shared), ...scoreRoutes(shared), ...priceHistoryRoutes(shared)]) router.add(r as RouteDefinition);
+  for (const r of [...healthRoutes(shared), ...liveRoutes(shared), ...chartRoutes(shared), ...pageRoutes(shared), ...systemRoutes(shared), ...metricsRoutes(shared), ...adminRoutes(shared), ...bitcoinRoutes(shared), ...networkRoutes(shared), ...marketRoutes(shared), ...miningRoutes(shared), ...scoreRoutes(shared), ...alertRoutes(shared), ...priceHistoryRoutes(shared)]) router.add(r as RouteDefinition);
   let draining = false;
 
   const observe = (route: string, status: number, startedMs: number) => httpStats.record(route, status, (performance.now() - startedMs) / 1000);

@@ -12,7 +12,7 @@ export interface RequestContext<Q = unknown, B = unknown> {
 
 /** Every route the same steps: the app parses query and body with the schemas, authorizes, then calls handle. */
 export interface RouteDefinition<Q = unknown, B = unknown> {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   /** `/api/v1/jobs` or with parameters: `/api/admin/jobs/:name/run`. */
   path: string;
   query?: z.ZodType<Q, z.ZodTypeDef, unknown>;

@@ -84,6 +84,27 @@ export const sourceStatusSchema = z.object({
 });
 export type SourceStatus = z.infer<typeof sourceStatusSchema>;
 
+const firingSchema = z.object({
+  firingId: z.string(),
+  ruleId: z.string(),
+  severity: z.enum(['info', 'warning', 'critical']),
+  title: z.string(),
+  message: z.string(),
+  value: z.number().nullable(),
+  threshold: z.number().nullable(),
+  firedAtMs: z.number(),
+  resolvedAtMs: z.number().nullable(),
+  resolvedMessage: z.string().nullable(),
+});
+export const alertsSummarySchema = z.object({
+  asOfMs: z.number(),
+  active: z.array(firingSchema),
+  recent: z.array(firingSchema),
+  rules: z.array(z.object({ id: z.string(), kind: z.string(), title: z.string(), severity: z.string(), cooldownMin: z.number(), enabled: z.boolean(), builtin: z.boolean() }).passthrough()),
+  channels: z.array(z.object({ name: z.string(), target: z.string(), state: z.enum(['idle', 'ok', 'sending', 'failing']), lastAttemptAtMs: z.number().nullable(), attempts: z.number(), lastError: z.string().nullable() })),
+});
+export type AlertsSummary = z.infer<typeof alertsSummarySchema>;
+
 /** The registry. Functions for parameterised keys; every entry states its TTL. */
 export const keys = {
   /** Job status written by whichever process ran the job last; read by every web process. */
@@ -109,6 +130,10 @@ export const keys = {
   workers: jsonKey('state:workers', 30 * DAY_MS, workersSnapshotSchema),
   /** The network health scorecard, from the score job. */
   score: jsonKey('state:score', 30 * DAY_MS, scoreSnapshotSchema),
+  /** Alerts: the open and recent firings, the rules and each channel's state, from the alerts job. */
+  alerts: jsonKey('state:alerts', 30 * DAY_MS, alertsSummarySchema),
+  /** The highest OCEAN block the pool-block alert has seen. */
+  alertPoolBlockSeen: jsonKey('state:alerts:pool-block', 365 * DAY_MS, z.object({ height: z.number() })),
   /** The mining settings saved on the Settings page (history holds them too); each process lays them over its environment. */
   miningSettings: jsonKey('state:mining-settings', 365 * DAY_MS, savedSettingsSchema),
   /** One piece of public data (e.g. `mempool.fees`), kept a month so a source that goes away leaves its last value. */
@@ -143,6 +168,8 @@ export const KEY_PATTERNS = [
   keys.workers,
   keys.miningSettings,
   keys.score,
+  keys.alerts,
+  keys.alertPoolBlockSeen,
   keys.publicPiece('{piece}'),
   keys.blocksChanged,
   keys.events,

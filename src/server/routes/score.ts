@@ -10,6 +10,7 @@ import { readPoints } from '../../store/history/read-series.ts';
 import { keys } from '../../store/keys.ts';
 import type { AppContext } from '../app.ts';
 import { defineRoute } from '../route.ts';
+import { activeAlerts } from './alerts.ts';
 
 const DAY = 86_400;
 /** Series gain a point every few minutes: a window is read again when it is a minute old. */
@@ -19,13 +20,13 @@ export const WAITING = 'waiting for the first score (the score job runs every 10
 /** The latest scorecard in the v2 shape, with the age of each input source. */
 export function latestReply(r: Reader) {
   const s = r.get(keys.score);
-  if (!s) return { overall: null, status: 'unknown', pillars: {}, alerts: [], data_freshness: {}, asOf: null, reason: WAITING };
+  if (!s) return { overall: null, status: 'unknown', pillars: {}, alerts: activeAlerts(r), data_freshness: {}, asOf: null, reason: WAITING };
   const now = r.now();
   return {
     overall: s.overall,
     status: s.status,
     pillars: Object.fromEntries(PILLAR_IDS.map((p) => [p, s.pillars[p]])),
-    alerts: [],
+    alerts: activeAlerts(r),
     data_freshness: Object.fromEntries(Object.entries(s.freshness).map(([src, ms]) => [src, { asOf: new Date(ms).toISOString(), ageSec: Math.max(0, Math.round((now - ms) / 1000)) }])),
     asOf: new Date(s.asOfMs).toISOString(),
     ...(s.overall === null ? { reason: 'no metric has enough history yet: each needs 30 days (see each metric\'s reason)' } : {}),

@@ -8,6 +8,7 @@ import type { SqlDriver } from './driver.ts';
 import { migrate } from './migrate.ts';
 import type { BlockRecord } from '../../domain/snapshots.ts';
 import { orphanAbove, orphanRivals, selectBlock, selectRecentBlocks, selectTipBlock, upsertBlock } from './queries/blocks.ts';
+import { insertFiring, resolveFiring, selectChannelLatest, selectDeliveries, selectDueDeliveries, selectLastFired, selectOpenFirings, selectRecentFirings, updateDelivery, type AlertDelivery, type AlertFiring } from './queries/alerts.ts';
 import { selectCloseDays, selectCloses, upsertCloses, type DailyClose } from './queries/closes.ts';
 import { compactPoints, DEFAULT_RETENTION, type CompactionResult, type RetentionPolicy } from './queries/compaction.ts';
 import { deleteJobRunsBefore, insertJobRun, selectJobRuns, type JobRun } from './queries/job-runs.ts';
@@ -15,6 +16,7 @@ import { insertDailyPoints, selectAggregates, selectLatestPoint, selectRawPoints
 import { selectSetting, upsertSetting } from './queries/settings.ts';
 import { SqliteDriver } from './sqlite-driver.ts';
 
+export type { AlertDelivery, AlertFiring };
 export type { AggregatePoint, CompactionResult, DailyClose, JobRun, Point, RetentionPolicy };
 
 const MAX_ROWS = 100_000;
@@ -79,6 +81,43 @@ export class History {
 
   setSetting(key: string, value: unknown, nowSec = Math.floor(Date.now() / 1000)): Promise<void> {
     return this.guard('write setting', () => upsertSetting(this.db, key, JSON.stringify(value), nowSec));
+  }
+
+  /** A rule's firing with its pending notifications (one per channel), in one transaction. */
+  openFiring(firing: AlertFiring, channels: readonly string[]): Promise<void> {
+    return this.guard('open alert', () => this.db.transaction((tx) => insertFiring(tx, firing, channels)));
+  }
+
+  resolveFiring(firingId: string, atMs: number, message: string, channels: readonly string[]): Promise<boolean> {
+    return this.guard('resolve alert', () => this.db.transaction((tx) => resolveFiring(tx, firingId, atMs, message, channels)));
+  }
+
+  openFirings(): Promise<AlertFiring[]> {
+    return this.guard('read alerts', () => selectOpenFirings(this.db));
+  }
+
+  recentFirings(limit = 50): Promise<AlertFiring[]> {
+    return this.guard('read alerts', () => selectRecentFirings(this.db, Math.min(limit, 1000)));
+  }
+
+  lastFiredByRule(): Promise<Map<string, number>> {
+    return this.guard('read alerts', () => selectLastFired(this.db));
+  }
+
+  dueDeliveries(nowMs: number, limit = 50): Promise<AlertDelivery[]> {
+    return this.guard('read deliveries', () => selectDueDeliveries(this.db, nowMs, limit));
+  }
+
+  recordDelivery(d: AlertDelivery): Promise<void> {
+    return this.guard('record delivery', () => updateDelivery(this.db, d));
+  }
+
+  channelStatus(): Promise<AlertDelivery[]> {
+    return this.guard('read deliveries', () => selectChannelLatest(this.db));
+  }
+
+  deliveriesOf(firingId: string): Promise<AlertDelivery[]> {
+    return this.guard('read deliveries', () => selectDeliveries(this.db, firingId));
   }
 
   recordJobRun(run: JobRun): Promise<void> {

@@ -4,6 +4,8 @@
 import { METRICS } from '../../../domain/score-metrics.ts';
 import { DEGRADED_AT, HEALTHY_AT, MIN_HISTORY_DAYS, PILLAR_IDS, PILLARS, type MetricResult } from '../../../domain/score.ts';
 import { latestReply } from '../../routes/score.ts';
+import { alertsReply } from '../../routes/alerts.ts';
+import { formatValue } from '../../../domain/format.ts';
 import { html, type SafeHtml } from '../html.ts';
 import type { PageContext, RenderedPage } from '../page.ts';
 import { bound, card, chart, freshness, unavailable, type View } from '../widgets.ts';
@@ -32,6 +34,24 @@ function metricRow(v: View, id: string, m: MetricResult): SafeHtml {
 <td data-label="Value">${m.value === null ? html`<span class="why">—</span>` : html`${bound(v, null, m.value, UNIT_KIND[m.unit] ?? 'dec')} <small>${m.unit === 'USD/TH/day' ? '/ TH / day' : m.unit}</small>`}</td>
 <td data-label="Rank">${m.percentile === null ? '—' : html`${bound(v, null, m.percentile, 'dec')} <small>pct</small>`}</td>
 <td data-label="Score">${m.score === null ? html`<span class="why">${m.reason ?? 'not scored'}</span>` : html`<b>${bound(v, null, m.score, 'int')}</b> <small>· ${m.historyDays} days</small>`}</td></tr>`;
+}
+
+const SEVERITY_WORDS: Record<string, string> = { critical: 'Critical', warning: 'Warning', info: 'Info' };
+
+/** What is firing now, what fired lately, and whether the notifications get through. */
+function alertsCard(ctx: PageContext): SafeHtml {
+  const a = alertsReply(ctx.r);
+  const when = (iso: string) => formatValue(Date.parse(iso) / 1000, 'datetime', ctx.fmt);
+  const resolved = a.recent.filter((f) => f.state === 'resolved').slice(0, 5);
+  const failing = a.channels.filter((c) => c.state === 'failing');
+  const enabled = a.rules.filter((r) => r.enabled).length;
+  return card(
+    { id: 'alerts', title: a.active.length ? `Alerts · ${a.active.length} firing` : 'Alerts', span2: true },
+    html`${a.reason ? html`<p class="hint">${a.reason}</p>` : a.active.length === 0 ? html`<p class="ok-line">Nothing is firing. ${enabled} rule${enabled === 1 ? '' : 's'} on (see Settings).</p>` : ''}
+<ul class="alert-list">${a.active.map((f) => html`<li class="alert-item sev-${f.severity}"><b>${SEVERITY_WORDS[f.severity] ?? f.severity}: ${f.title}</b> <small>since ${when(f.firedAt)}</small><br>${f.message}</li>`)}</ul>
+${resolved.length ? html`<details><summary>Resolved lately (${resolved.length})</summary><ul class="alert-list">${resolved.map((f) => html`<li class="alert-item resolved"><b>${f.title}</b> <small>${when(f.firedAt)} – ${f.resolvedAt ? when(f.resolvedAt) : ''}</small><br>${f.message}</li>`)}</ul></details>` : ''}
+${a.channels.length === 0 ? html`<p class="hint">No notification channel is set: alerts show here and live in the page. Set ALERT_WEBHOOK_URL, NTFY_URL, TELEGRAM_BOT_TOKEN or SMTP_URL to be told elsewhere.</p>` : html`<p class="hint">Notified by ${a.channels.map((c) => c.name).join(', ')}.${failing.length ? html` <b class="why">Failing: ${failing.map((c) => `${c.name} (${c.lastError ?? 'no answer'})`).join('; ')}</b>` : ''}</p>`}`,
+  );
 }
 
 export function healthPage(ctx: PageContext): RenderedPage {
@@ -63,5 +83,5 @@ export function healthPage(ctx: PageContext): RenderedPage {
     html`<p>Each metric is measured every 10 minutes from what Satscope already collects: your node when it runs on mainnet, else the public sources named beside each value. Its daily values are kept, and today's value is ranked among the days of the last year: a rank of 80 means it is higher than 80 % of them. That rank is the metric's score when higher is better, 100 minus it when lower is better; a metric with a target band scores 100 inside the band and, outside, by how its distance from the band compares with the year's.</p>
 <p>A metric needs ${MIN_HISTORY_DAYS} days of history before it counts: until then it is shown with how many days it has and is left out, never guessed. A pillar is the weighted mean of its scored metrics, and the overall score the weighted mean of the pillars that have one (security 30 %, decentralization 25 %, throughput, adoption and Lightning 15 % each), with the weights spread over what has data. ${HEALTHY_AT} and above is healthy, ${DEGRADED_AT} and above degraded, below that critical. The block subsidy follows the height, so hashprice stays right across halvings.</p>`,
   );
-  return { title: 'Health', body: html`<div class="grid">${head}${history}${tables}${method}</div>` };
+  return { title: 'Health', body: html`<div class="grid">${head}${alertsCard(ctx)}${history}${tables}${method}</div>` };
 }
