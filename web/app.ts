@@ -1,5 +1,6 @@
 // The browser entry: bind live values, connect (one connection per browser), and start the page's
 // own module. Hidden tabs keep only the latest event of each type and paint it when shown again.
+import { showAlert } from './alerts.ts';
 import { Binder } from './bind.ts';
 import { initBoot } from './boot.ts';
 import { initCharts } from './charts.ts';
@@ -79,6 +80,7 @@ function main(): void {
     if (type === 'nodes' && Array.isArray(p.data)) updateNodes(p.data as Parameters<typeof updateNodes>[0]);
     if (type === 'workers') updateWorkers(p.data);
     if (type === 'mining') poolBlockFound(p.data);
+    if (type === 'alert') showAlert(p.data);
     // Profitability and earnings a day are worked out by the server from the account, the network and the price.
     if (onMining && (type === 'mining' || type === 'price' || type === 'chain' || type === 'public-mempool')) refreshMiningView();
     if (type === 'block') {

@@ -8,6 +8,10 @@ import { lazyAssets, type Assets } from '../assets.ts';
 import { SECURITY_HEADERS } from '../responses.ts';
 import type { AppContext } from '../app.ts';
 import { defineRoute } from '../route.ts';
+import { deleteRule, saveRule } from '../../alert-rules.ts';
+import { builtinOverrideSchema, customRuleSchema } from '../../domain/alerts.ts';
+import { requestJobRun } from '../../scheduler.ts';
+import { ALERT_FORM_FIELDS, alertFormOutcome, type AlertFormOutcome } from '../views/pages/settings-alerts.ts';
 import { BLOCK_ID, txPageOf } from './bitcoin.ts';
 import { readSettings } from '../mining-data.ts';
 import { formatOptions, layout } from '../views/layout.ts';
@@ -33,9 +37,11 @@ type Variant = (query: URLSearchParams, prefs: Prefs, currencies: readonly strin
 
 const settingsVariant: Variant = (query, prefs, currencies) => {
   const changing = query.has('theme') || query.has('currency') || query.has('locale');
-  if (!changing) return '';
+  const { outcome, field } = alertFormOutcome(query);
+  const alerts = outcome ? `alerts:${outcome}:${field ?? ''}` : '';
+  if (!changing) return alerts;
   const saved = mergePrefs(prefs, query, currencies);
-  return `save:${saved.theme}:${saved.currency}:${saved.locale}`;
+  return `save:${saved.theme}:${saved.currency}:${saved.locale}${alerts}`;
 };
 
 /** `miningZone`: the page gives payout and earnings dates in the timezone set for mining. */
@@ -153,6 +159,39 @@ export function pageRoutes(app: AppContext) {
         return (out instanceof Promise ? await out : out).send(req, res);
       },
     }),
+    // The Settings page's alert-rule forms: saved with the admin token, answered by a redirect back to the rules with the outcome.
+    defineRoute({
+      method: 'POST',
+      path: '/settings/alerts',
+      bodyType: 'form',
+      body: z.record(z.string().max(200, 'a field is too long')).refine((o) => Object.keys(o).length <= 20, 'too many fields'),
+      handle: async ({ res, body, clientIp }) => {
+        const back = (outcome: AlertFormOutcome, field?: string) => {
+          const f = field && (ALERT_FORM_FIELDS as readonly string[]).includes(field) ? `&field=${field}` : '';
+          res.writeHead(303, [...SECURITY_HEADERS, 'location', `/settings?alerts=${outcome}${f}#alerts`, 'cache-control', 'no-store', 'content-length', '0']);
+          res.end();
+          return 303;
+        };
+        if (!app.config.adminToken) return back('disabled');
+        if (!body.token || !app.isAdminToken(body.token)) {
+          app.log.warn('alert rule not saved: wrong admin token', { ip: clientIp });
+          return back('unauthorized');
+        }
+        const id = (body.id ?? '').trim();
+        if (body.action === 'delete') {
+          const deleted = await deleteRule(app, id);
+          if (deleted) app.log.info('alert rule deleted', { ip: clientIp, rule: id.slice(0, 48) });
+          await requestJobRun(app.store, app.jobs, 'alerts').catch(() => undefined);
+          return back(deleted ? 'deleted' : 'not-found');
+        }
+        const parsed = ruleFromForm(body);
+        if (!parsed.success) return back('invalid', String(parsed.error.issues[0]?.path[0] ?? ''));
+        await saveRule(app, parsed.data);
+        app.log.info('alert rule saved', { ip: clientIp, rule: parsed.data.id });
+        await requestJobRun(app.store, app.jobs, 'alerts').catch(() => undefined);
+        return back('saved');
+      },
+    }),
     // The header's search box: a block height or hash goes to that block; anything else is told what it can search for.
     defineRoute({
       method: 'GET',
@@ -185,4 +224,19 @@ export function pageRoutes(app: AppContext) {
       },
     }),
   ];
+}
+
+/** A rule from the Settings forms' fields: numbers from text, the kind's own names for the level. */
+function ruleFromForm(body: Record<string, string>) {
+  const num = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : Number(v));
+  const common = { id: (body.id ?? '').trim(), ...(body.title ? { title: body.title } : {}), ...(body.severity ? { severity: body.severity } : {}), ...(num(body.cooldownMin) !== undefined ? { cooldownMin: num(body.cooldownMin) } : {}) };
+  if (body.action === 'builtin') {
+    return builtinOverrideSchema.safeParse({ ...common, ...(body.enabled ? { enabled: body.enabled === 'true' } : {}), ...(num(body.level) !== undefined ? { level: num(body.level) } : {}) });
+  }
+  const kind = body.kind ?? 'threshold';
+  const rising = body.op !== 'below';
+  const level = num(body.level);
+  if (kind === 'change') return customRuleSchema.safeParse({ ...common, kind, series: body.series, op: rising ? 'rise' : 'fall', pct: level, windowMin: num(body.windowMin) ?? 60 });
+  if (kind === 'stale') return customRuleSchema.safeParse({ ...common, kind, series: body.series, afterMin: level });
+  return customRuleSchema.safeParse({ ...common, kind, series: body.series, op: rising ? 'above' : 'below', level });
 }

@@ -10,6 +10,7 @@ import type { AppContext } from '../../app.ts';
 import type { SafeHtml } from '../html.ts';
 import { LOCALES, mergePrefs, prefsCookie, THEMES } from '../prefs.ts';
 import { card, stats } from '../widgets.ts';
+import { alertFormOutcome, alertRulesCard } from './settings-alerts.ts';
 
 export function settingsPage(ctx: PageContext): RenderedPage {
   const { app, query } = ctx;
@@ -37,7 +38,9 @@ export function settingsPage(ctx: PageContext): RenderedPage {
     ]),
   );
   const mining = miningCard(app, ctx.form?.settings ?? readSettings(ctx.r, app), ctx.form);
-  return { title: 'Settings', body: html`<div class="grid">${form}${mining}${configured}</div>`, prefs, headers: changing ? ['set-cookie', prefsCookie(prefs)] : [], ...(ctx.form ? { status: FORM_STATUS[ctx.form.outcome] } : {}) };
+  const { outcome, field } = alertFormOutcome(query);
+  const alerts = alertRulesCard(app, ctx.r, outcome, field);
+  return { title: 'Settings', body: html`<div class="grid">${form}${mining}${alerts}${configured}</div>`, prefs, headers: changing ? ['set-cookie', prefsCookie(prefs)] : [], ...(ctx.form ? { status: FORM_STATUS[ctx.form.outcome] } : {}) };
 }
 
 const FORM_STATUS: Record<SettingsForm['outcome'], number> = { saved: 200, reset: 200, invalid: 400, unauthorized: 401, disabled: 403 };

@@ -3,6 +3,7 @@
 import { jobStatusesFrom } from '../../../scheduler.ts';
 import { sourceStatusesFrom } from '../../../sources/source-tracker.ts';
 import { runtimeStatus } from '../../routes/live.ts';
+import { alertsReply } from '../../routes/alerts.ts';
 import { html, type SafeHtml } from '../html.ts';
 import type { PageContext, RenderedPage } from '../page.ts';
 import { bound, card, stats, type View } from '../widgets.ts';
@@ -59,5 +60,14 @@ export function statusPage(ctx: PageContext): RenderedPage {
       (src) => html`<tr><th scope="row">${src.name}</th><td><span class="state state-${src.state}">${src.state}</span></td><td>${src.breaker}</td><td>${src.lastOkAtMs ? bound(v, null, src.lastOkAtMs / 1000, 'ago') : '—'}</td><td>${src.disabledReason ? html`<small>${src.disabledReason}</small>` : src.lastError && src.state !== 'ok' ? html`<small>${src.lastError.summary ?? src.lastError.message}</small>${src.lastError.summary ? html`<details><summary>Detail</summary><code>${src.lastError.message}</code></details>` : ''}` : html`<small>${src.lastError ? html`earlier: ${src.lastError.summary ?? src.lastError.message}` : ''}</small>`}</td></tr>`,
     )}</tbody></table></div>`,
   );
-  return { title: 'Status', body: html`<div class="grid">${runtime}${live}${cache}${jobTable}${sourceTable}</div>` };
+  const alerts = alertsReply(r);
+  const channelTable = card(
+    { id: 'channels', title: 'Alert notifications', wide: true },
+    alerts.channels.length === 0
+      ? html`<p class="hint">No channel is set: alerts show on the Health page and live in open pages (ALERT_WEBHOOK_URL, NTFY_URL, TELEGRAM_BOT_TOKEN or SMTP_URL add one).</p>`
+      : html`<div class="table-wrap" tabindex="0" role="region" aria-label="Alert channels"><table><thead><tr><th scope="col">Channel</th><th scope="col">Sends to</th><th scope="col">State</th><th scope="col">Last attempt</th><th scope="col">Last error</th></tr></thead><tbody>${alerts.channels.map(
+          (c) => html`<tr><th scope="row">${c.name}</th><td>${c.target}</td><td><span class="state state-${c.state === 'failing' ? 'error' : c.state === 'ok' ? 'ok' : 'pending'}">${c.state}</span></td><td>${c.lastAttemptAtMs ? bound(v, null, c.lastAttemptAtMs / 1000, 'ago') : '—'}</td><td>${c.lastError ?? '—'}${c.state === 'failing' ? html` <small class="hint">(attempt ${c.attempts})</small>` : ''}</td></tr>`,
+        )}</tbody></table></div>`,
+  );
+  return { title: 'Status', body: html`<div class="grid">${runtime}${live}${cache}${jobTable}${sourceTable}${channelTable}</div>` };
 }
