@@ -78,7 +78,7 @@ export const VARIABLES = {
   ALERT_COOLDOWN_MIN: { schema: z.coerce.number().int().min(0).max(10_080), default: '30', doc: 'minutes after an alert fires before the same rule may notify again' },
   ALERT_WEBHOOK_URL: { schema: httpUrl, secret: true, secretUrl: true, doc: 'POST each alert as JSON here (firing and resolved)' },
   ALERT_WEBHOOK_SECRET: { schema: z.string().min(8, 'must be at least 8 characters'), secret: true, doc: 'signs webhook bodies: X-Satscope-Signature: sha256=<hex HMAC-SHA256 of the body>' },
-  NTFY_URL: { schema: httpUrl, secret: true, secretUrl: true, doc: 'ntfy topic URL, e.g. https://ntfy.sh/my-topic' },
+  NTFY_URL: { schema: httpUrl.refine((u) => /^https?:\/\/[^/]+\/[^/?#]+/.test(u), 'must name the topic, e.g. https://ntfy.sh/my-topic'), secret: true, secretUrl: true, doc: 'ntfy topic URL, e.g. https://ntfy.sh/my-topic' },
   NTFY_TOKEN: { schema: z.string().min(1), secret: true, doc: 'ntfy access token (Bearer)' },
   TELEGRAM_BOT_TOKEN: { schema: z.string().regex(/^\d+:[A-Za-z0-9_-]{20,}$/, 'must be a bot token like 123456:ABC-...'), secret: true, doc: 'Telegram bot token (with TELEGRAM_CHAT_ID)' },
   TELEGRAM_CHAT_ID: { schema: z.string().regex(/^(-?\d+|@[A-Za-z0-9_]{5,})$/, 'must be a numeric chat id or @channel'), doc: 'the chat the bot writes to' },

@@ -21,7 +21,7 @@ const common = {
 /** The user's own rules. */
 export const customRuleSchema = z.discriminatedUnion('kind', [
   z.object({ ...common, kind: z.literal('threshold'), series: seriesName, op: z.enum(['above', 'below']), level: z.number().finite(), maxAgeMin: z.number().int().min(1).max(10_080).default(30) }).strict(),
-  z.object({ ...common, kind: z.literal('change'), series: seriesName, op: z.enum(['rise', 'fall']), pct: z.number().positive().max(100_000), windowMin: z.number().int().min(1).max(43_200) }).strict(),
+  z.object({ ...common, kind: z.literal('change'), series: seriesName, op: z.enum(['rise', 'fall']), pct: z.number().positive().max(100_000), windowMin: z.number().int().min(1).max(10_080, 'at most 7 days (10,080 min): minute points are kept a week') }).strict(),
   z.object({ ...common, kind: z.literal('stale'), series: seriesName, afterMin: z.number().int().min(1).max(43_200) }).strict(),
 ]);
 export type CustomRule = z.output<typeof customRuleSchema>;
@@ -79,6 +79,8 @@ export function builtinRules(d: BuiltinDefaults, overrides: readonly BuiltinOver
     mk('worker-offline', 'A worker is offline', null, null, d.mining, d.mining ? 'default (OCEAN address set)' : 'no OCEAN address', 'a worker that was hashing went offline'),
     mk('pool-block', 'OCEAN found a block', null, null, d.mining, d.mining ? 'default (OCEAN address set)' : 'no OCEAN address', 'the pool found a new block', 'info'),
   ];
+  // Every found block is news: no cooldown unless one is set.
+  for (const r of rules) if (r.id === 'pool-block') r.cooldownMin = 0;
   for (const o of overrides) {
     const r = rules.find((x) => x.id === o.id);
     if (!r) continue;

@@ -22,6 +22,7 @@ const FRESH_MS = 10 * 60_000;
 
 export function alertsJob(deps: JobDeps, channels: readonly Channel[], opts: { retryBaseMs?: number } = {}): JobDefinition {
   const retryBaseMs = opts.retryBaseMs ?? RETRY_BASE_MS;
+  const startedAtMs = Date.now();
   return {
     name: 'alerts',
     intervalMs: 15_000,
@@ -35,47 +36,49 @@ export function alertsJob(deps: JobDeps, channels: readonly Channel[], opts: { r
       const lastFired = await deps.history.lastFiredByRule();
       const names = channels.map((c) => c.name);
       const changed: { firing: AlertFiring; state: 'firing' | 'resolved' }[] = [];
+      const resolve = async (f: AlertFiring, message: string, notify = true) => {
+        if (!(await deps.history.resolveFiring(f.firingId, nowMs, message, notify))) return;
+        changed.push({ firing: { ...f, resolvedAtMs: nowMs, resolvedMessage: message }, state: 'resolved' });
+        ctx.log.info('alert resolved', { rule: f.ruleId, message });
+      };
+      // Each rule on its own: one that cannot be evaluated or recorded leaves the others running.
       for (const rule of rules) {
         const firing = open.get(rule.id);
         open.delete(rule.id);
-        if (!rule.enabled) {
-          if (firing) await resolve(firing, 'the rule was switched off');
-          continue;
-        }
-        let ev: Evaluation;
         try {
-          ev = await evaluate(deps, rule, nowMs);
+          if (!rule.enabled) {
+            if (firing) await resolve(firing, 'the rule was switched off');
+            continue;
+          }
+          const ev = await evaluate(deps, rule, nowMs, startedAtMs);
+          if (ev.active === true && !firing) {
+            // Within the cooldown the firing is still shown, but nobody is notified again.
+            const quiet = coolingDown(lastFired.get(rule.id), rule.cooldownMin, nowMs);
+            const f: AlertFiring = {
+              firingId: `${rule.id}-${nowMs.toString(36)}-${randomBytes(3).toString('hex')}`,
+              ruleId: rule.id,
+              severity: rule.severity,
+              title: rule.kind === 'builtin' ? rule.title : ruleTitle(rule),
+              message: quiet ? `${ev.message} (not notified: within ${rule.cooldownMin} min of the last firing)` : ev.message,
+              value: ev.value,
+              threshold: ev.threshold,
+              firedAtMs: nowMs,
+              resolvedAtMs: null,
+              resolvedMessage: null,
+            };
+            await deps.history.openFiring(f, quiet ? [] : names);
+            changed.push({ firing: f, state: 'firing' });
+            ctx.log.info('alert firing', { rule: rule.id, message: ev.message, notified: !quiet });
+            // A found block is news once: it is over as soon as it is told.
+            if (rule.id === 'pool-block') await resolve(f, 'told once', false);
+          } else if (ev.active === false && firing) await resolve(firing, ev.message);
+          if (rule.id === 'pool-block' && ev.value !== null) await deps.store.set(keys.alertPoolBlockSeen, { height: ev.value });
         } catch (err) {
           ctx.log.warn('alert rule not evaluated', { rule: rule.id, err: describeError(err) });
-          continue;
         }
-        if (ev.active === true && !firing && !coolingDown(lastFired.get(rule.id), rule.cooldownMin, nowMs)) {
-          const f: AlertFiring = {
-            firingId: `${rule.id}-${nowMs.toString(36)}-${randomBytes(3).toString('hex')}`,
-            ruleId: rule.id,
-            severity: rule.severity,
-            title: rule.kind === 'builtin' ? rule.title : ruleTitle(rule),
-            message: ev.message,
-            value: ev.value,
-            threshold: ev.threshold,
-            firedAtMs: nowMs,
-            resolvedAtMs: null,
-            resolvedMessage: null,
-          };
-          await deps.history.openFiring(f, names);
-          changed.push({ firing: f, state: 'firing' });
-          ctx.log.info('alert firing', { rule: rule.id, message: ev.message });
-        } else if (ev.active === false && firing) await resolve(firing, ev.message);
       }
       // Firings of rules that no longer exist.
-      for (const f of open.values()) await resolve(f, 'the rule was removed');
-
-      async function resolve(f: AlertFiring, message: string): Promise<void> {
-        if (await deps.history.resolveFiring(f.firingId, nowMs, message, names)) {
-          changed.push({ firing: { ...f, resolvedAtMs: nowMs, resolvedMessage: message }, state: 'resolved' });
-          ctx.log.info('alert resolved', { rule: f.ruleId, message });
-        }
-      }
+      for (const f of open.values()) await resolve(f, 'the rule was removed').catch((err: unknown) => ctx.log.warn('alert not resolved', { rule: f.ruleId, err: describeError(err) }));
 
       for (const c of changed) {
         await publishEvent(deps.store, 'alert', { state: c.state, firing: c.firing }, nowMs).catch((err: unknown) => ctx.log.debug('alert event not published', { err: describeError(err) }));
@@ -103,32 +106,63 @@ const notice = (f: AlertFiring, state: 'firing' | 'resolved'): AlertNotice => ({
   url: null,
 });
 
-/** Sends every due notification, all channels at once, and records each outcome before the next run. */
+/** How long a claimed notification waits before another run may try it (a crash mid-send). */
+const CLAIM_MS = 10 * 60_000;
+
+/**
+ * Sends every due notification: the channels at once, each channel's in order (a "resolved" waits
+ * until its firing was sent or given up). Each is claimed in history before it is sent, so a run
+ * that dies mid-send, or cannot record the outcome, is not followed at once by a second send.
+ */
 async function deliverDue(deps: JobDeps, channels: readonly Channel[], nowMs: number, retryBaseMs: number, signal: AbortSignal): Promise<void> {
   const due = await deps.history.dueDeliveries(nowMs);
   if (due.length === 0) return;
-  const firings = new Map((await deps.history.recentFirings(500)).map((f) => [f.firingId, f]));
+  const firings = new Map((await deps.history.firingsByIds([...new Set(due.map((d) => d.firingId))])).map((f) => [f.firingId, f]));
+  const byChannel = new Map<string, AlertDelivery[]>();
+  for (const d of due) byChannel.set(d.channel, [...(byChannel.get(d.channel) ?? []), d]);
   await Promise.allSettled(
-    due.map(async (d) => {
-      const channel = channels.find((c) => c.name === d.channel);
-      const firing = firings.get(d.firingId);
-      const attempts = d.attempts + 1;
-      const at = Date.now();
-      if (!channel || !firing) {
-        await deps.history.recordDelivery({ ...d, status: 'failed', attempts, lastError: channel ? 'the alert is no longer held' : 'the channel is no longer configured', updatedAtMs: at });
-        return;
-      }
-      try {
-        await channel.send(notice(firing, d.state), signal);
-        await deps.history.recordDelivery({ ...d, status: 'sent', attempts, lastError: null, updatedAtMs: Date.now() });
-      } catch (err) {
-        const last = attempts >= MAX_ATTEMPTS;
-        const next: AlertDelivery = { ...d, status: last ? 'failed' : 'pending', attempts, lastError: describeError(err).slice(0, 300), nextAttemptAtMs: at + retryBaseMs * 2 ** (attempts - 1), updatedAtMs: at };
-        await deps.history.recordDelivery(next);
-        deps.log.warn(last ? 'alert notification failed for good' : 'alert notification failed; will retry', { channel: d.channel, attempt: attempts, err: next.lastError });
+    [...byChannel].map(async ([name, list]) => {
+      const channel = channels.find((c) => c.name === name);
+      // Oldest firing first, and a firing's own notice before its resolution.
+      list.sort((a, b) => (firings.get(a.firingId)?.firedAtMs ?? 0) - (firings.get(b.firingId)?.firedAtMs ?? 0) || (a.state === 'firing' ? -1 : 1));
+      for (const d of list) {
+        try {
+          await deliverOne(deps, channel, firings.get(d.firingId), d, retryBaseMs, signal);
+        } catch (err) {
+          deps.log.warn('alert notification not recorded', { channel: name, err: describeError(err) });
+        }
       }
     }),
   );
+}
+
+async function deliverOne(deps: JobDeps, channel: Channel | undefined, firing: AlertFiring | undefined, d: AlertDelivery, retryBaseMs: number, signal: AbortSignal): Promise<void> {
+  const attempts = d.attempts + 1;
+  if (!channel || !firing) {
+    await deps.history.recordDelivery({ ...d, status: 'failed', attempts, lastError: channel ? 'the alert is no longer held' : 'the channel is no longer configured', updatedAtMs: Date.now() });
+    return;
+  }
+  if (d.state === 'resolved') {
+    const first = (await deps.history.deliveriesOf(d.firingId)).find((x) => x.channel === d.channel && x.state === 'firing');
+    if (first?.status === 'pending') return;
+  }
+  await deps.history.recordDelivery({ ...d, attempts, nextAttemptAtMs: Date.now() + CLAIM_MS, updatedAtMs: Date.now() });
+  let failure: unknown;
+  try {
+    await channel.send(notice(firing, d.state), signal);
+  } catch (err) {
+    failure = err;
+  }
+  const at = Date.now();
+  if (failure === undefined) {
+    await deps.history.recordDelivery({ ...d, status: 'sent', attempts, lastError: null, nextAttemptAtMs: at, updatedAtMs: at });
+    return;
+  }
+  const last = attempts >= MAX_ATTEMPTS;
+  // The channel's own words (they name no secret); the technical chain goes to the log.
+  const lastError = (failure instanceof Error ? failure.message : String(failure)).slice(0, 300);
+  await deps.history.recordDelivery({ ...d, status: last ? 'failed' : 'pending', attempts, lastError, nextAttemptAtMs: at + retryBaseMs * 2 ** (attempts - 1), updatedAtMs: at });
+  deps.log.warn(last ? 'alert notification failed for good' : 'alert notification failed; will retry', { channel: d.channel, attempt: attempts, err: describeError(failure) });
 }
 
 /** What the pages and /api/v2/alerts show. */
@@ -150,16 +184,18 @@ export async function alertsSummary(deps: Pick<JobDeps, 'history'>, rules: reado
 const piece = async <T>(deps: JobDeps, name: string): Promise<(PublicPiece & { data: T }) | undefined> => (await deps.store.get(keys.publicPiece(name))) as (PublicPiece & { data: T }) | undefined;
 const fresh = (asOfMs: number | null | undefined, nowMs: number) => asOfMs !== null && asOfMs !== undefined && nowMs - asOfMs <= FRESH_MS;
 
-async function evaluate(deps: JobDeps, rule: Rule, nowMs: number): Promise<Evaluation> {
+async function evaluate(deps: JobDeps, rule: Rule, nowMs: number, startedAtMs: number): Promise<Evaluation> {
   if (rule.kind !== 'builtin') {
     const latest = await deps.history.latestPoint(rule.series);
-    const earlier = rule.kind === 'change' ? (await deps.history.rawPoints(rule.series, Math.floor(nowMs / 1000) - rule.windowMin * 60 - 600, Math.floor(nowMs / 1000) - rule.windowMin * 60)).at(-1) : undefined;
+    // The last point at or before the window's start, within the hour before it.
+    const startSec = rule.kind === 'change' ? Math.floor(nowMs / 1000) - rule.windowMin * 60 : 0;
+    const earlier = rule.kind === 'change' ? (await deps.history.rawPoints(rule.series, startSec - 3600, startSec)).at(-1) : undefined;
     return evaluateCustom(rule, latest, earlier, nowMs);
   }
-  return evaluateBuiltin(deps, rule, nowMs);
+  return evaluateBuiltin(deps, rule, nowMs, startedAtMs);
 }
 
-async function evaluateBuiltin(deps: JobDeps, rule: BuiltinRule, nowMs: number): Promise<Evaluation> {
+async function evaluateBuiltin(deps: JobDeps, rule: BuiltinRule, nowMs: number, startedAtMs: number): Promise<Evaluation> {
   const level = rule.level ?? 0;
   switch (rule.id) {
     case 'fee-above': {
@@ -191,7 +227,8 @@ async function evaluateBuiltin(deps: JobDeps, rule: BuiltinRule, nowMs: number):
       for (const name of Object.keys(deps.sources.http)) {
         const st = await deps.store.get(keys.sourceStatus(name));
         if (!st || (st.state !== 'down' && st.state !== 'degraded')) continue;
-        const since = st.lastOkAtMs ?? st.lastErrorAtMs ?? nowMs;
+        // Never answered: down since this process started watching it.
+        const since = st.lastOkAtMs ?? startedAtMs;
         if (nowMs - since > level * 60_000) down.push(`${name} (${st.state}${st.lastError?.summary ? `: ${st.lastError.summary}` : ''})`);
       }
       return { active: down.length > 0, value: down.length, threshold: level, message: down.length ? `Not answering for over ${level} min: ${down.join('; ')}.` : 'Every source answers.' };
@@ -222,8 +259,7 @@ async function evaluateBuiltin(deps: JobDeps, rule: BuiltinRule, nowMs: number):
       const top = Math.max(0, ...(m?.blocks ?? []).map((b) => b.height));
       if (!m || top === 0) return { active: null, value: null, threshold: null, message: 'no pool blocks from OCEAN' };
       const seen = await deps.store.get(keys.alertPoolBlockSeen);
-      await deps.store.set(keys.alertPoolBlockSeen, { height: top });
-      // The first sighting only sets the mark; a block found before Satscope looked is not news.
+      // The first sighting only sets the mark (the job moves it after the run); a block found before Satscope looked is not news.
       return { active: seen !== undefined && top > seen.height, value: top, threshold: null, message: `OCEAN found block ${top.toLocaleString('en-US')}.` };
     }
   }

@@ -56,7 +56,8 @@ before(async () => {
     req.resume();
     req.on('end', () => {
       hookHits.push(req.url ?? '');
-      res.writeHead(503).end('down for maintenance');
+      // It repeats what it was asked for, token and all, as some receivers do.
+      res.writeHead(503).end(`down for maintenance: ${(req.url ?? '').slice(1)}`);
     });
   });
   const ntfyUrl = `${await listen(ntfy)}/alerts-topic`;
@@ -101,6 +102,25 @@ test('a receiver answering 500 is retried with backoff until it takes the notifi
     assert.ok(!status.includes(secret), `the Status page does not show ${secret}`);
     assert.ok(!JSON.stringify(await get('/api/v2/alerts')).includes(secret), `/api/v2/alerts does not show ${secret}`);
     assert.ok(!lines.join('\n').includes(secret), `the log does not hold ${secret}`);
+  }
+});
+
+test('a sent notification whose outcome cannot be recorded is not sent again at once', async () => {
+  const sentBefore = ntfyHits.length;
+  const real = rt.history.recordDelivery.bind(rt.history);
+  let broken = 1;
+  rt.history.recordDelivery = async (d) => {
+    if (d.status === 'sent' && d.channel === 'ntfy' && broken-- > 0) throw new Error('database is locked');
+    return real(d);
+  };
+  try {
+    await saveRule(rt, { id: 'gauge-low', kind: 'threshold', series: 'test.gauge', op: 'below', level: 100, maxAgeMin: 30, severity: 'info', cooldownMin: 0, enabled: true });
+    await alertsRun();
+    await waitFor('the ntfy send', async () => (ntfyHits.length > sentBefore ? true : undefined), 10_000, 25);
+    for (let i = 0; i < 5; i++) await alertsRun();
+    assert.equal(ntfyHits.length, sentBefore + 1, 'claimed before sending: the failed record does not cause a resend');
+  } finally {
+    rt.history.recordDelivery = real;
   }
 });
 

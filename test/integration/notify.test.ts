@@ -258,7 +258,7 @@ describe('email channel', () => {
   it('email channel delivers through a real SMTP server with the login from the URL', async () => {
     const notice = { ...NOTICE, title: 'Next-block fee above 100 sat/vB' };
     const ch = only({ email: { smtpUrl: smtpUrl(SMTP_PASS), from: 'satscope@example.test', to: ['ops@example.test', 'me@example.test'] } });
-    assert.equal(ch.target, `127.0.0.1:${smtpPort} to ops@example.test, me@example.test`);
+    assert.equal(ch.target, `127.0.0.1:${smtpPort} to 2 recipients`, "the addresses are not shown");
     await ch.send(notice);
     assert.equal(mails.length, 1);
     const [mail] = mails;

@@ -29,7 +29,10 @@ export function makeRedactor(secrets: readonly (string | undefined)[]): (text: s
  * (Discord, Slack) and ntfy topics carry their token or act as one there.
  */
 export function urlSecrets(url: URL): string[] {
-  return [url.href, url.username, url.password, url.search.slice(1), ...url.searchParams.values(), url.pathname.length > 1 ? url.pathname : ''];
+  const path = url.pathname.length > 1 ? url.pathname : '';
+  // A receiver may echo the topic or token without its slash, or one segment of it.
+  const segments = path.split('/').filter((seg) => seg.length >= 6);
+  return [url.href, url.username, url.password, url.search.slice(1), ...url.searchParams.values(), path, path.slice(1), ...segments, ...segments.map(safeDecode)];
 }
 
 function safeDecode(s: string): string {
@@ -94,9 +97,12 @@ export async function postOnce(ctx: SendContext, url: string, headers: Record<st
   }
 }
 
+/**
+ * The status only: a receiver's reply may repeat the topic or token it was sent to, and this message
+ * is shown on pages without a login (Health, Status, /api/v2/alerts).
+ */
 export function statusError(ctx: SendContext, reply: PostReply): SatscopeError {
-  const said = excerpt(reply.text);
-  return channelError(ctx, 'UPSTREAM_HTTP', `${ctx.host} answered HTTP ${reply.status}${said ? `: ${said}` : ''}`);
+  return channelError(ctx, 'UPSTREAM_HTTP', `${ctx.host} answered HTTP ${reply.status}`);
 }
 
 /** At most 200 characters of a receiver's words, on one line. */

@@ -19,7 +19,8 @@ export function emailChannel(smtpUrl: string, from: string, to: readonly string[
   );
   return {
     name: 'email',
-    target: `${url.host} to ${to.join(', ')}`,
+    // Addresses are personal data and this is shown without a login: the host and how many.
+    target: `${url.host} to ${to.length} recipient${to.length === 1 ? '' : 's'}`,
     async send(notice, caller) {
       const { signal, timeout } = attemptSignal(timeoutMs, caller);
       try {

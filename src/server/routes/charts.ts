@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { downsample, resolutionFor, type Resolution } from '../../domain/charts.ts';
 import { readSeries } from '../../store/history/read-series.ts';
-import { OVERALL_SERIES } from '../../domain/score-metrics.ts';
+import { METRICS, metricSeries, OVERALL_SERIES } from '../../domain/score-metrics.ts';
 import { SatscopeError } from '../../errors.ts';
 import type { AppContext } from '../app.ts';
 import type { Built, Loader } from '../../read-model/views.ts';
@@ -63,6 +63,10 @@ export const CHARTS: Record<string, ChartDef> = {
   fees: { title: 'Next-block fee rate', unit: 'sat/vB', read: nodeOrPublic('fees.next_block_median', 'network.fees.fastest') },
   score: { title: 'Network health score', unit: '', read: (app, fromSec, toSec, resolution) => seriesPoints(app, OVERALL_SERIES, fromSec, toSec, resolution) },
   mining: { title: 'Your hashrate (10 min average)', unit: 'H/s', read: (app, fromSec, toSec, resolution) => seriesPoints(app, 'mining.hashrate_10m_hs', fromSec, toSec, resolution) },
+  // Each health metric's own history (its daily values, backfilled and measured), as `metric-<id>`.
+  ...Object.fromEntries(
+    METRICS.map((m): [string, ChartDef] => [`metric-${m.id}`, { title: m.title, unit: m.unit === '%' ? 'pct' : m.unit, read: (app, fromSec, toSec, resolution) => seriesPoints(app, metricSeries(m.id), fromSec, toSec, resolution) }]),
+  ),
 };
 
 /** Sparklines are redrawn from history every 15 s (they are built into the page, not streamed). */

@@ -8,7 +8,7 @@ import type { SqlDriver } from './driver.ts';
 import { migrate } from './migrate.ts';
 import type { BlockRecord } from '../../domain/snapshots.ts';
 import { orphanAbove, orphanRivals, selectBlock, selectRecentBlocks, selectTipBlock, upsertBlock } from './queries/blocks.ts';
-import { insertFiring, resolveFiring, selectChannelLatest, selectDeliveries, selectDueDeliveries, selectLastFired, selectOpenFirings, selectRecentFirings, updateDelivery, type AlertDelivery, type AlertFiring } from './queries/alerts.ts';
+import { deleteResolvedBefore, insertFiring, resolveFiring, selectChannelLatest, selectFiringsByIds, selectDeliveries, selectDueDeliveries, selectLastFired, selectOpenFirings, selectRecentFirings, updateDelivery, type AlertDelivery, type AlertFiring } from './queries/alerts.ts';
 import { selectCloseDays, selectCloses, upsertCloses, type DailyClose } from './queries/closes.ts';
 import { compactPoints, DEFAULT_RETENTION, type CompactionResult, type RetentionPolicy } from './queries/compaction.ts';
 import { deleteJobRunsBefore, insertJobRun, selectJobRuns, type JobRun } from './queries/job-runs.ts';
@@ -20,6 +20,7 @@ export type { AlertDelivery, AlertFiring };
 export type { AggregatePoint, CompactionResult, DailyClose, JobRun, Point, RetentionPolicy };
 
 const MAX_ROWS = 100_000;
+const ALERTS_KEPT_SEC = 365 * 86_400;
 
 export class History {
   constructor(readonly db: SqlDriver) {}
@@ -88,8 +89,12 @@ export class History {
     return this.guard('open alert', () => this.db.transaction((tx) => insertFiring(tx, firing, channels)));
   }
 
-  resolveFiring(firingId: string, atMs: number, message: string, channels: readonly string[]): Promise<boolean> {
-    return this.guard('resolve alert', () => this.db.transaction((tx) => resolveFiring(tx, firingId, atMs, message, channels)));
+  resolveFiring(firingId: string, atMs: number, message: string, notify: boolean): Promise<boolean> {
+    return this.guard('resolve alert', () => this.db.transaction((tx) => resolveFiring(tx, firingId, atMs, message, notify)));
+  }
+
+  firingsByIds(ids: readonly string[]): Promise<AlertFiring[]> {
+    return this.guard('read alerts', () => selectFiringsByIds(this.db, ids.slice(0, 500)));
   }
 
   openFirings(): Promise<AlertFiring[]> {
@@ -170,12 +175,14 @@ export class History {
   }
 
   /** Roll up and expire points; job runs are kept for the raw-point window too. */
-  compact(nowSec: number, policy: RetentionPolicy = DEFAULT_RETENTION): Promise<CompactionResult & { jobRunsDeleted: number }> {
+  compact(nowSec: number, policy: RetentionPolicy = DEFAULT_RETENTION): Promise<CompactionResult & { jobRunsDeleted: number; alertsDeleted: number }> {
     return this.guard('compact', () =>
       this.db.transaction(async (tx) => {
         const r = await compactPoints(tx, nowSec, policy);
         const jobRunsDeleted = await deleteJobRunsBefore(tx, (nowSec - policy.rawSec) * 1000);
-        return { ...r, jobRunsDeleted };
+        // Resolved alerts are kept a year for the Health page's history and the API.
+        const alertsDeleted = await deleteResolvedBefore(tx, (nowSec - ALERTS_KEPT_SEC) * 1000);
+        return { ...r, jobRunsDeleted, alertsDeleted };
       }),
     );
   }

@@ -29,3 +29,4 @@ CREATE TABLE alert_deliveries (
 );
 
 CREATE INDEX alert_deliveries_due ON alert_deliveries (status, next_attempt_at_ms);
+CREATE INDEX alert_deliveries_channel ON alert_deliveries (channel, updated_at_ms);

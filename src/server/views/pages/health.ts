@@ -8,7 +8,8 @@ import { alertsReply } from '../../routes/alerts.ts';
 import { formatValue } from '../../../domain/format.ts';
 import { html, type SafeHtml } from '../html.ts';
 import type { PageContext, RenderedPage } from '../page.ts';
-import { bound, card, chart, freshness, unavailable, type View } from '../widgets.ts';
+import { sparkLoader } from '../../routes/charts.ts';
+import { bound, card, chart, freshness, sparkline, unavailable, type View } from '../widgets.ts';
 
 const STATUS_WORDS = { healthy: 'Healthy', degraded: 'Degraded', critical: 'Critical', unknown: 'Not enough history yet' } as const;
 
@@ -27,13 +28,15 @@ function gauge(score: number | null, status: keyof typeof STATUS_WORDS): SafeHtm
 
 const UNIT_KIND: Record<string, Parameters<typeof bound>[3]> = { '%': 'dec', HHI: 'int', bits: 'dec', blocks: 'dec', r: 'dec', min: 'dec', 'USD/TH/day': 'fiat', '×': 'dec' };
 
-function metricRow(v: View, id: string, m: MetricResult): SafeHtml {
+function metricRow(ctx: PageContext, v: View, id: string, m: MetricResult): SafeHtml {
   const def = METRICS.find((x) => x.id === id);
+  const spark = ctx.r.load(sparkLoader(ctx.app, `metric-${id}`, '1y'));
   const dir = m.direction === 'higher-better' ? 'higher is better' : m.direction === 'lower-better' ? 'lower is better' : `best within ${m.band?.[0]}–${m.band?.[1]}`;
   return html`<tr><th scope="row"><span title="${def?.method ?? ''}">${def?.title ?? id}</span><br><small class="hint">${dir} · weight ${Math.round(m.weight * 100)} %</small></th>
 <td data-label="Value">${m.value === null ? html`<span class="why">—</span>` : html`${bound(v, null, m.value, UNIT_KIND[m.unit] ?? 'dec')} <small>${m.unit === 'USD/TH/day' ? '/ TH / day' : m.unit}</small>`}</td>
 <td data-label="Rank">${m.percentile === null ? '—' : html`${bound(v, null, m.percentile, 'dec')} <small>pct</small>`}</td>
-<td data-label="Score">${m.score === null ? html`<span class="why">${m.reason ?? 'not scored'}</span>` : html`<b>${bound(v, null, m.score, 'int')}</b> <small>· ${m.historyDays} days</small>`}</td></tr>`;
+<td data-label="Score">${m.score === null ? html`<span class="why">${m.reason ?? 'not scored'}</span>` : html`<b>${bound(v, null, m.score, 'int')}</b> <small>· ${m.historyDays} days</small>`}</td>
+<td data-label="History" class="metric-spark">${spark && spark.t.length > 1 ? sparkline(v, spark, { span: '1 y', kind: UNIT_KIND[m.unit] ?? 'dec', label: def?.title ?? id }) : html`<span class="why">no history yet</span>`}</td></tr>`;
 }
 
 const SEVERITY_WORDS: Record<string, string> = { critical: 'Critical', warning: 'Warning', info: 'Info' };
@@ -74,7 +77,7 @@ export function healthPage(ctx: PageContext): RenderedPage {
     return card(
       { id: `pillar-${p}`, title: `${PILLARS[p].title} · ${x?.score === null || x?.score === undefined ? '—' : Math.round(x.score)}`, wide: true },
       x
-        ? html`<div class="table-wrap" tabindex="0" role="region" aria-label="${PILLARS[p].title} metrics"><table class="stacking metrics"><thead><tr><th scope="col">Metric</th><th scope="col">Value</th><th scope="col">Rank in its year</th><th scope="col">Score</th></tr></thead><tbody>${Object.entries(x.metrics).map(([id, m]) => metricRow(v, id, m))}</tbody></table></div>`
+        ? html`<div class="table-wrap" tabindex="0" role="region" aria-label="${PILLARS[p].title} metrics"><table class="stacking metrics"><thead><tr><th scope="col">Metric</th><th scope="col">Value</th><th scope="col">Rank in its year</th><th scope="col">Score</th><th scope="col">History</th></tr></thead><tbody>${Object.entries(x.metrics).map(([id, m]) => metricRow(ctx, v, id, m))}</tbody></table></div>`
         : unavailable('waiting for the first score'),
     );
   });

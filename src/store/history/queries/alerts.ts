@@ -58,11 +58,30 @@ export async function insertFiring(db: SqlExecutor, f: AlertFiring, channels: re
   await insertDeliveries(db, f.firingId, 'firing', channels, f.firedAtMs);
 }
 
-/** Marks a firing resolved and queues its "resolved" notifications; false when it was not open. */
-export async function resolveFiring(db: SqlExecutor, firingId: string, atMs: number, message: string, channels: readonly string[]): Promise<boolean> {
+/**
+ * Marks a firing resolved; with `notify`, queues a "resolved" notification on each channel that was
+ * told of the firing (none for a firing held back by its cooldown). False when it was not open.
+ */
+export async function resolveFiring(db: SqlExecutor, firingId: string, atMs: number, message: string, notify: boolean): Promise<boolean> {
   const { changes } = await db.run('UPDATE alert_firings SET resolved_at_ms = ?, resolved_message = ? WHERE firing_id = ? AND resolved_at_ms IS NULL', [atMs, message, firingId]);
-  if (changes > 0) await insertDeliveries(db, firingId, 'resolved', channels, atMs);
+  if (changes > 0 && notify) {
+    await db.run(
+      "INSERT INTO alert_deliveries (firing_id, state, channel, status, attempts, last_error, next_attempt_at_ms, updated_at_ms) SELECT firing_id, 'resolved', channel, 'pending', 0, NULL, ?, ? FROM alert_deliveries WHERE firing_id = ? AND state = 'firing' ON CONFLICT (firing_id, state, channel) DO NOTHING",
+      [atMs, atMs, firingId],
+    );
+  }
   return changes > 0;
+}
+
+export async function selectFiringsByIds(db: SqlExecutor, ids: readonly string[]): Promise<AlertFiring[]> {
+  if (ids.length === 0) return [];
+  return (await db.all<Record<string, unknown>>(`SELECT ${FIRING_COLUMNS} FROM alert_firings WHERE firing_id IN (${ids.map(() => '?').join(', ')})`, [...ids])).map(firingOf);
+}
+
+/** Forgets resolved firings (and their notifications) older than `beforeMs`. */
+export async function deleteResolvedBefore(db: SqlExecutor, beforeMs: number): Promise<number> {
+  await db.run('DELETE FROM alert_deliveries WHERE firing_id IN (SELECT firing_id FROM alert_firings WHERE resolved_at_ms IS NOT NULL AND resolved_at_ms < ?)', [beforeMs]);
+  return (await db.run('DELETE FROM alert_firings WHERE resolved_at_ms IS NOT NULL AND resolved_at_ms < ?', [beforeMs])).changes;
 }
 
 async function insertDeliveries(db: SqlExecutor, firingId: string, state: 'firing' | 'resolved', channels: readonly string[], atMs: number): Promise<void> {
