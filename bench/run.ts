@@ -37,6 +37,11 @@ const PATHS = [
   '/api/workers',
   '/mining',
   '/workers',
+  '/score',
+  '/api/v2/score/latest',
+  '/api/v2/score/timeseries?kind=overall&id=overall&days=30',
+  '/api/v2/metrics/pool_hhi',
+  '/api/v2/alerts',
 ];
 
 const RATIO_GOAL = 0.7;

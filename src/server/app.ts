@@ -42,6 +42,9 @@ import { Generation, StateMirror } from '../read-model/mirror.ts';
 import { Views, type Built, type Reader } from '../read-model/views.ts';
 import { defineRoute as route_ } from './route.ts';
 
+/** Parsed query strings kept per route. */
+const PARSED_QUERIES_PER_ROUTE = 256;
+
 export interface AppDeps {
   config: Config;
   store: Store;
@@ -123,6 +126,19 @@ export function buildApp(deps: AppDeps): App {
     throw new SatscopeError('BAD_REQUEST', `invalid ${where}: ${details.map((d) => `${d.field}: ${d.message}`).join('; ')}`, { details });
   };
 
+  // A page or chart is asked for with the same few query strings over and over: each route keeps
+  // its last parsed ones (only those that passed its schema; bounded, oldest out first).
+  const parsedQueries = new WeakMap<RouteDefinition, Map<string, unknown>>();
+  const parseQuery = (def: RouteDefinition, schema: z.ZodType<unknown, z.ZodTypeDef, unknown>, rawQuery: string): unknown => {
+    let cache = parsedQueries.get(def);
+    if (!cache) parsedQueries.set(def, (cache = new Map()));
+    if (cache.has(rawQuery)) return cache.get(rawQuery);
+    const query = parse(schema, Object.fromEntries(new URLSearchParams(rawQuery)), 'query');
+    if (cache.size >= PARSED_QUERIES_PER_ROUTE) cache.delete(cache.keys().next().value as string);
+    cache.set(rawQuery, query);
+    return query;
+  };
+
   // Synchronous when the route needs no body and its handler answers at once (a cached reply):
   // no promise is made on the hot path.
   function run(def: RouteDefinition, req: IncomingMessage, res: ServerResponse, params: Record<string, string>, rawQuery: string, ip: string): number | Promise<number> {
@@ -130,7 +146,7 @@ export function buildApp(deps: AppDeps): App {
       if (!adminDigest) throw new SatscopeError('FEATURE_DISABLED', 'admin endpoints are off: set ADMIN_TOKEN to enable them');
       if (!authorized(req)) return sendError(res, new SatscopeError('UNAUTHORIZED'), ['www-authenticate', 'Bearer']);
     }
-    const query = def.query ? parse(def.query, Object.fromEntries(new URLSearchParams(rawQuery)), 'query') : undefined;
+    const query = def.query ? parseQuery(def, def.query, rawQuery) : undefined;
     if (!def.body) return def.handle({ req, res, params, query, body: undefined, clientIp: ip });
     const schema = def.body;
     return readBody(req, def.bodyType ?? 'json').then((raw) => def.handle({ req, res, params, query, body: parse(schema, raw, 'body'), clientIp: ip }));
