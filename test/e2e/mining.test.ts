@@ -122,6 +122,33 @@ describe('the Mining and Workers pages in Chromium', { skip: CHROMIUM ? false : 
     await page.close();
   });
 
+  test('an alert that fires shows a live note on the open Health page, then in its alerts card; a built-in fires for the offline worker', async () => {
+    const { page, problems } = await open('/score');
+    await waitFor('live', async () => ((await page.locator('#mon-state').textContent()) === 'live' ? true : undefined), 10_000, 100);
+    const { requestJobRun } = await import('../../src/scheduler.ts');
+    const saved = await fetch(`${rt.base}/api/admin/alerts/rules`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'any-fee', kind: 'threshold', series: 'network.fees.fastest', op: 'above', level: 0, severity: 'critical' }),
+    });
+    assert.equal(saved.status, 200);
+    await requestJobRun(rt.store, rt.jobs, 'alerts');
+    const note = page.locator('.alert-toast', { hasText: 'network.fees.fastest above 0' });
+    await note.waitFor({ state: 'visible', timeout: 10_000 });
+    assert.match(await note.innerText(), /Alert: network\.fees\.fastest above 0[\s\S]*network\.fees\.fastest is \d+/);
+    assert.match((await note.getAttribute('class')) ?? '', /sev-critical/);
+    await page.screenshot({ path: `${SHOTS}/health-alert-note.png` });
+    await page.reload({ waitUntil: 'load' });
+    const card = page.locator('#alerts');
+    assert.match(await card.innerText(), /Critical: network\.fees\.fastest above 0/);
+    assert.match(await card.innerText(), /A worker is offline[\s\S]*s9-garage/);
+    await page.locator('.alert-close').first().click().catch(() => undefined);
+    await page.screenshot({ path: `${SHOTS}/health-alerts.png`, fullPage: true });
+    assert.deepEqual(problems, []);
+    await page.close();
+    assert.equal((await fetch(`${rt.base}/api/admin/alerts/rules/any-fee`, { method: 'DELETE', headers: { authorization: `Bearer ${TOKEN}` } })).status, 200);
+  });
+
   test('a worker that stops turns offline on the open page within one update, without a reload', async () => {
     const { page, problems } = await open('/workers');
     await waitFor('live', async () => ((await page.locator('#mon-state').textContent()) === 'live' ? true : undefined), 10_000, 100);

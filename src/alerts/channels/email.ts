@@ -1,7 +1,6 @@
 // Email over SMTP with nodemailer. The SMTP URL (smtp:// or smtps://) may hold the login in its
 // userinfo; nodemailer's errors quote server replies, never the password, and ours are redacted too.
-import nodemailer from 'nodemailer';
-import SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
+import type { Transporter } from 'nodemailer';
 import { attemptFailure, attemptSignal, channelError, errorCode, excerpt, headline, makeRedactor, plainText, urlSecrets, type SendContext } from './common.ts';
 import type { AlertNotice, Channel } from './types.ts';
 
@@ -14,9 +13,13 @@ export function emailChannel(smtpUrl: string, from: string, to: readonly string[
   const ctx: SendContext = { name: 'email', host: url.host, timeoutMs, redact: makeRedactor(urlSecrets(url)) };
   // createTransport(url) alone keeps nodemailer's defaults (a 2 minute connect, an hour of socket
   // idleness); a transport instance takes the URL and the per-attempt timeouts together.
-  const transport = nodemailer.createTransport(
-    new SMTPTransport({ url: smtpUrl, connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs, dnsTimeout: timeoutMs }),
-  );
+  // nodemailer (about 12 MB once loaded) is loaded on the first mail, not by every process at start.
+  let transport: Promise<Transporter> | undefined;
+  const open = () =>
+    (transport ??= (async () => {
+      const [{ default: nodemailer }, { default: SMTPTransport }] = await Promise.all([import('nodemailer'), import('nodemailer/lib/smtp-transport/index.js')]);
+      return nodemailer.createTransport(new SMTPTransport({ url: smtpUrl, connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs, dnsTimeout: timeoutMs }));
+    })());
   return {
     name: 'email',
     // Addresses are personal data and this is shown without a login: the host and how many.
@@ -25,14 +28,14 @@ export function emailChannel(smtpUrl: string, from: string, to: readonly string[
       const { signal, timeout } = attemptSignal(timeoutMs, caller);
       try {
         signal.throwIfAborted();
-        const sending = transport.sendMail({ from, to: [...to], subject: emailSubject(notice), text: plainText(notice) });
+        const sending = (await open()).sendMail({ from, to: [...to], subject: emailSubject(notice), text: plainText(notice) });
         await untilAborted(sending, signal);
       } catch (err) {
         throw mailFailure(ctx, err, timeout, caller);
       }
     },
     async close() {
-      transport.close();
+      if (transport) (await transport).close();
     },
   };
 }

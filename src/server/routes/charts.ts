@@ -74,15 +74,15 @@ const SPARK_MAX_AGE_MS = 15_000;
 export const SPARK_POINTS = 96;
 
 /** The last `range` of a chart, downsampled for a sparkline on a card. */
-export function sparkLoader(app: AppContext, name: keyof typeof CHARTS & string, range: Range): Loader<{ t: number[]; v: number[] }> {
+export function sparkLoader(app: AppContext, name: keyof typeof CHARTS & string, range: Range, points = SPARK_POINTS): Loader<{ t: number[]; v: number[] }> {
   const def = CHARTS[name] as ChartDef;
   return {
-    key: `spark:${name}:${range}`,
+    key: `spark:${name}:${range}:${points}`,
     maxAgeMs: SPARK_MAX_AGE_MS,
     load: async () => {
       const toSec = Math.floor(Date.now() / 1000);
       const s = await def.read(app, toSec - RANGES[range], toSec, resolutionFor(RANGES[range]));
-      return downsample(s.t, s.v, SPARK_POINTS);
+      return downsample(s.t, s.v, points);
     },
   };
 }

@@ -30,7 +30,8 @@ const UNIT_KIND: Record<string, Parameters<typeof bound>[3]> = { '%': 'dec', HHI
 
 function metricRow(ctx: PageContext, v: View, id: string, m: MetricResult): SafeHtml {
   const def = METRICS.find((x) => x.id === id);
-  const spark = ctx.r.load(sparkLoader(ctx.app, `metric-${id}`, '1y'));
+  // A year in 40 points (about nine days each): fifteen of them keep the page light.
+  const spark = ctx.r.load(sparkLoader(ctx.app, `metric-${id}`, '1y', 40));
   const dir = m.direction === 'higher-better' ? 'higher is better' : m.direction === 'lower-better' ? 'lower is better' : `best within ${m.band?.[0]}–${m.band?.[1]}`;
   return html`<tr><th scope="row"><span title="${def?.method ?? ''}">${def?.title ?? id}</span><br><small class="hint">${dir} · weight ${Math.round(m.weight * 100)} %</small></th>
 <td data-label="Value">${m.value === null ? html`<span class="why">—</span>` : html`${bound(v, null, m.value, UNIT_KIND[m.unit] ?? 'dec')} <small>${m.unit === 'USD/TH/day' ? '/ TH / day' : m.unit}</small>`}</td>

@@ -38,12 +38,12 @@ export function alertRulesCard(app: AppContext, r: Reader, outcome: AlertFormOut
   const rows = a.rules.map((rule) => {
     const x = rule as Record<string, unknown>;
     const level = typeof x.level === 'number' ? `${x.level} ${String(x.unit ?? '')}`.trim() : x.kind === 'threshold' ? `${String(x.op)} ${String(x.level)}` : x.kind === 'change' ? `${String(x.op)} ${String(x.pct)} % in ${String(x.windowMin)} min` : x.kind === 'stale' ? `after ${String(x.afterMin)} min` : '—';
-    return html`<tr><th scope="row">${rule.title}<br><small class="hint">${rule.builtin ? String(x.describe ?? '') : `your rule on ${String(x.series)}`}</small></th>
-<td data-label="Id"><code>${rule.id}</code></td><td data-label="Level">${level}</td><td data-label="Cooldown">${rule.cooldownMin} min</td><td data-label="Severity">${rule.severity}</td>
+    return html`<tr><th scope="row">${rule.title} <code class="rule-id">${rule.id}</code><br><small class="hint">${rule.builtin ? String(x.describe ?? '') : `your rule on ${String(x.series)}`}</small></th>
+<td data-label="Level">${level}</td><td data-label="Cooldown">${rule.cooldownMin} min</td><td data-label="Severity">${rule.severity}</td>
 <td data-label="State">${rule.enabled ? 'on' : html`<span class="why">off</span>`}</td><td data-label="From">${rule.builtin ? String(x.origin ?? '') : 'Settings'}</td></tr>`;
   });
   const table = a.rules.length
-    ? html`<div class="table-wrap" tabindex="0" role="region" aria-label="Alert rules"><table class="stacking"><thead><tr><th scope="col">Rule</th><th scope="col">Id</th><th scope="col">Level</th><th scope="col">Cooldown</th><th scope="col">Severity</th><th scope="col">State</th><th scope="col">From</th></tr></thead><tbody>${rows}</tbody></table></div>`
+    ? html`<div class="table-wrap" tabindex="0" role="region" aria-label="Alert rules"><table class="stacking"><thead><tr><th scope="col">Rule</th><th scope="col">Level</th><th scope="col">Cooldown</th><th scope="col">Severity</th><th scope="col">State</th><th scope="col">From</th></tr></thead><tbody>${rows}</tbody></table></div>`
     : unavailable(a.reason ?? 'no rules yet');
   const channels = a.channels.length
     ? html`<p class="hint">Notifications go to ${a.channels.map((c) => `${c.name} (${c.target}, ${c.state})`).join(', ')}.</p>`
