@@ -1,7 +1,7 @@
 // The health score's metrics worked out for each past day from public history, so a fresh install
 // has the year of daily values percentile ranks need. Pure functions: each takes parsed upstream
 // series and returns one value per UTC day, only for days its inputs cover (never a guess).
-import { growthPct, momentumPct } from './score-metrics.ts';
+import { assembleScore, growthPct, momentumPct, type MetricInput } from './score-metrics.ts';
 import { hhi } from './score.ts';
 
 export const DAY_SEC = 86_400;
@@ -108,4 +108,29 @@ export function poolHhiByDay(rows: readonly { tsSec: number; share: number }[]):
     for (let d = 0; d < 7; d++) out.set(dayOf(tsSec) + d * DAY_SEC, hhi(shares));
   }
   return [...out].map(([daySec, value]) => ({ daySec, value })).sort((a, b) => a.daySec - b.daySec);
+}
+
+/**
+ * The score each past day would have had: that day's metric values ranked against the year before
+ * it, by the same method as the live score (assembleScore). Only days with at least one metric
+ * scored get a value.
+ */
+export function reconstructScores(metricDays: Record<string, readonly DayValue[]>, days: readonly number[], windowDays: number): { overall: DayValue[]; pillars: Record<string, DayValue[]> } {
+  const overall: DayValue[] = [];
+  const pillars: Record<string, DayValue[]> = {};
+  const byDay = Object.fromEntries(Object.entries(metricDays).map(([id, list]) => [id, new Map(list.map((d) => [d.daySec, d.value]))]));
+  for (const daySec of days) {
+    const inputs: Record<string, MetricInput> = {};
+    const history: Record<string, number[]> = {};
+    for (const [id, list] of Object.entries(metricDays)) {
+      const value = byDay[id]?.get(daySec);
+      inputs[id] = value === undefined ? { value: null, source: null, asOfMs: null, reason: 'no value that day' } : { value, source: 'history', asOfMs: daySec * 1000 };
+      history[id] = list.filter((d) => d.daySec < daySec && d.daySec >= daySec - windowDays * DAY_SEC).map((d) => d.value);
+    }
+    const s = assembleScore(inputs, history, daySec * 1000);
+    if (s.overall === null) continue;
+    overall.push({ daySec, value: s.overall });
+    for (const [pid, p] of Object.entries(s.pillars)) if (p.score !== null) (pillars[pid] ??= []).push({ daySec, value: p.score });
+  }
+  return { overall, pillars };
 }

@@ -2,8 +2,10 @@
 // (mempool.space, Blockchain.com, ForkMonitor), so percentile ranks have history on a fresh install
 // instead of after a month. Each step stands alone: one failing source leaves the others' days in.
 // Idempotent: days already held (from the score job's own measurements) are never overwritten.
-import { feeShareByDay, growthByDay, hashpriceByDay, intervalByDay, momentumByDay, poolHhiByDay, staleByDay, daily, DAY_SEC, type DayValue } from '../domain/score-history.ts';
-import { capacityConcentration, metricSeries } from '../domain/score-metrics.ts';
+import { feeShareByDay, growthByDay, hashpriceByDay, intervalByDay, momentumByDay, poolHhiByDay, reconstructScores, staleByDay, daily, DAY_SEC, type DayValue } from '../domain/score-history.ts';
+import { capacityConcentration, METRICS, metricSeries, OVERALL_SERIES, pillarSeries } from '../domain/score-metrics.ts';
+import { WINDOW_DAYS } from '../domain/score.ts';
+import { readPoints } from '../store/history/read-series.ts';
 import { describeError } from '../errors.ts';
 import type { UpstreamClient } from '../sources/http/upstream-client.ts';
 import { blockchainCom } from '../sources/public/blockchain-com.ts';
@@ -107,7 +109,7 @@ export async function backfillScoreHistory(history: History, clients: ScoreBackf
   const today = Math.floor((opts.nowSec ?? Date.now() / 1000) / DAY_SEC) * DAY_SEC;
   const ctx: StepContext = { clients: clients as Required<ScoreBackfillClients>, signal: opts.signal, shared: { hashrate: [], retargets: [] } };
   const results: StepResult[] = [];
-  opts.onProgress?.(0, STEPS.length, 'starting');
+  opts.onProgress?.(0, STEPS.length + 1, 'starting');
   for (const [i, step] of STEPS.entries()) {
     if (opts.signal?.aborted) break;
     if (!clients[step.needs]) {
@@ -123,9 +125,36 @@ export async function backfillScoreHistory(history: History, clients: ScoreBackf
         results.push({ step: step.name, saved: 0, series: {}, error: describeError(err) });
       }
     }
-    opts.onProgress?.(i + 1, STEPS.length, step.name);
+    opts.onProgress?.(i + 1, STEPS.length + 1, step.name);
+  }
+  if (!opts.signal?.aborted) {
+    try {
+      results.push(await pastScores(history, today));
+    } catch (err) {
+      results.push({ step: PAST_SCORES, saved: 0, series: {}, error: describeError(err) });
+    }
+    opts.onProgress?.(STEPS.length + 1, STEPS.length + 1, PAST_SCORES);
   }
   return results;
+}
+
+const PAST_SCORES = 'past scores (from the daily values held)';
+
+/** The overall and pillar scores of the past year's days, from every metric's daily values now held (days already scored are kept). */
+async function pastScores(history: History, today: number): Promise<StepResult> {
+  const metricDays: Record<string, DayValue[]> = {};
+  for (const m of METRICS) {
+    const pts = await readPoints(history, metricSeries(m.id), today - 2 * WINDOW_DAYS * DAY_SEC, today - 1, 'day');
+    metricDays[m.id] = pts.filter((p) => p.tsSec < today).map((p) => ({ daySec: p.tsSec, value: p.value }));
+  }
+  const days = Array.from({ length: WINDOW_DAYS }, (_, i) => today - (WINDOW_DAYS - i) * DAY_SEC);
+  const { overall, pillars } = reconstructScores(metricDays, days, WINDOW_DAYS);
+  const points: Point[] = [
+    ...overall.map((d) => ({ series: OVERALL_SERIES, tsSec: d.daySec, value: d.value })),
+    ...Object.entries(pillars).flatMap(([pid, list]) => list.map((d) => ({ series: pillarSeries(pid), tsSec: d.daySec, value: d.value }))),
+  ];
+  const saved = points.length > 0 ? await history.insertDailyPoints(points) : 0;
+  return { step: PAST_SCORES, saved, series: { [OVERALL_SERIES]: overall.length, ...Object.fromEntries(Object.entries(pillars).map(([p, l]) => [pillarSeries(p), l.length])) } };
 }
 
 export function scoreClients(http: Partial<Record<string, UpstreamClient>>): ScoreBackfillClients {

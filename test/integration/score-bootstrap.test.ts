@@ -113,10 +113,15 @@ test('the pool and fee-share scores, the pillars and the overall agree with a re
   assert.equal(body.status, overall >= 75 ? 'healthy' : overall >= 50 ? 'degraded' : 'critical');
 });
 
-test('the overall time series over 30 days has the bootstrap run and its statistics', async () => {
+test('the overall time series over 30 days: the past days scored from the backfilled values, today measured, with statistics', async () => {
   const ts = await get('/api/v2/score/timeseries?kind=overall&id=overall&days=30');
   const data = ts.data as { value: number }[];
-  assert.ok(data.length >= 1);
+  assert.equal(ts.resolution, 'day');
+  assert.ok(data.length >= 28, `${data.length} days`);
+  for (const d of data) assert.ok(d.value >= 0 && d.value <= 100);
+  // The last day is today's, from the live score.
+  const last = (data as unknown as { ts: string }[]).at(-1)?.ts ?? '';
+  assert.equal(last.slice(0, 10), new Date().toISOString().slice(0, 10));
   const s = ts.statistics as Record<string, number>;
   assert.equal(s.latest, data.at(-1)?.value);
   for (const k of ['min', 'max', 'mean', 'median', 'std_dev']) assert.equal(typeof s[k], 'number', k);

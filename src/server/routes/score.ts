@@ -60,7 +60,7 @@ export function scoreRoutes(app: AppContext) {
     maxAgeMs: SERIES_MAX_AGE_MS,
     load: () => {
       const toSec = Math.floor(Date.now() / 1000);
-      return readPoints(app.history, name, toSec - days * DAY, toSec, days <= 2 ? 'raw' : days <= 31 ? 'hour' : 'day');
+      return readPoints(app.history, name, toSec - days * DAY, toSec, days <= 2 ? 'raw' : days <= 7 ? 'hour' : 'day');
     },
   });
   return [
@@ -78,7 +78,7 @@ export function scoreRoutes(app: AppContext) {
               kind: query.kind,
               id,
               days: query.days,
-              resolution: query.days <= 2 ? 'raw' : query.days <= 31 ? 'hour' : 'day',
+              resolution: query.days <= 2 ? 'raw' : query.days <= 7 ? 'hour' : 'day',
               data: points.map((p) => ({ ts: new Date(p.tsSec * 1000).toISOString(), value: p.value })),
               statistics: seriesStats(points.map((p) => p.value)),
             },
