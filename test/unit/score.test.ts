@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { daily, feeShareByDay, hashpriceByDay, heightAt, intervalByDay, poolHhiByDay, staleByDay } from '../../src/domain/score-history.ts';
+import { daily, reconstructScores, feeShareByDay, hashpriceByDay, heightAt, intervalByDay, poolHhiByDay, staleByDay } from '../../src/domain/score-history.ts';
 import { assembleScore, capacityConcentration, clientEntropy, feeSharePct, growthPct, hashpriceUsd, meanIntervalMin, METRICS, momentumPct, poolHhi, staleCount, type MetricInput } from '../../src/domain/score-metrics.ts';
 import { correlation, entropyBits, hhi, metricScore, percentileOf, percentileRank, PILLARS, scoreStatus, seriesStats, weightedMean } from '../../src/domain/score.ts';
 import { latestSnapshotSchema } from '../../src/sources/public/bitnodes.ts';
@@ -175,4 +175,18 @@ test('poolHhiByDay() gives each week its index on its seven days', () => {
   assert.deepEqual(out[6], { daySec: week + 6 * 86_400, value: 5000 });
   // 25² + 25² + 50² = 3750.
   assert.deepEqual(out[7], { daySec: 2 * week, value: 3750 });
+});
+
+test('reconstructScores() ranks each past day against the year before it, as the live score does', () => {
+  const day = 86_400;
+  // Fee share rising 1 % a day for 40 days: on day 35 it is above all 35 days before it.
+  const fee = Array.from({ length: 40 }, (_, i) => ({ daySec: i * day, value: i }));
+  const { overall, pillars } = reconstructScores({ fee_share: fee }, [10 * day, 35 * day], 365);
+  // Day 10 has 10 days of history: not scored, so no score that day.
+  assert.deepEqual(overall.map((d) => d.daySec), [35 * day]);
+  assert.equal(overall[0]?.value, 100);
+  assert.equal(pillars.security?.[0]?.value, 100);
+  // A falling day after a rising month ranks at the bottom.
+  const dip = reconstructScores({ fee_share: [...fee.slice(0, 35), { daySec: 35 * day, value: -1 }] }, [35 * day], 365);
+  assert.equal(dip.overall[0]?.value, 0);
 });
