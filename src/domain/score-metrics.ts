@@ -30,7 +30,7 @@ export const METRICS: readonly MetricDef[] = [
   { id: 'fee_elasticity', pillar: 'throughput', weight: 0.3, title: 'Fee elasticity (7 days)', unit: 'r', direction: higher, method: 'The correlation of the mempool size with the next-block fee over 7 days of hourly means: a fee market that answers demand.' },
   { id: 'confirmation_latency', pillar: 'throughput', weight: 0.3, title: 'Block interval', unit: 'min', direction: { kind: 'band', low: 9, high: 11 }, method: 'The mean time between recent blocks; 9–11 minutes is on target (10 minutes by design).' },
   { id: 'utxo_growth', pillar: 'adoption', weight: 0.5, title: 'UTXO growth (30 days)', unit: '%', direction: higher, method: 'How much the number of unspent outputs grew over 30 days (Blockchain.com).' },
-  { id: 'segwit_usage', pillar: 'adoption', weight: 0.3, title: 'SegWit usage', unit: '%', direction: higher, method: 'The share of transactions that spend SegWit or Taproot outputs, from Bitcoin Core (getblockstats).' },
+  { id: 'segwit_usage', pillar: 'adoption', weight: 0.3, title: 'SegWit usage', unit: '%', direction: higher, method: "The share of transactions in recent blocks that carry witness data (they spend SegWit or Taproot outputs), from mempool.space's block statistics." },
   { id: 'rbf_activity', pillar: 'adoption', weight: 0.2, title: 'RBF activity', unit: '%', direction: { kind: 'band', low: 1, high: 10 }, method: 'The share of transactions replaced by fee (1–10 % is a healthy band).' },
   { id: 'ln_capacity_growth', pillar: 'lightning', weight: 0.6, title: 'Lightning capacity growth (30 days)', unit: '%', direction: higher, method: "The change in public Lightning capacity over 30 days (mempool.space's statistics)." },
   { id: 'ln_node_concentration', pillar: 'lightning', weight: 0.4, title: 'Lightning capacity concentration', unit: '×', direction: lower, method: 'How far the mean channel is above the median channel: capacity held in a few large channels makes it high.' },
@@ -122,6 +122,18 @@ export function growthPct(points: readonly { tsSec: number; value: number }[], n
   // The window must reach back close to its start: a week of data is not a 30-day growth.
   if (!first || !last || first.tsSec > from + 3 * 86_400 || !(first.value > 0)) return null;
   return (last.value / first.value - 1) * 100;
+}
+
+/** Percent of the blocks' transactions with witness data, over the blocks that report it. */
+export function segwitSharePct(blocks: readonly { txCount: number; segwitTxs?: number | null }[]): number | null {
+  let txs = 0;
+  let segwit = 0;
+  for (const b of blocks) {
+    if (b.segwitTxs === null || b.segwitTxs === undefined || !(b.txCount > 0)) continue;
+    txs += b.txCount;
+    segwit += Math.min(b.segwitTxs, b.txCount);
+  }
+  return txs > 0 ? (segwit / txs) * 100 : null;
 }
 
 export function capacityConcentration(avgCapacitySats: number, medianCapacitySats: number | null): number | null {

@@ -1,7 +1,7 @@
 // The network health score, every 10 minutes: each metric's value now from what the other jobs
 // collected (your mainnet node first, the public sources otherwise), kept in history; then each
 // scored against its own daily history and the scorecard stored, kept as series and announced.
-import { assembleScore, capacityConcentration, clientEntropy, elasticity, feeSharePct, growthPct, hashpriceUsd, meanIntervalMin, mempoolBlocks, METRICS, metricSeries, momentumPct, OVERALL_SERIES, pillarSeries, poolHhi, staleCount, type MetricInput } from '../domain/score-metrics.ts';
+import { assembleScore, capacityConcentration, segwitSharePct, clientEntropy, elasticity, feeSharePct, growthPct, hashpriceUsd, meanIntervalMin, mempoolBlocks, METRICS, metricSeries, momentumPct, OVERALL_SERIES, pillarSeries, poolHhi, staleCount, type MetricInput } from '../domain/score-metrics.ts';
 import { PILLAR_IDS, WINDOW_DAYS } from '../domain/score.ts';
 import { describeError } from '../errors.ts';
 import { publishEvent } from '../events.ts';
@@ -74,7 +74,7 @@ async function measure(deps: JobDeps, nowSec: number): Promise<Record<string, Me
   const nodeMempool = mainnet ? await deps.store.get(keys.mempool) : undefined;
   const hashrate = await piece<{ currentHashrateHs: number }>(deps, 'mempool.hashrate');
   const tip = await piece<number>(deps, 'mempool.tip');
-  const blocks = await piece<{ height: number; timeSec: number; totalFeeSats: number }[]>(deps, 'mempool.blocks');
+  const blocks = await piece<{ height: number; timeSec: number; totalFeeSats: number; txCount: number; segwitTxs?: number | null }[]>(deps, 'mempool.blocks');
   const price = await piece<{ usd: number }>(deps, 'market.price');
   const pools = await piece<{ pools: { blockCount: number }[] }>(deps, 'mempool.pools');
   const nodes = await piece<{ asnHhi: number; clients: { count: number }[]; sampledNodes: number }>(deps, 'bitnodes.latest');
@@ -121,7 +121,7 @@ async function measure(deps: JobDeps, nowSec: number): Promise<Record<string, Me
   const utxoPoints = (utxos?.data ?? []).map((u) => ({ tsSec: u.tsSec, value: u.utxos }));
   const utxoEnd = utxoPoints.reduce((m, p) => Math.max(m, p.tsSec), 0);
   out.utxo_growth = utxos ? from(growthPct(utxoPoints, utxoEnd), 'blockchain.com', utxos.asOfMs, 'the UTXO chart does not reach back 30 days') : none('needs Blockchain.com (UTXO count)');
-  out.segwit_usage = none('needs per-block SegWit counts (Bitcoin Core getblockstats), not collected yet');
+  out.segwit_usage = blocks ? from(segwitSharePct(blocks.data), 'mempool.space', blocks.asOfMs, 'the recent blocks do not report their SegWit transactions') : none('needs mempool.space (recent blocks)');
   out.rbf_activity = none('no source of replacement counts is configured');
 
   // Lightning.

@@ -217,7 +217,7 @@ test('with no node configured, the node endpoints say how to configure one', asy
     }
     assert.match(String((await get(rt.base, '/api/v1/nodes')).reason), /BITCOIN_RPC_URL/);
     assert.deepEqual((await get(rt.base, '/api/v1/blocks')).blocks, []);
-    assert.deepEqual(rt.jobs.map((j) => j.name), ['compact-history'], 'no node jobs run without a node');
+    assert.deepEqual(rt.jobs.map((j) => j.name), ['compact-history', 'alerts'], 'no node jobs run without a node (alerts stay for your own rules)');
   } finally {
     await rt.close();
   }

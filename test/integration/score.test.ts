@@ -67,7 +67,13 @@ test('a fresh install: each metric has its value or says why not, none is scored
   assert.match(String(poolMetric.reason), /0 days of history; 30 needed/);
   assert.equal(poolMetric.direction, 'lower-better');
   assert.equal(poolMetric.source, 'mempool.space');
-  assert.match(String((pillars.adoption?.metrics.segwit_usage as Json).reason), /getblockstats/);
+  // SegWit usage: the recent blocks' transactions with witness data over all their transactions.
+  const blocks = JSON.parse(readFileSync(new URL('../fixtures/mempool/v1_blocks.json', import.meta.url), 'utf8')) as { tx_count: number; extras: { segwitTotalTxs: number } }[];
+  const segwit = (pillars.adoption?.metrics.segwit_usage as Json);
+  const share = (blocks.reduce((n, b) => n + b.extras.segwitTotalTxs, 0) / blocks.reduce((n, b) => n + b.tx_count, 0)) * 100;
+  assert.ok(Math.abs((segwit.value as number) - share) < 1e-9, `${String(segwit.value)} vs ${share}`);
+  assert.match(String(segwit.reason), /0 days of history/);
+  assert.match(String((pillars.adoption?.metrics.rbf_activity as Json).reason), /no source/);
   assert.equal(((body.data_freshness as Record<string, Json>)['mempool.space'] as Json | undefined)?.ageSec !== undefined, true);
 });
 

@@ -37,7 +37,7 @@ export const blocksSchema = z.array(
       difficulty: n,
       stale: truthy.optional(),
       extras: z
-        .object({ totalFees: n, reward: n, medianFee: n, pool: z.object({ name: z.string(), slug: z.string().optional() }).passthrough().nullish() })
+        .object({ totalFees: n, reward: n, medianFee: n, segwitTotalTxs: n.nullish(), pool: z.object({ name: z.string(), slug: z.string().optional() }).passthrough().nullish() })
         .passthrough(),
     })
     .transform((b) => ({
@@ -50,6 +50,8 @@ export const blocksSchema = z.array(
       totalFeeSats: b.extras.totalFees,
       rewardSats: b.extras.reward,
       medianFeeRate: b.extras.medianFee,
+      /** Transactions with witness data (SegWit or Taproot spends); null from instances without it. */
+      segwitTxs: b.extras.segwitTotalTxs ?? null,
       pool: b.extras.pool?.name ?? null,
       stale: b.stale ?? false,
     })),
