@@ -1,7 +1,7 @@
 // The health score's metrics worked out for each past day from public history, so a fresh install
 // has the year of daily values percentile ranks need. Pure functions: each takes parsed upstream
 // series and returns one value per UTC day, only for days its inputs cover (never a guess).
-import { assembleScore, growthPct, momentumPct, type MetricInput } from './score-metrics.ts';
+import { assembleScore, growthPct, momentumPct, staleCount, type MetricInput } from './score-metrics.ts';
 import { hhi } from './score.ts';
 
 export const DAY_SEC = 86_400;
@@ -84,13 +84,13 @@ export function intervalByDay(retargets: readonly { tsSec: number; height: numbe
   return out;
 }
 
-/** Stale heights within the 4,320 heights before each day's height (the live metric's window). */
+/** Stale heights within the 4,320 heights before each day's height (the live metric's window), for the days the list covers in full. */
 export function staleByDay(retargets: readonly { tsSec: number; height: number }[], staleHeights: readonly number[], days: readonly number[]): DayValue[] {
   const sorted = [...retargets].sort((a, b) => a.tsSec - b.tsSec);
   return finite(
     days.map((daySec) => {
       const h = heightAt(sorted, daySec + DAY_SEC - 1);
-      return { daySec, value: h === null ? null : staleHeights.filter((s) => s > h - 4320 && s <= h).length };
+      return { daySec, value: h === null ? null : staleCount(staleHeights.map((height) => ({ height })), h) };
     }),
   );
 }

@@ -74,8 +74,16 @@ export function hashpriceUsd(height: number, avgFeesSats: number, networkHashrat
   return (((subsidySats(height) + Math.max(0, avgFeesSats)) * 144) / (networkHashrateHs / 1e12) / 1e8) * priceUsd;
 }
 
-/** Stale candidates within the last 4,320 heights (30 days) of the tip. */
-export function staleCount(candidates: readonly { height: number }[], tip: number): number {
+/** ForkMonitor's index lists at most this many stale candidates, the most recent (SOURCES.md §6). */
+export const STALE_LIST_CAP = 3;
+
+/**
+ * Stale candidates within the 4,320 heights (30 days) up to `tip`, or null when the count cannot be
+ * known: a full list (the cap) whose oldest entry is inside the window may leave older ones out.
+ */
+export function staleCount(candidates: readonly { height: number }[], tip: number): number | null {
+  const oldest = Math.min(...candidates.map((c) => c.height));
+  if (candidates.length >= STALE_LIST_CAP && oldest > tip - 4320) return null;
   return candidates.filter((c) => c.height > tip - 4320 && c.height <= tip).length;
 }
 

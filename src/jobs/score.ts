@@ -99,7 +99,10 @@ async function measure(deps: JobDeps, nowSec: number): Promise<Record<string, Me
     height === null || networkHs === null || !price
       ? none('needs the height, the network hashrate and a price')
       : from(hashpriceUsd(height, avgFees, networkHs, price.data.usd), 'market median', price.asOfMs, 'needs a price and the network hashrate');
-  out.stale_incidence = stale && height !== null ? { value: staleCount(stale.data, height), source: 'forkmonitor', asOfMs: stale.asOfMs } : none('needs ForkMonitor and the tip height');
+  out.stale_incidence =
+    stale && height !== null
+      ? from(staleCount(stale.data, height), 'forkmonitor', stale.asOfMs, 'ForkMonitor lists only its three most recent stale blocks, all within these 30 days: the count could be higher')
+      : none('needs ForkMonitor and the tip height');
 
   // Decentralization.
   out.pool_hhi = pools ? from(poolHhi(pools.data.pools), 'mempool.space', pools.asOfMs, 'no pool shares') : none('needs mempool.space (mining pools of the last week)');

@@ -126,7 +126,11 @@ test('the other computations by hand', () => {
   close(hashpriceUsd(840_000, 25_000_000, 800e18, 100_000), ((3.375e8 * 144) / 8e8 / 1e8) * 100_000);
   // The subsidy halves at 1,050,000.
   close(hashpriceUsd(1_050_000, 0, 1e18, 1), ((156_250_000 * 144) / 1e6 / 1e8) * 1);
+  // A full list (three, ForkMonitor's cap) whose oldest is outside the window: the count is exact.
   assert.equal(staleCount([{ height: 100 }, { height: 5000 }, { height: 9000 }], 9000), 2);
+  // A full list all inside the window may leave older ones out: no count, rather than a low one.
+  assert.equal(staleCount([{ height: 6000 }, { height: 7000 }, { height: 9000 }], 9000), null);
+  assert.equal(staleCount([{ height: 6000 }, { height: 9000 }], 9000), 2, 'fewer than the cap: the whole list');
   close(meanIntervalMin([0, 600, 1200, 1800]), 10);
   const day = 86_400;
   const now = 100 * day;
@@ -162,8 +166,10 @@ test('heightAt(), intervalByDay() and staleByDay() follow the retargets', () => 
   assert.equal(heightAt(r, 10 ** 9), null);
   // The first period ran at 10 minutes a block, the second at 11; a day past the last retarget has none.
   assert.deepEqual(intervalByDay(r, [0, 14 * 86_400, 40 * 86_400]), [{ daySec: 0, value: 10 }, { daySec: 14 * 86_400, value: 11 }]);
-  // Day 0 ends at height 143; stale heights 100 and 140 count, 200 is after it.
-  assert.deepEqual(staleByDay(r, [100, 140, 200], [0]), [{ daySec: 0, value: 2 }]);
+  // Day 0 ends at height 143; stale heights 100 and 140 count (a list shorter than the cap is complete).
+  assert.deepEqual(staleByDay(r, [100, 140], [0]), [{ daySec: 0, value: 2 }]);
+  // A full list: days whose 30-day window reaches below its oldest entry get no value.
+  assert.deepEqual(staleByDay(r, [100, 140, 200], [0]), []);
 });
 
 test('poolHhiByDay() gives each week its index on its seven days', () => {
