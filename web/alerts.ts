@@ -5,7 +5,7 @@ interface AlertEvent {
   firing: { title: string; message: string; severity: string; resolvedMessage?: string | null };
 }
 
-const SHOWN_MS = 20_000;
+const SHOWN_MS = 10_000;
 
 function region(): HTMLElement {
   let r = document.querySelector<HTMLElement>('.alert-toasts');
@@ -21,6 +21,8 @@ function region(): HTMLElement {
 export function showAlert(data: unknown): void {
   const e = data as Partial<AlertEvent>;
   if (!e.firing || (e.state !== 'firing' && e.state !== 'resolved')) return;
+  // The Health page's alerts card says it already (it is rebuilt with the alert).
+  if (document.body.dataset.page === 'health') return;
   const toast = document.createElement('div');
   toast.className = `alert-toast sev-${e.state === 'resolved' ? 'resolved' : /^(info|warning|critical)$/.test(e.firing.severity) ? e.firing.severity : 'warning'}`;
   const head = document.createElement('b');

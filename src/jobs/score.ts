@@ -11,6 +11,7 @@ import { keys, type PublicPiece } from '../store/keys.ts';
 import type { JobDefinition, JobDeps } from './types.ts';
 
 const DAY = 86_400;
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** Right after a start the other jobs are still on their first answers: the score asks again soon while it has nothing to measure. */
 const EAGER_MS = 5 * 60_000;
@@ -87,7 +88,7 @@ async function measure(deps: JobDeps, nowSec: number): Promise<Record<string, Me
   // Security.
   const hrSeries = mainnet ? 'chain.hashrate_hs' : 'network.hashrate_hs';
   const hrDaily = await readPoints(deps.history, hrSeries, nowSec - 40 * DAY, nowSec, 'day');
-  out.difficulty_momentum = from(momentumPct(hrDaily, nowSec), mainnet ? 'your node' : 'mempool.space', nowSec * 1000, `needs 37 days of network hashrate history (${hrDaily.length} days so far)`);
+  out.difficulty_momentum = from(momentumPct(hrDaily, nowSec), mainnet ? 'your node' : 'mempool.space', nowSec * 1000, `needs 37 days of network hashrate history (${plural(hrDaily.length, 'day')} so far)`);
   const nodeBlocks = mainnet ? (await deps.history.recentBlocks(144)).filter((b) => b.totalFeeSats !== null) : [];
   const feeBlocks = nodeBlocks.length > 0 ? nodeBlocks.map((b) => ({ height: b.height, totalFeeSats: b.totalFeeSats })) : (blocks?.data ?? []).map((b) => ({ height: b.height, totalFeeSats: b.totalFeeSats }));
   const feeSource = nodeBlocks.length > 0 ? 'your node' : 'mempool.space';
@@ -115,7 +116,7 @@ async function measure(deps: JobDeps, nowSec: number): Promise<Record<string, Me
   const [sizeSeries, feeSeries] = mainnet ? ['mempool.vsize', 'fees.next_block_median'] : ['network.mempool.vsize', 'network.fees.fastest'];
   const sizes = await readPoints(deps.history, sizeSeries, nowSec - 7 * DAY, nowSec, 'hour');
   const fees = await readPoints(deps.history, feeSeries, nowSec - 7 * DAY, nowSec, 'hour');
-  out.fee_elasticity = from(elasticity(sizes, fees), mainnet ? 'your node' : 'mempool.space', nowSec * 1000, `needs a day of hourly mempool and fee history (${Math.min(sizes.length, fees.length)} hours so far)`);
+  out.fee_elasticity = from(elasticity(sizes, fees), mainnet ? 'your node' : 'mempool.space', nowSec * 1000, `needs a day of hourly mempool and fee history (${plural(Math.min(sizes.length, fees.length), 'hour')} so far)`);
   const times = nodeBlocks.length >= 3 ? (await deps.history.recentBlocks(144)).map((b) => b.timeSec) : (blocks?.data ?? []).map((b) => b.timeSec);
   out.confirmation_latency = from(meanIntervalMin(times), nodeBlocks.length >= 3 ? 'your node' : 'mempool.space', nodeBlocks.length >= 3 ? nowSec * 1000 : (blocks?.asOfMs ?? 0), 'needs recent blocks');
 
@@ -129,7 +130,7 @@ async function measure(deps: JobDeps, nowSec: number): Promise<Record<string, Me
 
   // Lightning.
   const capacity = await readPoints(deps.history, 'lightning.capacity_sats', nowSec - 35 * DAY, nowSec, 'day');
-  out.ln_capacity_growth = from(growthPct(capacity, nowSec), 'mempool.space', lightning?.asOfMs ?? nowSec * 1000, `needs 30 days of Lightning capacity history (${capacity.length} days so far)`);
+  out.ln_capacity_growth = from(growthPct(capacity, nowSec), 'mempool.space', lightning?.asOfMs ?? nowSec * 1000, `needs 30 days of Lightning capacity history (${plural(capacity.length, 'day')} so far)`);
   out.ln_node_concentration = lightning ? from(capacityConcentration(lightning.data.avgCapacitySats, lightning.data.medianCapacitySats), 'mempool.space', lightning.asOfMs, 'no median channel capacity') : none('needs mempool.space (Lightning statistics)');
   return out;
 }

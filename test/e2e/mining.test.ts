@@ -122,8 +122,8 @@ describe('the Mining and Workers pages in Chromium', { skip: CHROMIUM ? false : 
     await page.close();
   });
 
-  test('an alert that fires shows a live note on the open Health page, then in its alerts card; a built-in fires for the offline worker', async () => {
-    const { page, problems } = await open('/score');
+  test('an alert that fires shows a live note on the open page, and the Health page lists it; a built-in fires for the offline worker', async () => {
+    const { page, problems } = await open('/');
     await waitFor('live', async () => ((await page.locator('#mon-state').textContent()) === 'live' ? true : undefined), 10_000, 100);
     const { requestJobRun } = await import('../../src/scheduler.ts');
     const saved = await fetch(`${rt.base}/api/admin/alerts/rules`, {
@@ -138,7 +138,7 @@ describe('the Mining and Workers pages in Chromium', { skip: CHROMIUM ? false : 
     assert.match(await note.innerText(), /Alert: network\.fees\.fastest above 0[\s\S]*network\.fees\.fastest is \d+/);
     assert.match((await note.getAttribute('class')) ?? '', /sev-critical/);
     await page.screenshot({ path: `${SHOTS}/health-alert-note.png` });
-    await page.reload({ waitUntil: 'load' });
+    await page.goto(`${rt.base}/score`, { waitUntil: 'load' });
     const card = page.locator('#alerts');
     assert.match(await card.innerText(), /Critical: network\.fees\.fastest above 0/);
     assert.match(await card.innerText(), /A worker is offline[\s\S]*s9-garage/);

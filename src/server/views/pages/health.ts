@@ -34,9 +34,9 @@ function metricRow(ctx: PageContext, v: View, id: string, m: MetricResult): Safe
   const spark = ctx.r.load(sparkLoader(ctx.app, `metric-${id}`, '1y', 40));
   const dir = m.direction === 'higher-better' ? 'higher is better' : m.direction === 'lower-better' ? 'lower is better' : `best within ${m.band?.[0]}–${m.band?.[1]}`;
   return html`<tr><th scope="row"><span title="${def?.method ?? ''}">${def?.title ?? id}</span><br><small class="hint">${dir} · weight ${Math.round(m.weight * 100)} %</small></th>
-<td data-label="Value">${m.value === null ? html`<span class="why">—</span>` : html`${bound(v, null, m.value, UNIT_KIND[m.unit] ?? 'dec')} <small>${m.unit === 'USD/TH/day' ? '/ TH / day' : m.unit}</small>`}</td>
-<td data-label="Rank">${m.percentile === null ? '—' : html`${bound(v, null, m.percentile, 'dec')} <small>pct</small>`}</td>
-<td data-label="Score">${m.score === null ? html`<span class="why">${m.reason ?? 'not scored'}</span>` : html`<b>${bound(v, null, m.score, 'int')}</b> <small>· ${m.historyDays} days</small>`}</td>
+<td data-label="Value">${m.value === null ? html`<span class="why">—</span>` : html`${bound(v, null, m.value, UNIT_KIND[m.unit] ?? 'dec')} <small>${m.unit === 'USD/TH/day' ? '/ TH / day' : m.unit}</small>`}${m.source ? html`<small class="val-src">${m.source}</small>` : ''}</td>
+<td data-label="Percentile in its year">${m.percentile === null ? '—' : html`${bound(v, null, m.percentile, 'dec')} <small>%</small>`}</td>
+<td data-label="Score" class="metric-score">${m.score === null ? html`<span class="why">${m.reason ?? 'not scored'}</span>` : html`<b>${bound(v, null, m.score, 'int')}</b> <small>${m.band && m.value !== null && m.value >= m.band[0] && m.value <= m.band[1] ? `inside its ${m.band[0]}–${m.band[1]} band · ` : ''}${m.historyDays} days of data</small>`}</td>
 <td data-label="History" class="metric-spark">${spark && spark.t.length > 1 ? sparkline(v, spark, { span: '1 y', kind: UNIT_KIND[m.unit] ?? 'dec', label: def?.title ?? id }) : html`<span class="why">no history yet</span>`}</td></tr>`;
 }
 
@@ -54,7 +54,7 @@ function alertsCard(ctx: PageContext): SafeHtml {
     html`${a.reason ? html`<p class="hint">${a.reason}</p>` : a.active.length === 0 ? html`<p class="ok-line">Nothing is firing. ${enabled} rule${enabled === 1 ? '' : 's'} on (see Settings).</p>` : ''}
 <ul class="alert-list">${a.active.map((f) => html`<li class="alert-item sev-${f.severity}"><b>${SEVERITY_WORDS[f.severity] ?? f.severity}: ${f.title}</b> <small>since ${when(f.firedAt)}</small><br>${f.message}</li>`)}</ul>
 ${resolved.length ? html`<details><summary>Resolved lately (${resolved.length})</summary><ul class="alert-list">${resolved.map((f) => html`<li class="alert-item resolved"><b>${f.title}</b> <small>${when(f.firedAt)} – ${f.resolvedAt ? when(f.resolvedAt) : ''}</small><br>${f.message}</li>`)}</ul></details>` : ''}
-${a.channels.length === 0 ? html`<p class="hint">No notification channel is set: alerts show here and live in the page. Set ALERT_WEBHOOK_URL, NTFY_URL, TELEGRAM_BOT_TOKEN or SMTP_URL to be told elsewhere.</p>` : html`<p class="hint">Notified by ${a.channels.map((c) => c.name).join(', ')}.${failing.length ? html` <b class="why">Failing: ${failing.map((c) => `${c.name} (${c.lastError ?? 'no answer'})`).join('; ')}</b>` : ''}</p>`}`,
+${a.channels.length === 0 ? html`<p class="hint">No notification channel is set: alerts show here and live in the page. Set ALERT_WEBHOOK_URL, NTFY_URL, TELEGRAM_BOT_TOKEN or SMTP_URL to be told elsewhere.</p>` : html`<p class="hint">Notified by ${a.channels.map((c) => c.name).join(', ')}.${failing.length ? html` <b class="why">Not delivered: ${failing.map((c) => `${c.name}: ${(c.lastError ?? 'no answer').replace(new RegExp(`^${c.name}: `), '')}`).join('; ')}.</b> Check the channel's URL and that its receiver runs; each attempt is on the Status page.` : ''}</p>`}`,
   );
 }
 
@@ -69,7 +69,9 @@ export function healthPage(ctx: PageContext): RenderedPage {
     html`${gauge(s.overall, s.status as keyof typeof STATUS_WORDS)}${s.reason ? html`<p class="hint">${s.reason}</p>` : ''}
 <dl class="stats">${PILLAR_IDS.map((p) => {
       const x = pillars[p];
-      return html`<div><dt>${PILLARS[p].title} <small>(${Math.round(PILLARS[p].weight * 100)} %)</small></dt><dd>${x?.score === null || x?.score === undefined ? html`<span class="why">no scored metric</span>` : html`${bound(v, null, x.score, 'int')} <small class="score-${x.status}">${STATUS_WORDS[x.status]}</small>`}</dd></div>`;
+      const all = Object.values(x?.metrics ?? {});
+      const scored = all.filter((m) => m.score !== null).length;
+      return html`<div><dt>${PILLARS[p].title} <small>(weight ${Math.round(PILLARS[p].weight * 100)} %)</small></dt><dd>${x?.score === null || x?.score === undefined ? html`<span class="why">no scored metric</span>` : html`${bound(v, null, x.score, 'int')} <small class="score-${x.status}">${STATUS_WORDS[x.status]}</small> <small class="hint">${scored} of ${all.length} metrics</small>`}</dd></div>`;
     })}</dl>`,
   );
   const history = card({ id: 'score-history', title: 'Score over time', span2: true }, chart({ id: 'chart-score', name: 'score', title: 'Health score', ranges: ['7d', '30d', '90d', '1y'], range: '30d' }));
@@ -78,7 +80,7 @@ export function healthPage(ctx: PageContext): RenderedPage {
     return card(
       { id: `pillar-${p}`, title: `${PILLARS[p].title} · ${x?.score === null || x?.score === undefined ? '—' : Math.round(x.score)}`, wide: true },
       x
-        ? html`<div class="table-wrap" tabindex="0" role="region" aria-label="${PILLARS[p].title} metrics"><table class="stacking metrics"><thead><tr><th scope="col">Metric</th><th scope="col">Value</th><th scope="col">Rank in its year</th><th scope="col">Score</th><th scope="col">History</th></tr></thead><tbody>${Object.entries(x.metrics).map(([id, m]) => metricRow(ctx, v, id, m))}</tbody></table></div>`
+        ? html`<div class="table-wrap" tabindex="0" role="region" aria-label="${PILLARS[p].title} metrics"><table class="stacking metrics"><thead><tr><th scope="col">Metric</th><th scope="col">Value</th><th scope="col">Percentile in its year</th><th scope="col">Score</th><th scope="col">History</th></tr></thead><tbody>${Object.entries(x.metrics).map(([id, m]) => metricRow(ctx, v, id, m))}</tbody></table></div>`
         : unavailable('waiting for the first score'),
     );
   });

@@ -40,10 +40,10 @@ export function alertRulesCard(app: AppContext, r: Reader, outcome: AlertFormOut
     const level = typeof x.level === 'number' ? `${x.level} ${String(x.unit ?? '')}`.trim() : x.kind === 'threshold' ? `${String(x.op)} ${String(x.level)}` : x.kind === 'change' ? `${String(x.op)} ${String(x.pct)} % in ${String(x.windowMin)} min` : x.kind === 'stale' ? `after ${String(x.afterMin)} min` : '—';
     return html`<tr><th scope="row">${rule.title} <code class="rule-id">${rule.id}</code><br><small class="hint">${rule.builtin ? String(x.describe ?? '') : `your rule on ${String(x.series)}`}</small></th>
 <td data-label="Level">${level}</td><td data-label="Cooldown">${rule.cooldownMin} min</td><td data-label="Severity">${rule.severity}</td>
-<td data-label="State">${rule.enabled ? 'on' : html`<span class="why">off</span>`}</td><td data-label="From">${rule.builtin ? String(x.origin ?? '') : 'Settings'}</td></tr>`;
+<td data-label="Enabled">${rule.enabled ? 'on' : html`<span class="why">off</span>`}</td><td data-label="Set by">${rule.builtin ? String(x.origin ?? '') : 'Settings'}</td></tr>`;
   });
   const table = a.rules.length
-    ? html`<div class="table-wrap" tabindex="0" role="region" aria-label="Alert rules"><table class="stacking"><thead><tr><th scope="col">Rule</th><th scope="col">Level</th><th scope="col">Cooldown</th><th scope="col">Severity</th><th scope="col">State</th><th scope="col">From</th></tr></thead><tbody>${rows}</tbody></table></div>`
+    ? html`<div class="table-wrap" tabindex="0" role="region" aria-label="Alert rules"><table class="stacking rules"><thead><tr><th scope="col">Rule</th><th scope="col">Level</th><th scope="col">Cooldown</th><th scope="col">Severity</th><th scope="col">Enabled</th><th scope="col">Set by</th></tr></thead><tbody>${rows}</tbody></table></div>`
     : unavailable(a.reason ?? 'no rules yet');
   const channels = a.channels.length
     ? html`<p class="hint">Notifications go to ${a.channels.map((c) => `${c.name} (${c.target}, ${c.state})`).join(', ')}.</p>`
@@ -55,7 +55,7 @@ export function alertRulesCard(app: AppContext, r: Reader, outcome: AlertFormOut
   const sev = html`<label>Severity <select name="severity">${SEVERITIES.map((s) => html`<option value="${s}"${s === 'warning' ? html` selected` : ''}>${s}</option>`)}</select></label>`;
   const forms = html`<div class="rule-forms">
 <form method="post" action="/settings/alerts" class="settings-form compact"><h3>Change a built-in rule</h3><input type="hidden" name="action" value="builtin">
-<label>Rule <select name="id">${BUILTIN_IDS.map((id) => html`<option value="${id}">${id}</option>`)}</select></label>
+<label>Rule <select name="id">${BUILTIN_IDS.map((id) => html`<option value="${id}">${a.rules.find((r) => r.id === id)?.title ?? id}</option>`)}</select></label>
 <label>State <select name="enabled"><option value="true">on</option><option value="false">off</option></select></label>
 <label>Level <input name="level" type="number" step="any" inputmode="decimal" placeholder="keep"></label>
 <label>Cooldown (min) <input name="cooldownMin" type="number" min="0" max="10080" step="1" placeholder="keep"></label>${token}<button type="submit">Save rule</button></form>
