@@ -14,6 +14,8 @@ interface ChartData {
   t: number[];
   v: number[];
   reason?: string;
+  /** A fixed y axis, when the chart has one (the health score: 0–100). */
+  yRange?: [number, number];
 }
 
 function cssVar(name: string): string {
@@ -110,7 +112,7 @@ class Chart {
         legend: { show: true, live: true },
         cursor: { drag: { x: false, y: false }, points: { size: 8 } },
         // The y axis spans the data (with a margin), not zero to the top: a price line is not flat.
-        scales: { y: { range: (_u, min, max) => paddedRange(min, max) } },
+        scales: { y: { range: (_u, min, max) => d.yRange ?? paddedRange(min, max) } },
         series: [
           // Away from the plot the readout shows the latest point, not dashes.
           { label: 'Time', value: (_u, t, _s, idx) => (idx == null ? `latest, ${formatValue(d.t.at(-1) ?? null, timeFormat, o)}` : t === null ? '—' : formatValue(t, timeFormat, o)) },

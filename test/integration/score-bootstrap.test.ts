@@ -125,6 +125,10 @@ test('the overall time series over 30 days: the past days scored from the backfi
   const s = ts.statistics as Record<string, number>;
   assert.equal(s.latest, data.at(-1)?.value);
   for (const k of ['min', 'max', 'mean', 'median', 'std_dev']) assert.equal(typeof s[k], 'number', k);
+  // The Health page's chart: the same month, on a fixed 0–100 axis.
+  const chart = await get('/api/v1/charts/score?range=30d');
+  assert.deepEqual(chart.yRange, [0, 100]);
+  assert.ok((chart.t as number[]).length >= 28);
   // A metric's own history reaches back over the backfilled days.
   const m = await get('/api/v2/score/timeseries?kind=metric&id=fee_share&days=90');
   assert.ok((m.data as unknown[]).length >= 80, `fee_share has ${(m.data as unknown[]).length} days`);

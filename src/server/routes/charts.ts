@@ -23,6 +23,8 @@ interface Series {
 interface ChartDef {
   title: string;
   unit: string;
+  /** A fixed y axis (a score is read against 0–100, not against its own swing). */
+  yRange?: [number, number];
   read(app: AppContext, fromSec: number, toSec: number, resolution: Resolution): Promise<Series>;
 }
 
@@ -61,7 +63,7 @@ export const CHARTS: Record<string, ChartDef> = {
   difficulty: { title: 'Difficulty', unit: '', read: nodeOrPublic('chain.difficulty', 'network.difficulty') },
   mempool: { title: 'Mempool transactions', unit: 'tx', read: nodeOrPublic('mempool.tx_count', 'network.mempool.tx_count') },
   fees: { title: 'Next-block fee rate', unit: 'sat/vB', read: nodeOrPublic('fees.next_block_median', 'network.fees.fastest') },
-  score: { title: 'Network health score', unit: '', read: (app, fromSec, toSec, resolution) => seriesPoints(app, OVERALL_SERIES, fromSec, toSec, resolution) },
+  score: { title: 'Network health score', unit: '', yRange: [0, 100], read: (app, fromSec, toSec, resolution) => seriesPoints(app, OVERALL_SERIES, fromSec, toSec, resolution) },
   mining: { title: 'Your hashrate (10 min average)', unit: 'H/s', read: (app, fromSec, toSec, resolution) => seriesPoints(app, 'mining.hashrate_10m_hs', fromSec, toSec, resolution) },
   // Each health metric's own history (its daily values, backfilled and measured), as `metric-<id>`.
   ...Object.fromEntries(
@@ -130,7 +132,7 @@ export function chartRoutes(app: AppContext) {
           // CSV export gives every point; the chart gets what it can draw.
           if (query.format === 'csv') return csv(name, query.range, def.unit, raw);
           const s = downsample(raw.t, raw.v, query.points);
-          return { json: { chart: name, title: def.title, unit: def.unit, range: query.range, resolution: raw.resolution, source: raw.source, points: raw.t.length, t: s.t, v: s.v, ...(raw.t.length === 0 ? { reason: `no ${def.title.toLowerCase()} history yet: it fills as the jobs run${name === 'price' ? ' (or run satscope backfill btc-closes)' : name === 'score' ? ' (a score appears once a metric has 30 days of history)' : ''}` } : {}) } };
+          return { json: { chart: name, title: def.title, unit: def.unit, range: query.range, resolution: raw.resolution, source: raw.source, points: raw.t.length, t: s.t, v: s.v, ...(def.yRange ? { yRange: def.yRange } : {}), ...(raw.t.length === 0 ? { reason: `no ${def.title.toLowerCase()} history yet: it fills as the jobs run${name === 'price' ? ' (or run satscope backfill btc-closes)' : name === 'score' ? ' (a score appears once a metric has 30 days of history)' : ''}` } : {}) } };
         });
       },
     }),
