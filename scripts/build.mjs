@@ -28,6 +28,8 @@ export const STAMP = join(DIST_DIR, 'satscope.stamp');
 const ENTRY = join(ROOT, 'src/cli.ts');
 /** The jobs thread of `satscope start` (src/jobs/thread-host.ts starts dist/jobs-thread.mjs). */
 const THREAD_ENTRY = join(ROOT, 'src/jobs/thread.ts');
+/** The lake's DuckDB process (src/lake/engine-client.ts starts dist/lake-engine.mjs). */
+const LAKE_ENGINE_ENTRY = join(ROOT, 'src/lake/engine.ts');
 const WEB_DIR = join(ROOT, 'web');
 const WEB_OUT = join(DIST_DIR, 'web');
 /** Inputs besides the sources that change what the bundle is. */
@@ -106,7 +108,7 @@ export async function build() {
   const esbuild = await import('esbuild');
   try {
     const server = esbuild.build({
-      entryPoints: { satscope: ENTRY, 'jobs-thread': THREAD_ENTRY },
+      entryPoints: { satscope: ENTRY, 'jobs-thread': THREAD_ENTRY, 'lake-engine': LAKE_ENGINE_ENTRY },
       outdir: DIST_DIR,
       outExtension: { '.js': '.mjs' },
       // Modules imported with import() (the Redis store, the PostgreSQL driver, the commands other

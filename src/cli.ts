@@ -10,6 +10,11 @@ const USAGE = `usage: satscope <command>
   start    everything in one process: scheduler, jobs and web server (npm start)
   web      HTTP API and pages only
   worker   the job scheduler only
+  stream   the price-tick pipeline into the Parquet lake (DATA_DIR/lake); reads the state a worker keeps (REDIS_URL)
+  stream --test
+           one pass: fetch each source once, write and flush Parquet, read it back with DuckDB; exits 0 or 1
+  lake sync  upload the sealed lake files the bucket lacks (LAKE_S3_URL)
+  lake ddl   print Athena/Trino tables (partition projection) and DuckDB views over the lake
   check    validate the configuration and probe every configured source
   backfill btc-closes [--from YYYY-MM-DD] [--to YYYY-MM-DD]
            load daily BTC closes from Coinbase (resumable; skips days already held)
@@ -40,7 +45,7 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  if (!['start', 'web', 'worker', 'check', 'backfill', 'demo'].includes(command)) {
+  if (!['start', 'web', 'worker', 'stream', 'lake', 'check', 'backfill', 'demo'].includes(command)) {
     process.stderr.write(`satscope: unknown command ${command}\n${USAGE}\n`);
     process.exit(2);
   }
@@ -49,6 +54,16 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'backfill') {
     const { runBackfill } = await import('./backfill-cli.ts');
     process.exitCode = await runBackfill(config, argv.slice(1), process.stdout);
+    return;
+  }
+  if (command === 'stream' && argv.includes('--test')) {
+    const { runStreamTest } = await import('./lake/cli.ts');
+    process.exitCode = await runStreamTest(config, (line) => process.stdout.write(`${line}\n`));
+    return;
+  }
+  if (command === 'lake') {
+    const { runLakeCommand } = await import('./lake/cli.ts');
+    process.exitCode = await runLakeCommand(config, argv.slice(1), (line) => process.stdout.write(`${line}\n`), (line) => process.stderr.write(`${line}\n`));
     return;
   }
   if (command === 'check') {

@@ -86,6 +86,24 @@ export const VARIABLES = {
   SMTP_URL: { schema: urlWithScheme(['smtp', 'smtps']), secret: true, doc: 'mail server for alert emails: smtps://user:pass@host:465' },
   ALERT_EMAIL_FROM: { schema: z.string().email(), doc: 'sender of alert emails' },
   ALERT_EMAIL_TO: { schema: z.string().transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean)).pipe(z.array(z.string().email()).min(1)), doc: 'comma-separated recipients of alert emails' },
+  LAKE: { schema: z.enum(['on', 'off']), default: 'on', doc: 'the price-tick pipeline into the Parquet lake under DATA_DIR/lake, run by `satscope start` (and `satscope stream`)' },
+  LAKE_FLUSH_SEC: { schema: z.coerce.number().int().min(1).max(3600), default: '60', doc: 'seconds the lake buffers rows before writing a Parquet file' },
+  LAKE_FLUSH_ROWS: { schema: z.coerce.number().int().min(1).max(1_000_000), default: '5000', doc: 'rows that make the lake write a Parquet file before LAKE_FLUSH_SEC' },
+  LAKE_MIN_CHANGE_PCT: { schema: z.coerce.number().finite().min(0).max(100), default: '0', doc: 'a price is written to the lake when it moved by more than this percent (0: any change)' },
+  LAKE_RETENTION_DAYS: {
+    schema: z
+      .string()
+      .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean).map((x) => x.split('=')))
+      .pipe(z.array(z.tuple([z.enum(['price_ticks', 'fee_levels', 'mempool', 'blocks']), z.coerce.number().int().min(1).max(36_500)])))
+      .transform((pairs) => Object.fromEntries(pairs) as Record<string, number>),
+    default: 'fee_levels=365,mempool=365',
+    doc: 'days each lake table keeps its files, e.g. fee_levels=365,mempool=365 (a table not named keeps everything)',
+  },
+  LAKE_S3_URL: { schema: z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*)?$/, 'must be s3://bucket or s3://bucket/prefix'), doc: 'also upload every sealed lake file to this bucket and prefix' },
+  LAKE_S3_ENDPOINT: { schema: httpUrl, doc: 'an S3-compatible endpoint (MinIO, R2, …); default: AWS' },
+  AWS_ACCESS_KEY_ID: { schema: z.string().min(1), secret: true, doc: 'key id for LAKE_S3_URL' },
+  AWS_SECRET_ACCESS_KEY: { schema: z.string().min(1), secret: true, doc: 'secret key for LAKE_S3_URL' },
+  AWS_REGION: { schema: z.string().regex(/^[a-z0-9-]{2,32}$/, 'e.g. us-east-1'), default: 'us-east-1', doc: 'region for LAKE_S3_URL' },
   GOLD_STOCK_TONNES: { schema: z.coerce.number().positive(), default: '216265', doc: 'above-ground gold, tonnes (default: World Gold Council, end of 2024)' },
   GOLD_STOCK_AS_OF: { schema: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD'), default: '2024-12-31', doc: 'date of the gold figure' },
   SILVER_STOCK_TONNES: { schema: z.coerce.number().positive(), doc: 'above-ground silver, tonnes; without it the silver row says so' },
@@ -143,6 +161,7 @@ export interface Config {
   readonly sourcesDisabled: readonly string[];
   readonly fiatCurrencies: readonly string[];
   readonly companyMarketCapsFile: string | undefined;
+  readonly lake: LakeConfig;
   /** Above-ground stocks for the commodity comparison, each with the date of its figure. */
   readonly commodityStocks: { readonly gold: { readonly tonnes: number; readonly asOf: string }; readonly silver: { readonly tonnes: number; readonly asOf: string | null } | null };
   /** Values that must never reach a log, a page or an endpoint. */
@@ -158,6 +177,17 @@ export interface AlertConfig {
   readonly ntfy: { readonly url: string; readonly token: string | undefined } | undefined;
   readonly telegram: { readonly botToken: string; readonly chatId: string; readonly apiUrl: string } | undefined;
   readonly email: { readonly smtpUrl: string; readonly from: string; readonly to: readonly string[] } | undefined;
+}
+
+export interface LakeConfig {
+  readonly enabled: boolean;
+  readonly dir: string;
+  readonly flushMs: number;
+  readonly flushRows: number;
+  readonly minChangePct: number;
+  /** Days per table; a table not named keeps its files. */
+  readonly retentionDays: Readonly<Record<string, number>>;
+  readonly s3: { readonly bucket: string; readonly prefix: string; readonly endpoint: string | undefined; readonly region: string; readonly accessKeyId: string | undefined; readonly secretAccessKey: string | undefined } | undefined;
 }
 
 export interface ConfigProblem {
@@ -317,6 +347,24 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
     },
     sourcesDisabled: values.SOURCES_DISABLED as string[],
     fiatCurrencies: values.FIAT_CURRENCIES as string[],
+    lake: {
+      enabled: values.LAKE === 'on',
+      dir: join(resolve(values.DATA_DIR as string), 'lake'),
+      flushMs: (values.LAKE_FLUSH_SEC as number) * 1000,
+      flushRows: values.LAKE_FLUSH_ROWS as number,
+      minChangePct: values.LAKE_MIN_CHANGE_PCT as number,
+      retentionDays: values.LAKE_RETENTION_DAYS as Record<string, number>,
+      s3: str('LAKE_S3_URL')
+        ? {
+            bucket: (str('LAKE_S3_URL') as string).slice(5).split('/')[0] as string,
+            prefix: (str('LAKE_S3_URL') as string).slice(5).split('/').slice(1).join('/').replace(/\/+$/, ''),
+            endpoint: str('LAKE_S3_ENDPOINT'),
+            region: values.AWS_REGION as string,
+            accessKeyId: str('AWS_ACCESS_KEY_ID'),
+            secretAccessKey: str('AWS_SECRET_ACCESS_KEY'),
+          }
+        : undefined,
+    },
     companyMarketCapsFile: str('COMPANY_MARKET_CAPS_FILE') === undefined ? undefined : resolve(str('COMPANY_MARKET_CAPS_FILE') as string),
     commodityStocks: {
       gold: { tonnes: values.GOLD_STOCK_TONNES as number, asOf: values.GOLD_STOCK_AS_OF as string },

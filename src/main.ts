@@ -18,9 +18,10 @@ import { buildNodes } from './sources/bitcoind/nodes.ts';
 import { buildSourceCatalog } from './sources/catalog.ts';
 import { openHistory, type History } from './store/history/history.ts';
 import { MemoryStore } from './store/memory-store.ts';
+import type { LakeEngine, LakePipeline, LakeReader } from './lake/index.ts';
 import type { Store } from './store/types.ts';
 
-export type Role = 'start' | 'web' | 'worker';
+export type Role = 'start' | 'web' | 'worker' | 'stream';
 
 export interface RuntimeOptions {
   role: Role;
@@ -49,6 +50,8 @@ export interface Runtime {
   store: Store;
   history: History;
   scheduler: Scheduler | undefined;
+  /** The lake's stream pipeline (roles stream, and start with LAKE=on). */
+  lake: LakePipeline | undefined;
   close(): Promise<void>;
 }
 
@@ -84,7 +87,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
 
   const threaded = role === 'start' && opts.jobsThread === true && opts.jobs === undefined;
   const scheduler =
-    role === 'web' || threaded ? undefined : new Scheduler({ jobs, store, history, metrics, log: log.child({ component: 'scheduler' }), tickMs: opts.schedulerTickMs, pollMs: opts.schedulerPollMs });
+    role === 'web' || role === 'stream' || threaded ? undefined : new Scheduler({ jobs, store, history, metrics, log: log.child({ component: 'scheduler' }), tickMs: opts.schedulerTickMs, pollMs: opts.schedulerPollMs });
   scheduler?.start();
   const jobsThread = threaded ? new JobsThread({ config, store, log, jobNames: jobs.map((j) => j.name) }) : undefined;
   await jobsThread?.start().catch(async (err: unknown) => {
@@ -94,9 +97,25 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     throw err;
   });
 
+  // The lake: its pipeline where the stream runs; its reader where pages are served (sharing one engine in start).
+  let lake: LakePipeline | undefined;
+  let lakeReader: LakeReader | undefined;
+  let readerEngine: LakeEngine | undefined;
+  if (config.lake.enabled && (role === 'stream' || role === 'start' || role === 'web')) {
+    const mod = await import('./lake/index.ts');
+    if (role !== 'web') {
+      lake = new mod.LakePipeline({ config, store, log: log.child({ component: 'lake' }) });
+      lake.start();
+    }
+    if (role !== 'stream') {
+      readerEngine = lake?.engine ?? new mod.LakeEngine({ log: log.child({ component: 'lake-engine' }) });
+      lakeReader = new mod.LakeReader(config.lake, readerEngine);
+    }
+  }
+
   let server: Server | undefined;
   let url: string | undefined;
-  const app = role === 'worker' ? undefined : buildApp({ config, store, history, metrics, log: log.child({ component: 'http' }), sources, nodes, jobs, scheduler: jobsThread ?? scheduler, threadMetrics: jobsThread ? () => jobsThread.metrics() : undefined, role, startedAtMs, demo: opts.demo });
+  const app = role === 'worker' || role === 'stream' ? undefined : buildApp({ config, store, history, metrics, log: log.child({ component: 'http' }), sources, nodes, jobs, scheduler: jobsThread ?? scheduler, threadMetrics: jobsThread ? () => jobsThread.metrics() : undefined, role, startedAtMs, demo: opts.demo, lake: lakeReader });
   if (app) {
     // The read models are loaded before the port opens: the first request already sees the state.
     await app.start();
@@ -127,6 +146,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     history: history.kind,
     jobs: scheduler || jobsThread ? jobs.map((j) => j.name).join(',') : 'none',
     jobsIn: jobsThread ? 'thread' : scheduler ? 'process' : undefined,
+    lake: lake ? config.lake.dir : lakeReader ? 'read' : 'off',
     sourcesOff: sources.trackers.filter((t) => !t.def.enabled).map((t) => t.def.name).join(',') || 'none',
   });
 
@@ -140,6 +160,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       server?.closeIdleConnections();
       await scheduler?.stop();
       await jobsThread?.stop();
+      await lake?.close().catch((err: unknown) => log.warn('lake close failed', { err: describeError(err) }));
+      if (readerEngine && readerEngine !== lake?.engine) await readerEngine.close();
       const drainTimer = setTimeout(() => server?.closeAllConnections(), 5_000);
       await serverClosed;
       clearTimeout(drainTimer);
@@ -149,7 +171,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       log.info('stopped cleanly');
     })());
 
-  return { url, app, jobs, store, history, scheduler, close };
+  return { url, app, jobs, store, history, scheduler, lake, close };
 }
 
 /** SIGTERM/SIGINT: a graceful close, then exit 0; a second signal exits at once. */

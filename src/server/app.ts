@@ -41,6 +41,8 @@ import { readPrefs } from './views/prefs.ts';
 import { Generation, StateMirror } from '../read-model/mirror.ts';
 import { Views, type Built, type Reader } from '../read-model/views.ts';
 import { defineRoute as route_ } from './route.ts';
+import type { LakeReader } from '../lake/query.ts';
+import { lakeRoutes } from './routes/lake.ts';
 
 /** Parsed query strings kept per route. */
 const PARSED_QUERIES_PER_ROUTE = 256;
@@ -62,6 +64,8 @@ export interface AppDeps {
   startedAtMs: number;
   /** `satscope demo`: every page says DEMO. */
   demo?: boolean;
+  /** The data lake's queries (LAKE=on); the price endpoints answer from it when it covers the window. */
+  lake?: LakeReader;
 }
 
 export interface App {
@@ -99,7 +103,7 @@ export function buildApp(deps: AppDeps): App {
   const isAdminToken = (candidate: string): boolean => adminDigest !== undefined && timingSafeEqual(createHash('sha256').update(candidate).digest(), adminDigest);
   const shared: AppContext = { ...deps, demo: deps.demo ?? false, httpStats, sse, traffic, views, jsonView, probe, isAdminToken };
   let unsubscribe: (() => Promise<void>) | undefined;
-  for (const r of [...healthRoutes(shared), ...liveRoutes(shared), ...chartRoutes(shared), ...pageRoutes(shared), ...systemRoutes(shared), ...metricsRoutes(shared), ...adminRoutes(shared), ...bitcoinRoutes(shared), ...networkRoutes(shared), ...marketRoutes(shared), ...miningRoutes(shared), ...scoreRoutes(shared), ...alertRoutes(shared), ...priceHistoryRoutes(shared)]) router.add(r as RouteDefinition);
+  for (const r of [...healthRoutes(shared), ...liveRoutes(shared), ...chartRoutes(shared), ...pageRoutes(shared), ...systemRoutes(shared), ...metricsRoutes(shared), ...adminRoutes(shared), ...bitcoinRoutes(shared), ...networkRoutes(shared), ...marketRoutes(shared), ...miningRoutes(shared), ...scoreRoutes(shared), ...alertRoutes(shared), ...priceHistoryRoutes(shared), ...lakeRoutes(shared)]) router.add(r as RouteDefinition);
   let draining = false;
 
   const observe = (route: string, status: number, startedMs: number) => httpStats.record(route, status, (performance.now() - startedMs) / 1000);

@@ -105,6 +105,23 @@ export const alertsSummarySchema = z.object({
 });
 export type AlertsSummary = z.infer<typeof alertsSummarySchema>;
 
+/** The data lake as its stream process last saw it (src/lake/pipeline.ts), for /api/v1/lake and the Status page. */
+export const lakeStatusSchema = z.object({
+  asOfMs: z.number(),
+  holder: z.string(),
+  tables: z.array(z.object({ table: z.string(), partitions: z.number(), files: z.number(), rows: z.number(), bytes: z.number(), firstHourMs: z.number().nullable(), lastHourMs: z.number().nullable() })),
+  buffer: z.object({ rows: z.number(), oldestAcceptedMs: z.number().nullable() }),
+  accepted: z.number(),
+  lastFlush: z.object({ atMs: z.number(), rows: z.number(), files: z.number(), durationMs: z.number() }).nullable(),
+  lastSeal: z.object({ atMs: z.number(), files: z.number() }).nullable(),
+  s3: z.object({ target: z.string(), pending: z.number(), failing: z.number(), lastUpload: z.object({ atMs: z.number(), key: z.string() }).nullable(), lastError: z.object({ atMs: z.number(), message: z.string() }).nullable() }).nullable(),
+  engine: z.object({ running: z.boolean(), starts: z.number(), lastError: z.string().nullable() }),
+  errors: z.array(z.object({ atMs: z.number(), what: z.string(), message: z.string() })),
+  rowsPerHour: z.array(z.object({ hourMs: z.number(), rows: z.number() })),
+  settings: z.object({ flushSec: z.number(), flushRows: z.number(), minChangePct: z.number(), retentionDays: z.record(z.number()) }),
+});
+export type LakeStatus = z.infer<typeof lakeStatusSchema>;
+
 /** The registry. Functions for parameterised keys; every entry states its TTL. */
 export const keys = {
   /** Job status written by whichever process ran the job last; read by every web process. */
@@ -140,6 +157,10 @@ export const keys = {
   publicPiece: (piece: string) => jsonKey(`state:public:${piece}`, 30 * DAY_MS, publicPieceSchema),
   /** The blocks in history changed (a block saved or orphaned): read models of blocks reload on it. */
   blocksChanged: jsonKey('state:blocks', 30 * DAY_MS, z.object({ height: z.number().int(), hash: z.string(), atMs: z.number() })),
+  /** Held by the one process that runs the lake's stream pipeline (renewed while it runs). */
+  lakeLock: { kind: 'lock', name: `${KEY_PREFIX}lock:lake-stream` } as LockKey,
+  /** The lake's figures, from the process holding lakeLock. */
+  lakeStatus: jsonKey('state:lake', 30 * DAY_MS, lakeStatusSchema),
   /** Typed live events, across processes when Redis is used. */
   events: { kind: 'channel', name: `${KEY_PREFIX}events`, schema: busEventSchema } as Channel<BusEvent>,
   /** Which state key was written, with its new version (published by the store with the write). */
@@ -172,6 +193,8 @@ export const KEY_PATTERNS = [
   keys.alertPoolBlockSeen,
   keys.publicPiece('{piece}'),
   keys.blocksChanged,
+  keys.lakeLock,
+  keys.lakeStatus,
   keys.events,
   keys.changes,
 ] as const;

@@ -2,7 +2,7 @@ import { AggregatorRegistry } from 'prom-client';
 import type { AppContext } from '../app.ts';
 import { sendText } from '../responses.ts';
 import { defineRoute } from '../route.ts';
-import { cacheTiers } from './system.ts';
+import { cacheTiers, lakeQueryStats } from './system.ts';
 import { renderBitcoinMetrics } from '../bitcoin-metrics.ts';
 
 export function metricsRoutes(app: AppContext) {
@@ -29,5 +29,10 @@ async function registryText(app: AppContext): Promise<string> {
 function cacheMetrics(app: AppContext): string {
   const lines = ['# HELP satscope_cache_requests_total Replies served from a read model (hit) or built first (miss)', '# TYPE satscope_cache_requests_total counter'];
   for (const [tier, t] of Object.entries(cacheTiers(app))) lines.push(`satscope_cache_requests_total{tier="${tier}",result="hit"} ${t.hits}`, `satscope_cache_requests_total{tier="${tier}",result="miss"} ${t.misses}`);
+  const lake = lakeQueryStats(app);
+  if (lake) {
+    lines.push('# HELP satscope_lake_queries_total Lake queries by result: answered from the lake, not covered (history answered), error', '# TYPE satscope_lake_queries_total counter');
+    lines.push(`satscope_lake_queries_total{result="answered"} ${lake.answered}`, `satscope_lake_queries_total{result="not_covered"} ${lake.notCovered}`, `satscope_lake_queries_total{result="error"} ${lake.errors}`);
+  }
   return `${lines.join('\n')}\n`;
 }

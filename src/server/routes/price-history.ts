@@ -1,5 +1,6 @@
 // BTC price history: daily closes by range, an hourly series and statistics over N hours.
-// Minute points are kept 7 days; longer spans are answered from the hourly aggregates.
+// From the data lake when it covers the window (every price tick, `source: lake`); otherwise from
+// history: minute points (kept 7 days), and the hourly aggregates beyond.
 import { z } from 'zod';
 import { hourly, summarize } from '../../domain/stats.ts';
 import { dayIso } from '../../jobs/backfill-closes.ts';
@@ -12,15 +13,33 @@ const RAW_HOURS = 168;
 const SERIES = 'price.usd';
 const hoursQuery = z.object({ hours: z.coerce.number().int().min(1).max(24 * 730).default(24) }).strict();
 
+/** From the lake when it covers the window (`lake`), else from history (`history`). */
 async function hourlyRows(app: AppContext, hours: number) {
   const toSec = Math.floor(Date.now() / 1000);
   const fromSec = toSec - hours * 3600;
+  if (app.lake) {
+    const fromLake = await app.lake.hourly(hours).catch(() => undefined);
+    if (fromLake) return { source: 'lake' as const, resolution: 'tick' as const, raw: undefined, rows: fromLake.rows, lastSec: fromLake.lastMs / 1000 };
+  }
   if (hours <= RAW_HOURS) {
     const raw = await app.history.rawPoints(SERIES, fromSec, toSec);
-    return { resolution: 'minute' as const, raw, rows: hourly(raw) };
+    return { source: 'history' as const, resolution: 'minute' as const, raw, rows: hourly(raw), lastSec: raw.at(-1)?.tsSec };
   }
   const agg = await app.history.aggregates('hour', SERIES, fromSec, toSec);
-  return { resolution: 'hour' as const, raw: undefined, rows: agg.map((a) => ({ hourSec: a.tsSec, avg: a.avg, min: a.min, max: a.max, count: a.count })) };
+  return { source: 'history' as const, resolution: 'hour' as const, raw: undefined, rows: agg.map((a) => ({ hourSec: a.tsSec, avg: a.avg, min: a.min, max: a.max, count: a.count })), lastSec: agg.at(-1)?.tsSec };
+}
+
+async function statisticsOf(app: AppContext, hours: number) {
+  if (app.lake) {
+    const s = await app.lake.statistics(hours).catch(() => undefined);
+    if (s) {
+      const { lastMs, ...stats } = s;
+      return { source: 'lake' as const, from: 'price ticks in the lake', lastSec: lastMs / 1000, stats };
+    }
+  }
+  const h = await hourlyRows({ ...app, lake: undefined }, hours);
+  const values = h.raw ? h.raw.map((p) => p.value) : h.rows.map((r) => r.avg);
+  return { source: 'history' as const, from: h.resolution === 'minute' ? 'minute prices' : 'hourly averages', lastSec: h.lastSec, stats: summarize(values) };
 }
 
 /** Minute points arrive every minute and closes once a day: price history is read again when 5 s old. */
@@ -46,6 +65,7 @@ export function priceHistoryRoutes(app: AppContext) {
     },
   });
   const hourlyLoader = (hours: number): Loader<Awaited<ReturnType<typeof hourlyRows>>> => ({ key: `price-hourly:${hours}`, maxAgeMs: MAX_AGE_MS, load: () => hourlyRows(app, hours) });
+  const statsLoader = (hours: number): Loader<Awaited<ReturnType<typeof statisticsOf>>> => ({ key: `price-statistics:${hours}`, maxAgeMs: MAX_AGE_MS, load: () => statisticsOf(app, hours) });
   return [
     defineRoute({
       method: 'GET',
@@ -59,15 +79,16 @@ export function priceHistoryRoutes(app: AppContext) {
       query: hoursQuery,
       handle: ({ req, res, query }) =>
         app.views.serve(req, res, `/api/bitcoin/hourly?${query.hours}`, (r) => {
-          const { resolution, rows } = r.load(hourlyLoader(query.hours)) ?? { resolution: 'minute', rows: [] };
-          const last = rows.at(-1);
+          const h = r.load(hourlyLoader(query.hours));
+          const rows = h?.rows ?? [];
           return {
             json: {
               hours: query.hours,
-              from: resolution,
-              source: 'median of sources',
-              asOf: last ? new Date(last.hourSec * 1000).toISOString() : null,
-              points: rows.map((h) => ({ hour: new Date(h.hourSec * 1000).toISOString(), avg: h.avg, min: h.min, max: h.max, count: h.count })),
+              from: h?.resolution ?? 'minute',
+              source: h?.source ?? 'history',
+              price: 'median of sources',
+              asOf: h?.lastSec === undefined ? null : new Date(h.lastSec * 1000).toISOString(),
+              points: rows.map((p) => ({ hour: new Date(p.hourSec * 1000).toISOString(), avg: p.avg, min: p.min, max: p.max, count: p.count })),
             },
           };
         }),
@@ -78,16 +99,15 @@ export function priceHistoryRoutes(app: AppContext) {
       query: hoursQuery,
       handle: ({ req, res, query }) =>
         app.views.serve(req, res, `/api/bitcoin/statistics?${query.hours}`, (r) => {
-          const { resolution, raw, rows } = r.load(hourlyLoader(query.hours)) ?? { resolution: 'minute', raw: [], rows: [] };
-          const values = raw ? raw.map((p) => p.value) : rows.map((h) => h.avg);
-          const stats = summarize(values);
-          const lastTs = raw ? raw.at(-1)?.tsSec : rows.at(-1)?.hourSec;
+          const s = r.load(statsLoader(query.hours));
+          const stats = s?.stats ?? summarize([]);
           return {
             json: {
               hours: query.hours,
-              from: resolution === 'minute' ? 'minute prices' : 'hourly averages',
-              source: 'median of sources',
-              asOf: lastTs === undefined ? null : new Date(lastTs * 1000).toISOString(),
+              from: s?.from ?? 'minute prices',
+              source: s?.source ?? 'history',
+              price: 'median of sources',
+              asOf: s?.lastSec === undefined ? null : new Date(s.lastSec * 1000).toISOString(),
               ...stats,
               ...(stats.count === 0 ? { reason: 'no prices recorded in that window yet' } : {}),
             },

@@ -66,11 +66,21 @@ export function systemRoutes(app: AppContext) {
       };
     }),
     // The read models' own counters, like /metrics: counted at the moment they are asked for.
-    defineRoute({ method: 'GET', path: '/api/cache/stats', handle: ({ res }) => sendJson(res, 200, { asOf: new Date().toISOString(), tiers: cacheTiers(app) }) }),
+    defineRoute({ method: 'GET', path: '/api/cache/stats', handle: ({ res }) => sendJson(res, 200, { asOf: new Date().toISOString(), tiers: cacheTiers(app), lake: lakeQueryStats(app) }) }),
   ];
 }
 
 /** The read models: hits are replies served as built, misses are builds. */
+/**
+ * The lake's queries: they run when a price view's data is loaded (not per request): answered from
+ * the lake, not covered (history answered instead), failed; null with the lake off.
+ */
+export function lakeQueryStats(app: AppContext) {
+  const l = app.lake?.stats;
+  if (!l) return null;
+  return { queries: l.queries, answered: l.answered, notCovered: l.notCovered, errors: l.errors, lastMs: l.lastMs, avgMs: l.queries ? Math.round((l.totalMs / l.queries) * 10) / 10 : null, lastError: l.lastError };
+}
+
 export function cacheTiers(app: AppContext) {
   const v = app.views.snapshot();
   const total = v.hits + v.builds;

@@ -1,0 +1,177 @@
+// The lake's mirror in S3-compatible object storage (LAKE_S3_URL): every sealed file is uploaded
+// under the same key layout with the official AWS SDK, with its MD5 sent for the server to check,
+// then read back (HEAD) and compared by size and ETag. A failed upload is retried with backoff; a
+// store that is down only delays. `satscope lake sync` uploads whatever the bucket lacks.
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LakeConfig } from '../config.ts';
+import { SatscopeError } from '../errors.ts';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { FileEntry, LakeBuffer } from './buffer.ts';
+import { md5Of } from './lake.ts';
+
+type S3Config = NonNullable<LakeConfig['s3']>;
+
+export const s3Key = (s3: S3Config, path: string): string => (s3.prefix ? `${s3.prefix}/${path}` : path);
+
+/** The target as it may be shown: bucket, prefix and endpoint host, never a credential. */
+export function s3Target(s3: S3Config): string {
+  let host = 'AWS';
+  if (s3.endpoint) {
+    try {
+      host = new URL(s3.endpoint).host;
+    } catch {
+      host = 'custom endpoint';
+    }
+  }
+  return `s3://${s3.bucket}${s3.prefix ? `/${s3.prefix}` : ''} (${host})`;
+}
+
+const BACKOFF_BASE_MS = 5_000;
+const BACKOFF_MAX_MS = 30 * 60_000;
+export const backoffMs = (attempts: number): number => Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, attempts - 1));
+
+export class LakeUploader {
+  private client: Promise<S3Client> | undefined;
+  lastUpload: { atMs: number; key: string } | undefined;
+  lastError: { atMs: number; message: string } | undefined;
+
+  constructor(
+    private readonly lakeDir: string,
+    readonly s3: S3Config,
+    private readonly timeoutMs = 30_000,
+  ) {}
+
+  private async s3client(): Promise<S3Client> {
+    return (this.client ??= (async () => {
+      // Loaded only with LAKE_S3_URL: the SDK is large.
+      const { S3Client: Client } = await import('@aws-sdk/client-s3');
+      return new Client({
+        region: this.s3.region,
+        endpoint: this.s3.endpoint,
+        forcePathStyle: this.s3.endpoint !== undefined,
+        credentials: this.s3.accessKeyId && this.s3.secretAccessKey ? { accessKeyId: this.s3.accessKeyId, secretAccessKey: this.s3.secretAccessKey } : undefined,
+        // Content-MD5 and the read-back are the checks; the newer CRC headers are not understood by every S3-compatible store.
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+        // Retries are ours (with the backoff recorded in the manifest).
+        maxAttempts: 1,
+      });
+    })());
+  }
+
+  /** The remote size and MD5 (ETag of a single-part upload), or undefined when the object is missing. */
+  async remote(path: string): Promise<{ size: number; md5: string } | undefined> {
+    const { HeadObjectCommand } = await import('@aws-sdk/client-s3');
+    const client = await this.s3client();
+    try {
+      const head = await client.send(new HeadObjectCommand({ Bucket: this.s3.bucket, Key: s3Key(this.s3, path) }), { abortSignal: AbortSignal.timeout(this.timeoutMs) });
+      return { size: head.ContentLength ?? -1, md5: (head.ETag ?? '').replace(/"/g, '') };
+    } catch (err) {
+      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 404 || (err as { name?: string }).name === 'NotFound') return undefined;
+      throw err;
+    }
+  }
+
+  /** Uploads one file and checks it arrived whole; throws LAKE_UPLOAD_FAILED otherwise. */
+  async upload(path: string): Promise<{ key: string; size: number; md5: string }> {
+    const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+    const client = await this.s3client();
+    const abs = join(this.lakeDir, path);
+    const body = readFileSync(abs);
+    const md5 = md5Of(abs);
+    const key = s3Key(this.s3, path);
+    try {
+      await client.send(
+        new PutObjectCommand({ Bucket: this.s3.bucket, Key: key, Body: body, ContentLength: body.length, ContentMD5: Buffer.from(md5, 'hex').toString('base64'), ContentType: 'application/vnd.apache.parquet' }),
+        { abortSignal: AbortSignal.timeout(this.timeoutMs) },
+      );
+      const remote = await this.remote(path);
+      if (!remote || remote.size !== body.length || remote.md5 !== md5) {
+        throw new SatscopeError('LAKE_UPLOAD_FAILED', `${key}: the stored object does not match (size ${remote?.size ?? 'missing'} for ${body.length}, md5 ${remote?.md5 ?? 'missing'} for ${md5})`);
+      }
+    } catch (err) {
+      const message = err instanceof SatscopeError ? err.message : `${key}: ${describeS3Error(err)}`;
+      this.lastError = { atMs: Date.now(), message };
+      throw err instanceof SatscopeError ? err : new SatscopeError('LAKE_UPLOAD_FAILED', message, { cause: err });
+    }
+    this.lastUpload = { atMs: Date.now(), key };
+    return { key, size: body.length, md5 };
+  }
+
+  /**
+   * Uploads the sealed files that are due (never uploaded, or changed since, and past their backoff),
+   * recording each outcome in the manifest. `force`: ignore the backoff (lake sync).
+   */
+  async uploadDue(buffer: LakeBuffer, nowMs = Date.now(), force = false): Promise<{ uploaded: number; failed: number }> {
+    let uploaded = 0;
+    let failed = 0;
+    for (const f of buffer.files({ sealed: true })) {
+      if (f.uploadedMs !== null) continue;
+      if (!force && f.nextUploadMs !== null && f.nextUploadMs > nowMs) continue;
+      try {
+        const r = await this.upload(f.path);
+        buffer.putFile({ ...f, md5: r.md5, uploadedMs: Date.now(), uploadError: null, nextUploadMs: null });
+        uploaded++;
+      } catch (err) {
+        const attempts = f.uploadAttempts + 1;
+        buffer.putFile({ ...f, uploadError: err instanceof Error ? err.message : String(err), uploadAttempts: attempts, nextUploadMs: Date.now() + backoffMs(attempts) });
+        failed++;
+        // The store is likely down: the other files wait for their own turn.
+        if (!force) break;
+      }
+    }
+    return { uploaded, failed };
+  }
+
+  /**
+   * `satscope lake sync`: every sealed file whose object is missing or differs is uploaded, whatever
+   * the manifest says. Progress goes to `progress`.
+   */
+  async sync(buffer: LakeBuffer, progress: (line: string) => void): Promise<{ checked: number; uploaded: number; failed: number }> {
+    const files = buffer.files({ sealed: true });
+    let uploaded = 0;
+    let failed = 0;
+    for (const [i, f] of files.entries()) {
+      let remote;
+      try {
+        remote = await this.remote(f.path);
+      } catch (err) {
+        failed++;
+        progress(`[${i + 1}/${files.length}] ${f.path}: ${describeS3Error(err)}`);
+        continue;
+      }
+      const size = statSync(join(this.lakeDir, f.path)).size;
+      const md5 = md5Of(join(this.lakeDir, f.path));
+      if (remote && remote.size === size && remote.md5 === md5) {
+        if (f.uploadedMs === null) buffer.putFile({ ...f, md5, uploadedMs: Date.now(), uploadError: null, nextUploadMs: null });
+        continue;
+      }
+      try {
+        await this.upload(f.path);
+        buffer.putFile({ ...f, md5, uploadedMs: Date.now(), uploadError: null, nextUploadMs: null });
+        uploaded++;
+        progress(`[${i + 1}/${files.length}] uploaded ${s3Key(this.s3, f.path)} (${size} bytes)`);
+      } catch (err) {
+        failed++;
+        buffer.putFile({ ...f, uploadError: err instanceof Error ? err.message : String(err), uploadAttempts: f.uploadAttempts + 1, nextUploadMs: Date.now() + backoffMs(f.uploadAttempts + 1) });
+        progress(`[${i + 1}/${files.length}] ${f.path}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    return { checked: files.length, uploaded, failed };
+  }
+
+  pending(buffer: LakeBuffer): { pending: number; failing: FileEntry[] } {
+    const waiting = buffer.files({ sealed: true }).filter((f) => f.uploadedMs === null);
+    return { pending: waiting.length, failing: waiting.filter((f) => f.uploadError !== null) };
+  }
+}
+
+/** An S3 failure in a line, without request ids or credentials. */
+export function describeS3Error(err: unknown): string {
+  const e = err as { name?: string; message?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  const status = e.$metadata?.httpStatusCode;
+  const what = e.code === 'ECONNREFUSED' || /ECONNREFUSED/.test(e.message ?? '') ? 'connection refused' : e.name === 'TimeoutError' || e.name === 'AbortError' ? 'timed out' : ((e.message ?? String(err)).split('\n')[0] ?? '');
+  return `${status ? `HTTP ${status} ` : ''}${e.name && e.name !== 'Error' && !what.includes(e.name) ? `${e.name}: ` : ''}${what}`.slice(0, 300);
+}
