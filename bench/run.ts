@@ -4,8 +4,8 @@
 // node:http server in its own process answers every request with exactly those bytes; the two are
 // loaded alternately with wrk (autocannon when wrk is missing). The servers are pinned to core 0,
 // the load generator and the upstreams to core 1. Goals per path: req/s ratio >= 0.70 and p99 at
-// most 2x raw. Then Satscope's idle RSS, bench/idle-rss.ts when present, and the SSE fan-out
-// (bench/sse.ts). Exits non-zero when a goal is missed, after printing everything.
+// most 2x raw. Then Satscope's idle RSS, bench/idle-rss.ts when present, the lake's query times over
+// a year of minute ticks (bench/lake.ts), and the SSE fan-out (bench/sse.ts). Exits non-zero when a goal is missed, after printing everything.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -520,6 +520,12 @@ try {
     if (!ok) failed = true;
   } else {
     console.log('idle RSS over time: skipped (bench/idle-rss.ts is not there)');
+  }
+  if (process.env.BENCH_SKIP_LAKE !== '1') {
+    console.log('');
+    console.log('lake queries, a year of minute ticks (bench/lake.ts):');
+    const ok = await script(join(BENCH, 'lake.ts'));
+    if (!ok) failed = true;
   }
   if (process.env.BENCH_SKIP_SSE !== '1') {
     console.log('');
