@@ -290,6 +290,12 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
   if (values.SMTP_URL !== undefined && (values.ALERT_EMAIL_FROM === undefined || values.ALERT_EMAIL_TO === undefined)) {
     problems.push({ variable: values.ALERT_EMAIL_FROM === undefined ? 'ALERT_EMAIL_FROM' : 'ALERT_EMAIL_TO', message: 'is required with SMTP_URL' });
   }
+  if ((values.AWS_ACCESS_KEY_ID === undefined) !== (values.AWS_SECRET_ACCESS_KEY === undefined)) {
+    problems.push({ variable: values.AWS_ACCESS_KEY_ID === undefined ? 'AWS_ACCESS_KEY_ID' : 'AWS_SECRET_ACCESS_KEY', message: 'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go together' });
+  }
+  if (values.LAKE_S3_ENDPOINT !== undefined && values.LAKE_S3_URL === undefined) {
+    problems.push({ variable: 'LAKE_S3_URL', message: 'is required with LAKE_S3_ENDPOINT (the bucket and prefix to upload to)' });
+  }
   if (problems.length > 0) {
     throw new SatscopeError('CONFIG_INVALID', `Invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`, {
       details: problems,
