@@ -83,6 +83,37 @@ const SPARK_H = 24;
  * A sparkline under a card's headline figure: the last `span` of its history, with the low and
  * high beside it. Nothing when there is not enough history for a line.
  */
+/**
+ * Bars per hour with their axes, drawn on the server: a y axis from 0 to the largest bar (labelled),
+ * an x axis labelled at its first, middle and last hour (UTC), and a caption of what is counted.
+ * Hours without a bar are drawn as gaps.
+ */
+export function hourBars(v: View, bars: readonly { hourMs: number; value: number }[], o: { label: string; fromMs: number; hours: number; unit: string }): SafeHtml {
+  const W = 480;
+  const H = 120;
+  const left = 44;
+  const bottom = 18;
+  const top = 6;
+  const max = Math.max(1, ...bars.map((b) => b.value));
+  const slot = (W - left) / o.hours;
+  const y = (val: number) => top + (H - top - bottom) * (1 - val / max);
+  const hourLabel = (ms: number) => `${String(new Date(ms).getUTCHours()).padStart(2, '0')}:00`;
+  const dayLabel = (ms: number) => new Date(ms).toISOString().slice(5, 10);
+  const ticks = [0, Math.floor(o.hours / 2), o.hours - 1].map((i) => o.fromMs + i * 3_600_000);
+  const rects = bars
+    .filter((b) => b.hourMs >= o.fromMs && b.hourMs < o.fromMs + o.hours * 3_600_000)
+    .map((b) => {
+      const x = left + ((b.hourMs - o.fromMs) / 3_600_000) * slot;
+      return html`<rect x="${(x + 0.5).toFixed(1)}" y="${y(b.value).toFixed(1)}" width="${Math.max(1, slot - 1).toFixed(1)}" height="${(H - bottom - y(b.value)).toFixed(1)}"><title>${dayLabel(b.hourMs)} ${hourLabel(b.hourMs)} UTC: ${formatValue(b.value, 'int', v.fmt)} ${o.unit}</title></rect>`;
+    });
+  const total = bars.reduce((sum, b) => sum + b.value, 0);
+  return html`<figure class="bars"><svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${o.label}: ${formatValue(total, 'int', v.fmt)} ${o.unit} over ${o.hours} hours, at most ${formatValue(max, 'int', v.fmt)} in an hour">
+<line class="axis" x1="${left}" y1="${H - bottom}" x2="${W}" y2="${H - bottom}"/><line class="axis" x1="${left}" y1="${top}" x2="${left}" y2="${H - bottom}"/>
+<text x="${left - 4}" y="${top + 8}" text-anchor="end">${formatValue(max, 'int', v.fmt)}</text><text x="${left - 4}" y="${H - bottom}" text-anchor="end">0</text>
+${ticks.map((t, i) => html`<text x="${(left + ((t - o.fromMs) / 3_600_000 + 0.5) * slot).toFixed(1)}" y="${H - 4}" text-anchor="${i === 0 ? 'start' : i === 2 ? 'end' : 'middle'}">${dayLabel(t)} ${hourLabel(t)}</text>`)}
+${rects}</svg><figcaption><span>${o.label}</span> <span>${formatValue(total, 'int', v.fmt)} ${o.unit}, hours in UTC</span></figcaption></figure>`;
+}
+
 export function sparkline(v: View, s: { t: number[]; v: number[] } | undefined, o: { span: string; kind: FormatKind; label: string }): SafeHtml {
   const pts = s ? sparkPoints(s.t, s.v, SPARK_W, SPARK_H) : '';
   if (!s || !pts) return html``;

@@ -6,7 +6,9 @@ import { runtimeStatus } from '../../routes/live.ts';
 import { alertsReply } from '../../routes/alerts.ts';
 import { html, type SafeHtml } from '../html.ts';
 import type { PageContext, RenderedPage } from '../page.ts';
-import { bound, card, stats, type View } from '../widgets.ts';
+import { bound, card, hourBars, stats, unavailable, type View } from '../widgets.ts';
+import { keys } from '../../../store/keys.ts';
+import { lakeQueryStats } from '../../routes/system.ts';
 
 export function statusPage(ctx: PageContext): RenderedPage {
   const { app, r } = ctx;
@@ -69,5 +71,41 @@ export function statusPage(ctx: PageContext): RenderedPage {
           (c) => html`<tr><th scope="row">${c.name}</th><td>${c.target}</td><td><span class="state state-${c.state === 'failing' ? 'error' : c.state === 'ok' ? 'ok' : 'pending'}">${c.state}</span></td><td>${c.lastAttemptAtMs ? bound(v, null, c.lastAttemptAtMs / 1000, 'ago') : '—'}</td><td>${c.lastError ?? '—'}${c.state === 'failing' ? html` <small class="hint">(attempt ${c.attempts})</small>` : ''}</td></tr>`,
         )}</tbody></table></div>`,
   );
-  return { title: 'Status', body: html`<div class="grid">${runtime}${live}${cache}${jobTable}${sourceTable}${channelTable}</div>` };
+  return { title: 'Status', body: html`<div class="grid">${runtime}${live}${cache}${jobTable}${sourceTable}${channelTable}${lakeCard(ctx, v)}</div>` };
+}
+
+const bytes = (n: number) => (n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KB` : n < 1024 ** 3 ? `${(n / 1024 ** 2).toFixed(1)} MB` : `${(n / 1024 ** 3).toFixed(2)} GB`);
+
+/** The data lake: its tables, the buffer, the last flush and upload, errors, and rows written per hour. */
+function lakeCard(ctx: PageContext, v: View): SafeHtml {
+  const { app, r } = ctx;
+  const s = r.get(keys.lakeStatus);
+  const title = 'Data lake';
+  if (!s) {
+    return card(
+      { id: 'lake', title, wide: true },
+      unavailable(app.config.lake.enabled ? 'Waiting for the stream pipeline: it writes its first figures within seconds of starting (satscope start with LAKE=on, or satscope stream).' : 'The lake is off (LAKE=off): price ticks are not kept as Parquet files.'),
+    );
+  }
+  const q = lakeQueryStats(app);
+  const hourNow = Math.floor(r.now() / 3_600_000) * 3_600_000;
+  const rows = s.tables.reduce((n, t) => n + t.rows, 0);
+  const problems = s.errors.slice(0, 3);
+  return card(
+    { id: 'lake', title, wide: true },
+    html`${stats([
+      ['Rows', bound(v, null, rows, 'int')],
+      ['On disk', html`${bytes(s.tables.reduce((n, t) => n + t.bytes, 0))}`],
+      ['In the buffer', html`${bound(v, null, s.buffer.rows, 'int')}${s.buffer.oldestAcceptedMs ? html` <small class="hint">(oldest ${bound(v, null, s.buffer.oldestAcceptedMs / 1000, 'ago')})</small>` : ''}`],
+      ['Last flush', s.lastFlush ? html`${bound(v, null, s.lastFlush.atMs / 1000, 'ago')} <small class="hint">(${s.lastFlush.rows} rows, ${s.lastFlush.files} files, ${s.lastFlush.durationMs} ms)</small>` : html`not yet <small class="hint">(every ${s.settings.flushSec} s or ${s.settings.flushRows} rows)</small>`],
+      ['Upload', s.s3 ? html`${s.s3.target}: ${s.s3.lastUpload ? html`last ${bound(v, null, s.s3.lastUpload.atMs / 1000, 'ago')}` : 'nothing yet'}${s.s3.pending ? html`, ${s.s3.pending} waiting` : ''}${s.s3.failing ? html` <span class="state state-error">${s.s3.failing} failing</span>` : ''}` : html`off <small class="hint">(LAKE_S3_URL mirrors sealed files to S3)</small>`],
+      ['Queries', q ? html`${q.answered} from the lake, ${q.notCovered} from history${q.avgMs !== null ? html` <small class="hint">(avg ${q.avgMs} ms)</small>` : ''}` : html`—`],
+    ])}
+${hourBars(v, s.rowsPerHour.map((h) => ({ hourMs: h.hourMs, value: h.rows })), { label: 'Rows per hour (by their time), last 48 hours', fromMs: hourNow - 47 * 3_600_000, hours: 48, unit: 'rows' })}
+<div class="table-wrap" tabindex="0" role="region" aria-label="Lake tables"><table><thead><tr><th scope="col">Table</th><th scope="col">Rows</th><th scope="col">Files</th><th scope="col">Hours</th><th scope="col">Size</th><th scope="col">From</th><th scope="col">To</th></tr></thead><tbody>${s.tables.map(
+      (t) => html`<tr><th scope="row">${t.table}</th><td>${bound(v, null, t.rows, 'int')}</td><td>${bound(v, null, t.files, 'int')}</td><td>${bound(v, null, t.partitions, 'int')}</td><td>${bytes(t.bytes)}</td><td>${t.firstHourMs ? new Date(t.firstHourMs).toISOString().slice(0, 13).replace('T', ' ') + ':00' : '—'}</td><td>${t.lastHourMs ? new Date(t.lastHourMs).toISOString().slice(0, 13).replace('T', ' ') + ':00' : '—'}</td></tr>`,
+    )}</tbody></table></div>
+${problems.length ? html`<p class="hint">Recent problems:</p><ul>${problems.map((e) => html`<li><span class="state state-error">${e.what}</span> ${bound(v, null, e.atMs / 1000, 'ago')}: ${e.message}</li>`)}</ul>` : ''}
+<p class="hint">Parquet files in DATA_DIR/lake, one folder per table and hour (year=/month=/day=/hour=); <code>satscope lake ddl</code> prints the tables for DuckDB, Athena or Trino.</p>`,
+  );
 }
