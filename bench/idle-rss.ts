@@ -13,6 +13,7 @@
 //   IDLE_RSS_INTERVAL_SEC=5                      # between samples
 //   IDLE_RSS_FROM_SOURCE=1                       # the sources through tsx instead, for comparison
 //   IDLE_RSS_VISIT=0                             # no page visit
+//   IDLE_RSS_LAKE=off                            # without the lake pipeline (LAKE=off), for comparison
 //
 // measureIdleRss() is exported for bench/run.ts and returns the samples and the verdict.
 import { spawn, spawnSync } from 'node:child_process';
@@ -127,6 +128,8 @@ export async function measureIdleRss(o: IdleRssOptions = {}): Promise<IdleRssRes
       // Switches on the last public source (OCEAN); the address is BIP 173's example.
       OCEAN_ADDRESS: 'bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4',
       SATSCOPE_FROM_SOURCE: o.fromSource ? '1' : undefined,
+      // IDLE_RSS_LAKE=off measures without the lake pipeline, for comparison.
+      LAKE: process.env.IDLE_RSS_LAKE,
     }).filter(([, v]) => v !== undefined),
   );
   const [node, ...args] = scriptArgv(ROOT, 'start') as [string, ...string[]];

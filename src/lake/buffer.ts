@@ -71,6 +71,8 @@ export class LakeBuffer {
       this.db.pragma('journal_mode = WAL');
       // An accepted row is on disk before accept() returns.
       this.db.pragma('synchronous = FULL');
+      // A small page cache: the buffer holds minutes of rows, and the dashboard's memory is counted.
+      this.db.pragma('cache_size = -256');
       this.db.exec(SCHEMA);
     }
     this.db.pragma('busy_timeout = 5000');

@@ -29,13 +29,11 @@ export interface Snapshot {
   blocks?: { source: string; data: z.infer<typeof blocksData> };
 }
 
+/** The state keys the stream reads (it reads them again when one is written). */
+export const EXTRACTED_KEYS = [keys.publicPiece('market.price'), keys.publicPiece('mempool.fees'), keys.publicPiece('mempool.mempool'), keys.publicPiece('mempool.blocks')] as const;
+
 export async function readSnapshot(store: Store): Promise<Snapshot> {
-  const [price, fees, mempool, blocks] = await Promise.all([
-    store.get(keys.publicPiece('market.price')),
-    store.get(keys.publicPiece('mempool.fees')),
-    store.get(keys.publicPiece('mempool.mempool')),
-    store.get(keys.publicPiece('mempool.blocks')),
-  ]);
+  const [price, fees, mempool, blocks] = await Promise.all(EXTRACTED_KEYS.map((k) => store.get(k)));
   const out: Snapshot = {};
   const p = price && priceData.safeParse(price.data);
   if (price && p?.success) out.price = { asOfMs: price.asOfMs, data: p.data };

@@ -12,14 +12,15 @@ import type { Logger } from '../log.ts';
 import { keys, type LakeStatus } from '../store/keys.ts';
 import type { Store } from '../store/types.ts';
 import { LakeEngine } from './engine-client.ts';
-import { changedRows, readSnapshot } from './extract.ts';
+import { changedRows, EXTRACTED_KEYS, readSnapshot } from './extract.ts';
 import { Lake } from './lake.ts';
 import { LakeUploader, s3Target } from './s3.ts';
 import { HOUR_MS, hourOf } from './tables.ts';
 
 const LOCK_TTL_MS = 30_000;
 const RENEW_MS = 10_000;
-const EXTRACT_MS = 5_000;
+/** State is read when one of the keys the stream reads was written, and at least this often. */
+const EXTRACT_MS = 60_000;
 const MAINTAIN_MS = 60_000;
 const STATUS_MS = 30_000;
 const TICK_MS = 1_000;
@@ -52,6 +53,9 @@ export class LakePipeline {
   private readonly errors: LakeStatus['errors'] = [];
   private closed = false;
   private dirty = true;
+  /** One of the keys the stream reads was written since the last extraction. */
+  private stateMoved = true;
+  private unwatch: (() => Promise<void>) | undefined;
 
   constructor(private readonly o: PipelineOptions) {
     this.engine = o.engine ?? new LakeEngine({ log: o.log.child({ component: 'lake-engine' }) });
@@ -64,6 +68,18 @@ export class LakePipeline {
   }
 
   start(): void {
+    const watched = new Set(EXTRACTED_KEYS.map((k) => k.name));
+    this.o.store
+      .watchChanges((c) => {
+        if (watched.has(c.name)) this.stateMoved = true;
+      })
+      .then(
+        (unwatch) => {
+          if (this.closed) void unwatch();
+          else this.unwatch = unwatch;
+        },
+        (err: unknown) => this.fail('watch', err),
+      );
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.tick();
   }
@@ -95,8 +111,9 @@ export class LakePipeline {
         return;
       }
     }
-    if (now - this.lastExtractMs >= (this.o.extractMs ?? EXTRACT_MS)) {
+    if (this.stateMoved || now - this.lastExtractMs >= (this.o.extractMs ?? EXTRACT_MS)) {
       this.lastExtractMs = now;
+      this.stateMoved = false;
       await this.extract().catch((err: unknown) => this.fail('extract', err));
     }
     if (this.flushDue(now)) {
@@ -195,6 +212,7 @@ export class LakePipeline {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    await this.unwatch?.().catch(() => undefined);
     await this.busy;
     if (this.holding) {
       await this.flush().catch((err: unknown) => this.fail('flush', err));
