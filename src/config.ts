@@ -100,7 +100,7 @@ export const VARIABLES = {
     doc: 'days each lake table keeps its files, e.g. fee_levels=365,mempool=365 (a table not named keeps everything)',
   },
   LAKE_S3_URL: { schema: z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*)?$/, 'must be s3://bucket or s3://bucket/prefix'), doc: 'also upload every sealed lake file to this bucket and prefix' },
-  LAKE_S3_ENDPOINT: { schema: httpUrl, doc: 'an S3-compatible endpoint (MinIO, R2, …); default: AWS' },
+  LAKE_S3_ENDPOINT: { schema: httpUrl, secret: true, doc: 'an S3-compatible endpoint (MinIO, R2, …); default: AWS' },
   AWS_ACCESS_KEY_ID: { schema: z.string().min(1), secret: true, doc: 'key id for LAKE_S3_URL' },
   AWS_SECRET_ACCESS_KEY: { schema: z.string().min(1), secret: true, doc: 'secret key for LAKE_S3_URL' },
   AWS_REGION: { schema: z.string().regex(/^[a-z0-9-]{2,32}$/, 'e.g. us-east-1'), default: 'us-east-1', doc: 'region for LAKE_S3_URL' },
@@ -379,6 +379,15 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
     secrets: secretsOf(values),
   };
   return deepFreeze(config);
+}
+
+/**
+ * The environment of a helper process (the lake engine): only what Node itself needs, never the
+ * dashboard's settings or secrets.
+ */
+export function helperProcessEnv(): NodeJS.ProcessEnv {
+  const { PATH, HOME, TMPDIR, LANG, NODE_OPTIONS, SATSCOPE_NET_GUARD_LOG } = process.env;
+  return Object.fromEntries(Object.entries({ PATH, HOME, TMPDIR, LANG, NODE_OPTIONS, SATSCOPE_NET_GUARD_LOG }).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv;
 }
 
 /** A URL with its credentials masked, for logs and pages. */

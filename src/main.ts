@@ -137,6 +137,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   }
   // What starting up left in this thread's heap would otherwise stay for seconds (see src/gc.ts).
   if (jobsThread) collectGarbage();
+  if (role === 'stream' && store.kind === 'memory') log.warn('stream role with the memory store reads no worker state and shares its lock with no one: set REDIS_URL, or let `satscope start` run the pipeline (LAKE=on)');
   if (role === 'web' && store.kind === 'memory') log.warn('web role with the memory store sees no worker state: set REDIS_URL to share state between processes');
   log.info('satscope started', {
     role,

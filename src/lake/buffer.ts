@@ -164,6 +164,18 @@ export class LakeBuffer {
       .run(f.path, f.table, f.hourMs, f.rows, f.bytes, f.writtenMs, f.sealed ? 1 : 0, f.md5, f.uploadedMs, f.uploadError, f.uploadAttempts, f.nextUploadMs);
   }
 
+  /**
+   * Records an upload of `path` as it was when read (its MD5): a file sealed again since then has
+   * another MD5 and stays due. A path the manifest does not hold is left alone.
+   */
+  markUploaded(path: string, md5: string, atMs: number): void {
+    this.db.prepare('UPDATE files SET uploaded_ms = ?, upload_error = NULL, next_upload_ms = NULL, md5 = ? WHERE path = ? AND (md5 IS NULL OR md5 = ?)').run(atMs, md5, path, md5);
+  }
+
+  markUploadFailed(path: string, error: string, attempts: number, nextMs: number): void {
+    this.db.prepare('UPDATE files SET upload_error = ?, upload_attempts = ?, next_upload_ms = ? WHERE path = ?').run(error, attempts, nextMs, path);
+  }
+
   removeFiles(paths: readonly string[]): void {
     const del = this.db.prepare('DELETE FROM files WHERE path = ?');
     this.db.transaction(() => paths.forEach((p) => del.run(p)))();

@@ -15,6 +15,7 @@ import { MemoryStore } from '../store/memory-store.ts';
 import { lakeDdl } from './ddl.ts';
 import { LakeEngine } from './engine-client.ts';
 import { changedRows, readSnapshot } from './extract.ts';
+import { LakeBuffer } from './buffer.ts';
 import { bufferFile, Lake } from './lake.ts';
 import { LakeUploader, s3Target } from './s3.ts';
 import { TABLES, type TableName } from './tables.ts';
@@ -132,19 +133,16 @@ export async function runLakeCommand(config: Config, args: readonly string[], pr
       printErr('satscope lake sync: LAKE_S3_URL is not set');
       return 2;
     }
-    const engine = new LakeEngine({ log: silentLogger });
-    const lake = new Lake(config.lake, engine, silentLogger, bufferFile(config.lake.dir));
+    // The manifest is only told of uploads (never rewritten): a stream running meanwhile keeps it.
+    const buffer = new LakeBuffer(bufferFile(config.lake.dir));
     try {
-      const r0 = await lake.reconcile();
-      if (r0.added || r0.dropped) print(`manifest: ${r0.added} file(s) found on disk, ${r0.dropped} gone`);
       const uploader = new LakeUploader(config.lake.dir, config.lake.s3);
       print(`lake sync to ${s3Target(config.lake.s3)}`);
-      const r = await uploader.sync(lake.buffer, print);
+      const r = await uploader.sync(config.lake.dir, buffer, print);
       print(`checked ${r.checked} sealed file(s): ${r.uploaded} uploaded, ${r.checked - r.uploaded - r.failed} already there, ${r.failed} failed`);
       return r.failed ? 1 : 0;
     } finally {
-      lake.close();
-      await engine.close();
+      buffer.close();
     }
   }
   printErr(LAKE_USAGE);

@@ -9,7 +9,7 @@ const athenaType = (c: Column): string => ({ TIMESTAMP_MS: 'timestamp', VARCHAR:
 export function lakeDdl(config: LakeConfig, opts: { database?: string; firstYear?: number } = {}): string {
   const db = opts.database ?? 'satscope';
   const firstYear = opts.firstYear ?? 2009;
-  const location = config.s3 ? `s3://${config.s3.bucket}/${config.s3.prefix ? `${config.s3.prefix}/` : ''}` : 's3://YOUR-BUCKET/YOUR-PREFIX/';
+  const location = (config.s3 ? `s3://${config.s3.bucket}/${config.s3.prefix ? `${config.s3.prefix}/` : ''}` : 's3://YOUR-BUCKET/YOUR-PREFIX/').replace(/'/g, "''");
   const out: string[] = [];
   out.push(`-- Athena / Trino (Hive connector): external tables over ${location}`);
   if (!config.s3) out.push('-- (LAKE_S3_URL is not set: replace the location with where the files are uploaded)');

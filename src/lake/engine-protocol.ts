@@ -11,7 +11,7 @@ export interface WriteFile {
 
 export type EngineRequest = { id: number } & (
   | { op: 'write'; files: WriteFile[] }
-  | { op: 'compact'; inputs: string[]; output: string }
+  | { op: 'compact'; table: TableName; inputs: string[]; output: string }
   | { op: 'count'; files: string[] }
   | { op: 'hourly'; files: string[]; currency: string; source: string; fromMs: number; toMs: number }
   | { op: 'stats'; files: string[]; currency: string; source: string; fromMs: number; toMs: number }

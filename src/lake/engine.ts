@@ -19,7 +19,8 @@ function connect(): Promise<DuckDBConnection> {
   return (connection ??= (async () => {
     const { DuckDBInstance } = await import('@duckdb/node-api');
     // One thread and a small memory cap: the lake's files are small and this box serves pages too.
-    const instance = await DuckDBInstance.create(':memory:', { threads: '1', memory_limit: '256MB', enable_external_access: 'true' });
+    // No extension is installed or loaded behind our back (there is no network here, and nothing needs one).
+    const instance = await DuckDBInstance.create(':memory:', { threads: '1', memory_limit: '256MB', autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
     return instance.connect();
   })());
 }
@@ -91,9 +92,13 @@ async function rows(con: DuckDBConnection, sql: string): Promise<Record<string, 
   return reader.getRows().map((r) => Object.fromEntries(r.map((v, i) => [names[i], typeof v === 'bigint' ? Number(v) : v === null || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' ? v : String(v)])));
 }
 
-/** One copy of each event (at-least-once delivery may have written a row twice). */
-const deduped = (files: readonly string[], where: string) =>
-  `SELECT * FROM read_parquet(${list(files)}, union_by_name = true) WHERE ${where} QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY ts) = 1`;
+/**
+ * One copy of each event (at-least-once delivery may have written a row twice), with exactly the
+ * given columns: the folder names are not read as columns (hive_partitioning off), so a merged file
+ * has the same layout as the files it came from.
+ */
+const deduped = (files: readonly string[], columns: string, where: string) =>
+  `SELECT ${columns} FROM read_parquet(${list(files)}, union_by_name = true, hive_partitioning = false) WHERE ${where} QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY ts) = 1`;
 
 async function handle(req: EngineRequest): Promise<unknown> {
   const con = await connect();
@@ -104,8 +109,9 @@ async function handle(req: EngineRequest): Promise<unknown> {
       return out;
     }
     case 'compact': {
-      const [{ n } = { n: 0 }] = (await rows(con, `SELECT count(*) AS n FROM (${deduped(req.inputs, 'true')})`)) as { n: number }[];
-      const bytes = await copyTo(con, `${deduped(req.inputs, 'true')} ORDER BY ts`, req.output);
+      const columns = TABLES[req.table].columns.map((c) => c.name).join(', ');
+      const [{ n } = { n: 0 }] = (await rows(con, `SELECT count(*) AS n FROM (${deduped(req.inputs, columns, 'true')})`)) as { n: number }[];
+      const bytes = await copyTo(con, `${deduped(req.inputs, columns, 'true')} ORDER BY ts`, req.output);
       return { rows: n, bytes };
     }
     case 'count':
@@ -114,7 +120,7 @@ async function handle(req: EngineRequest): Promise<unknown> {
       return rows(
         con,
         `SELECT (epoch_ms(ts) // 3600000) * 3600000 AS hour_ms, avg(price) AS avg, min(price) AS min, max(price) AS max, count(*) AS count, epoch_ms(max(ts)) AS last_ms
-         FROM (${deduped(req.files, `currency = ${q(req.currency)} AND source = ${q(req.source)} AND epoch_ms(ts) >= ${Math.floor(req.fromMs)} AND epoch_ms(ts) <= ${Math.floor(req.toMs)}`)})
+         FROM (${deduped(req.files, 'ts, price, event_id, currency, source', `currency = ${q(req.currency)} AND source = ${q(req.source)} AND epoch_ms(ts) >= ${Math.floor(req.fromMs)} AND epoch_ms(ts) <= ${Math.floor(req.toMs)}`)})
          GROUP BY 1 ORDER BY 1`,
       );
     case 'stats':
@@ -122,7 +128,7 @@ async function handle(req: EngineRequest): Promise<unknown> {
         await rows(
           con,
           `SELECT count(*) AS count, avg(price) AS avg, min(price) AS min, max(price) AS max, median(price) AS median, stddev_pop(price) AS std, epoch_ms(min(ts)) AS first_ms, epoch_ms(max(ts)) AS last_ms
-           FROM (${deduped(req.files, `currency = ${q(req.currency)} AND source = ${q(req.source)} AND epoch_ms(ts) >= ${Math.floor(req.fromMs)} AND epoch_ms(ts) <= ${Math.floor(req.toMs)}`)})`,
+           FROM (${deduped(req.files, 'ts, price, event_id, currency, source', `currency = ${q(req.currency)} AND source = ${q(req.source)} AND epoch_ms(ts) >= ${Math.floor(req.fromMs)} AND epoch_ms(ts) <= ${Math.floor(req.toMs)}`)})`,
         )
       )[0];
     case 'sql':

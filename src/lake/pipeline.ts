@@ -25,6 +25,10 @@ const MAINTAIN_MS = 60_000;
 const STATUS_MS = 30_000;
 const TICK_MS = 1_000;
 const MAX_ERRORS = 10;
+/** The manifest is checked against the folders this often (files another tool added, e.g. `stream --test`). */
+const RECONCILE_MS = 3_600_000;
+/** A failing flush is tried again after 5 s, doubling up to 5 minutes. */
+const flushBackoffMs = (failures: number) => Math.min(300_000, 5_000 * 2 ** Math.max(0, failures - 1));
 
 export interface PipelineOptions {
   config: Config;
@@ -47,6 +51,9 @@ export class LakePipeline {
   private lastExtractMs = 0;
   private lastMaintainMs = 0;
   private lastRenewMs = 0;
+  private lastReconcileMs = 0;
+  private flushFailures = 0;
+  private nextFlushMs = 0;
   private lastStatusMs = 0;
   private lastSeal: { atMs: number; files: number } | null = null;
   private accepted = 0;
@@ -101,29 +108,48 @@ export class LakePipeline {
       this.holding = await this.o.store.acquireLock(keys.lakeLock, this.token, LOCK_TTL_MS);
       if (!this.holding) return;
       this.o.log.info('lake stream started', { lake: this.o.config.lake.dir, flushSec: this.o.config.lake.flushMs / 1000, flushRows: this.o.config.lake.flushRows });
-      await this.lake.reconcile().catch((err: unknown) => this.fail('reconcile', err));
+      this.lastReconcileMs = now;
+      await this.lake.reconcile(() => this.renew()).catch((err: unknown) => this.fail('reconcile', err));
       this.dirty = true;
     } else if (now - this.lastRenewMs >= RENEW_MS) {
-      this.lastRenewMs = now;
-      if (!(await this.o.store.extendLock(keys.lakeLock, this.token, LOCK_TTL_MS))) {
-        this.holding = false;
-        this.o.log.warn('lake stream lock lost: another process runs the stream now');
-        return;
-      }
+      await this.renew();
+      if (!this.holding) return;
     }
     if (this.stateMoved || now - this.lastExtractMs >= (this.o.extractMs ?? EXTRACT_MS)) {
       this.lastExtractMs = now;
       this.stateMoved = false;
       await this.extract().catch((err: unknown) => this.fail('extract', err));
     }
-    if (this.flushDue(now)) {
-      await this.flush().catch((err: unknown) => this.fail('flush', err));
+    if (now >= this.nextFlushMs && this.flushDue(now)) {
+      try {
+        await this.flush();
+        this.flushFailures = 0;
+      } catch (err) {
+        this.flushFailures++;
+        this.nextFlushMs = Date.now() + flushBackoffMs(this.flushFailures);
+        this.fail('flush', err);
+      }
+    }
+    if (now - this.lastReconcileMs >= RECONCILE_MS) {
+      this.lastReconcileMs = now;
+      await this.lake.reconcile(() => this.renew()).catch((err: unknown) => this.fail('reconcile', err));
     }
     if (now - this.lastMaintainMs >= (this.o.maintainMs ?? MAINTAIN_MS)) {
       this.lastMaintainMs = now;
       await this.maintain().catch((err: unknown) => this.fail('seal', err));
     }
     if (this.dirty || now - this.lastStatusMs >= STATUS_MS) await this.publish().catch((err: unknown) => this.o.log.debug('lake status not published', { err: describeError(err) }));
+  }
+
+  /** Extends the lock (also between the steps of a long task); a lost lock stops this process's pipeline. */
+  private async renew(): Promise<void> {
+    if (!this.holding) return;
+    this.lastRenewMs = Date.now();
+    if (!(await this.o.store.extendLock(keys.lakeLock, this.token, LOCK_TTL_MS).catch(() => false))) {
+      this.holding = false;
+      this.o.log.warn('lake stream lock lost: another process runs the stream now');
+      throw new Error('the lake stream lock was lost');
+    }
   }
 
   private flushDue(now: number): boolean {
@@ -146,6 +172,7 @@ export class LakePipeline {
 
   async flush(): Promise<void> {
     const results = await this.lake.flushAll();
+    await this.renew().catch(() => undefined);
     if (results.length) {
       this.dirty = true;
       this.o.log.info('lake flush', { rows: results.reduce((s, r) => s + r.rows, 0), files: results.reduce((s, r) => s + r.files.length, 0), redone: results.some((r) => r.redone) || undefined });
@@ -154,6 +181,7 @@ export class LakePipeline {
 
   async maintain(nowMs = Date.now()): Promise<void> {
     const sealed = await this.lake.seal(nowMs);
+    await this.renew();
     if (sealed.length) {
       this.lastSeal = { atMs: Date.now(), files: sealed.length };
       this.dirty = true;
@@ -164,6 +192,7 @@ export class LakePipeline {
       this.o.log.info('lake retention removed files', { files: removed.length });
     }
     if (this.uploader) {
+      await this.renew();
       const r = await this.uploader.uploadDue(this.lake.buffer, nowMs);
       if (r.uploaded || r.failed) this.dirty = true;
       if (r.failed) this.fail('upload', new Error(this.uploader.lastError?.message ?? 'upload failed'));

@@ -8,7 +8,8 @@ import type { LakeConfig } from '../config.ts';
 import { SatscopeError } from '../errors.ts';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { FileEntry, LakeBuffer } from './buffer.ts';
-import { md5Of } from './lake.ts';
+import { listLakeFiles, md5Of } from './lake.ts';
+import { isSealedName } from './tables.ts';
 
 type S3Config = NonNullable<LakeConfig['s3']>;
 
@@ -88,7 +89,10 @@ export class LakeUploader {
         { abortSignal: AbortSignal.timeout(this.timeoutMs) },
       );
       const remote = await this.remote(path);
-      if (!remote || remote.size !== body.length || remote.md5 !== md5) {
+      // The server checked Content-MD5 on receipt. An ETag that is an MD5 must match too; some stores
+      // (encryption with KMS, other S3-compatible servers) give ETags that are not, and then the size decides.
+      const etagIsMd5 = remote !== undefined && /^[0-9a-f]{32}$/.test(remote.md5);
+      if (!remote || remote.size !== body.length || (etagIsMd5 && remote.md5 !== md5)) {
         throw new SatscopeError('LAKE_UPLOAD_FAILED', `${key}: the stored object does not match (size ${remote?.size ?? 'missing'} for ${body.length}, md5 ${remote?.md5 ?? 'missing'} for ${md5})`);
       }
     } catch (err) {
@@ -104,19 +108,20 @@ export class LakeUploader {
    * Uploads the sealed files that are due (never uploaded, or changed since, and past their backoff),
    * recording each outcome in the manifest. `force`: ignore the backoff (lake sync).
    */
-  async uploadDue(buffer: LakeBuffer, nowMs = Date.now(), force = false): Promise<{ uploaded: number; failed: number }> {
+  async uploadDue(buffer: LakeBuffer, nowMs = Date.now(), force = false, max = 25): Promise<{ uploaded: number; failed: number }> {
     let uploaded = 0;
     let failed = 0;
     for (const f of buffer.files({ sealed: true })) {
       if (f.uploadedMs !== null) continue;
+      if (uploaded + failed >= max) break;
       if (!force && f.nextUploadMs !== null && f.nextUploadMs > nowMs) continue;
       try {
         const r = await this.upload(f.path);
-        buffer.putFile({ ...f, md5: r.md5, uploadedMs: Date.now(), uploadError: null, nextUploadMs: null });
+        buffer.markUploaded(f.path, r.md5, Date.now());
         uploaded++;
       } catch (err) {
         const attempts = f.uploadAttempts + 1;
-        buffer.putFile({ ...f, uploadError: err instanceof Error ? err.message : String(err), uploadAttempts: attempts, nextUploadMs: Date.now() + backoffMs(attempts) });
+        buffer.markUploadFailed(f.path, err instanceof Error ? err.message : String(err), attempts, Date.now() + backoffMs(attempts));
         failed++;
         // The store is likely down: the other files wait for their own turn.
         if (!force) break;
@@ -129,34 +134,39 @@ export class LakeUploader {
    * `satscope lake sync`: every sealed file whose object is missing or differs is uploaded, whatever
    * the manifest says. Progress goes to `progress`.
    */
-  async sync(buffer: LakeBuffer, progress: (line: string) => void): Promise<{ checked: number; uploaded: number; failed: number }> {
-    const files = buffer.files({ sealed: true });
+  async sync(lakeDir: string, buffer: LakeBuffer, progress: (line: string) => void): Promise<{ checked: number; uploaded: number; failed: number }> {
+    // The sealed files on disk, whatever the manifest says (it may lag, e.g. after a restore).
+    const files = listLakeFiles(lakeDir).filter((p) => isSealedName(p.slice(p.lastIndexOf('/') + 1)));
     let uploaded = 0;
     let failed = 0;
-    for (const [i, f] of files.entries()) {
+    for (const [i, path] of files.entries()) {
+      const abs = join(lakeDir, path);
+      let size: number;
+      let md5: string;
       let remote;
       try {
-        remote = await this.remote(f.path);
+        size = statSync(abs).size;
+        md5 = md5Of(abs);
+        remote = await this.remote(path);
       } catch (err) {
         failed++;
-        progress(`[${i + 1}/${files.length}] ${f.path}: ${describeS3Error(err)}`);
+        progress(`[${i + 1}/${files.length}] ${path}: ${describeS3Error(err)}`);
         continue;
       }
-      const size = statSync(join(this.lakeDir, f.path)).size;
-      const md5 = md5Of(join(this.lakeDir, f.path));
-      if (remote && remote.size === size && remote.md5 === md5) {
-        if (f.uploadedMs === null) buffer.putFile({ ...f, md5, uploadedMs: Date.now(), uploadError: null, nextUploadMs: null });
+      const etagIsMd5 = remote !== undefined && /^[0-9a-f]{32}$/.test(remote.md5);
+      if (remote && remote.size === size && (!etagIsMd5 || remote.md5 === md5)) {
+        buffer.markUploaded(path, md5, Date.now());
         continue;
       }
       try {
-        await this.upload(f.path);
-        buffer.putFile({ ...f, md5, uploadedMs: Date.now(), uploadError: null, nextUploadMs: null });
+        await this.upload(path);
+        // Recorded only for the file as it was read: a file sealed again meanwhile stays due.
+        buffer.markUploaded(path, md5, Date.now());
         uploaded++;
-        progress(`[${i + 1}/${files.length}] uploaded ${s3Key(this.s3, f.path)} (${size} bytes)`);
+        progress(`[${i + 1}/${files.length}] uploaded ${s3Key(this.s3, path)} (${size} bytes)`);
       } catch (err) {
         failed++;
-        buffer.putFile({ ...f, uploadError: err instanceof Error ? err.message : String(err), uploadAttempts: f.uploadAttempts + 1, nextUploadMs: Date.now() + backoffMs(f.uploadAttempts + 1) });
-        progress(`[${i + 1}/${files.length}] ${f.path}: ${err instanceof Error ? err.message : String(err)}`);
+        progress(`[${i + 1}/${files.length}] ${path}: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
     return { checked: files.length, uploaded, failed };

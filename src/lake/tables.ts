@@ -118,8 +118,13 @@ export function parsePartitionDir(rel: string): { table: TableName; hourMs: numb
 
 /** The file a flush writes: named after the flush, so a flush that is redone after a crash writes the same file again. */
 export const partFileName = (writer: string, flushId: number): string => `part-${writer}-${String(flushId).padStart(10, '0')}.parquet`;
-/** The one file of a closed, compacted hour. */
-export const SEALED_FILE = 'data.parquet';
+/**
+ * The one file of a closed, merged hour, named after its writer: two hosts that each ran the
+ * stream for a while upload different keys for the same hour, and neither overwrites the other.
+ */
+export const sealedFileName = (writer: string): string => `data-${writer}.parquet`;
+/** Whether a file name is a sealed hour's (data.parquet, as other tools write it, or data-<writer>.parquet). */
+export const isSealedName = (name: string): boolean => /^data(-[0-9a-z]+)?\.parquet$/.test(name);
 
 /** A short stable id from the parts that make a row unique (a tick's table, source, currency and time). */
 export function eventId(...parts: readonly (string | number)[]): string {

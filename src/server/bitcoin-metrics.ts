@@ -16,7 +16,8 @@ function family(name: string, help: string, samples: Sample[]): string[] {
 }
 
 export async function renderBitcoinMetrics(store: Store, nodeIds: readonly string[]): Promise<string> {
-  const [chain, mempool, fees, score, ...nodes] = await Promise.all([
+  const [lake, chain, mempool, fees, score, ...nodes] = await Promise.all([
+    store.get(keys.lakeStatus).catch(() => undefined),
     store.get(keys.chain).catch(() => undefined),
     store.get(keys.mempool).catch(() => undefined),
     store.get(keys.fees).catch(() => undefined),
@@ -43,6 +44,12 @@ export async function renderBitcoinMetrics(store: Store, nodeIds: readonly strin
     ...family('satscope_bitcoin_node_uptime_seconds', 'Node uptime', live.map((n) => [{ node: n.id }, n.uptimeSec])),
     ...family('satscope_health_score', 'Network health score, 0-100', [[{}, score?.overall]]),
     ...family('satscope_health_pillar_score', 'Network health score of each pillar, 0-100', Object.entries(score?.pillars ?? {}).map(([p, v]) => [{ pillar: p }, v.score])),
+    ...family('satscope_lake_rows', 'Rows in the data lake per table', (lake?.tables ?? []).map((t) => [{ table: t.table }, t.rows])),
+    ...family('satscope_lake_files', 'Parquet files in the data lake per table', (lake?.tables ?? []).map((t) => [{ table: t.table }, t.files])),
+    ...family('satscope_lake_bytes', 'Bytes of Parquet in the data lake per table', (lake?.tables ?? []).map((t) => [{ table: t.table }, t.bytes])),
+    ...family('satscope_lake_buffer_rows', 'Rows accepted by the lake and not yet flushed to Parquet', [[{}, lake?.buffer.rows]]),
+    ...family('satscope_lake_last_flush_timestamp_seconds', 'When the lake last flushed its buffer', [[{}, lake?.lastFlush ? lake.lastFlush.atMs / 1000 : undefined]]),
+    ...family('satscope_lake_upload_pending_files', 'Sealed lake files waiting for their upload (LAKE_S3_URL)', [[{}, lake?.s3?.pending]]),
   ];
   return lines.length ? `${lines.join('\n')}\n` : '';
 }

@@ -12,11 +12,12 @@ import { silentLogger } from '../../src/log.ts';
 import { LakeEngine } from '../../src/lake/engine-client.ts';
 import { Lake, listLakeFiles } from '../../src/lake/lake.ts';
 import { LakePipeline } from '../../src/lake/pipeline.ts';
-import { eventId, hourOf, partitionDir, type LakeRow } from '../../src/lake/tables.ts';
+import { eventId, hourOf, isSealedName, partitionDir, TABLES, type LakeRow } from '../../src/lake/tables.ts';
 import { childEnv } from '../helpers/services.ts';
 import { FixtureServer } from '../helpers/fixture-server.ts';
 import { duck, jobsState, lakeConfig } from '../helpers/lake.ts';
 import { testRuntime } from '../helpers/runtime.ts';
+import { waitFor } from '../helpers/ports.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const HOUR = 3_600_000;
@@ -89,11 +90,17 @@ test('ticks from the fixture sources reach the hour partition of their time; onl
       `SELECT count(*) AS n FROM read_parquet('${config.lake.dir}/*/*/*/*/*/*.parquet', hive_partitioning = true, union_by_name = true) WHERE year <> year(ts) OR month <> month(ts) OR day <> day(ts) OR hour <> hour(ts)`,
     );
     assert.equal(misplaced[0]?.n, 0);
-    // Two hours later the hour is closed: its files become one data.parquet with the same rows.
+    // Two hours later the hour is closed: its files become one data-<writer>.parquet with the same rows and columns.
     const before = (await db.all<{ n: number }>(`SELECT count(*) AS n FROM read_parquet('${config.lake.dir}/price_ticks/*/*/*/*/*.parquet')`))[0]?.n;
     await pipeline.maintain(Date.now() + 2 * HOUR);
     const sealed = listLakeFiles(config.lake.dir).filter((f) => f.startsWith('price_ticks/'));
-    assert.ok(sealed.every((f) => f.endsWith('/data.parquet')), sealed.join(' '));
+    assert.ok(sealed.length >= 1 && sealed.every((f) => isSealedName(f.slice(f.lastIndexOf('/') + 1))), sealed.join(' '));
+    const described = await db.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM read_parquet('${join(config.lake.dir, sealed[0] as string)}', hive_partitioning = false)`);
+    assert.deepEqual(
+      described.map((d) => d.column_name),
+      TABLES.price_ticks.columns.map((c) => c.name),
+      'a sealed file has the declared columns, no partition columns',
+    );
     const after = (await db.all<{ n: number }>(`SELECT count(*) AS n FROM read_parquet('${config.lake.dir}/price_ticks/*/*/*/*/*.parquet')`))[0]?.n;
     assert.equal(after, before);
     const meta = await db.all<{ key: string; value: string }>(`SELECT decode(key) AS key, decode(value) AS value FROM parquet_kv_metadata('${join(config.lake.dir, sealed[0] as string)}')`);
@@ -176,9 +183,34 @@ test('the price endpoints answer from the lake when it covers the window, with t
     assert.equal((await get(fromLake.base, '/api/bitcoin/statistics?hours=48')).source, 'history');
     const stats = (await get(fromLake.base, '/api/cache/stats')) as { lake: { answered: number; notCovered: number } };
     assert.ok(stats.lake.answered >= 4 && stats.lake.notCovered >= 1, JSON.stringify(stats.lake));
+    const metrics = await (await fetch(`${fromLake.base}/metrics`)).text();
+    assert.match(metrics, new RegExp(`satscope_lake_queries_total\\{result="answered"\\} ${stats.lake.answered}`));
   } finally {
     await fromLake.close();
     await fromHistory.close();
   }
   assert.ok(existsSync(join(config.lake.dir, 'price_ticks')) && readdirSync(join(config.lake.dir, 'price_ticks')).length > 0);
+});
+
+test('the lake engine: a killed child fails its requests without harming the caller, the next request starts a new one, and an idle one stops', async () => {
+  const engine = new LakeEngine({ log: silentLogger });
+  try {
+    assert.deepEqual(await engine.call({ op: 'sql', sql: 'SELECT 42 AS x' }), [{ x: 42 }]);
+    const first = engine.pid;
+    assert.ok(first);
+    const slow = engine.call({ op: 'sql', sql: 'SELECT count(*) AS n FROM range(5000000000)' });
+    await new Promise((r) => setTimeout(r, 200));
+    process.kill(first, 'SIGKILL');
+    await assert.rejects(slow, (err: unknown) => err instanceof Error && /LAKE_UNAVAILABLE|exited/.test(`${(err as { code?: string }).code} ${err.message}`));
+    assert.deepEqual(await engine.call({ op: 'sql', sql: 'SELECT 7 AS x' }), [{ x: 7 }]);
+    assert.notEqual(engine.pid, first);
+    // A caller's deadline gives up waiting without replacing the engine.
+    const second = engine.pid;
+    await assert.rejects(engine.call({ op: 'sql', sql: 'SELECT count(*) AS n FROM range(5000000000)' }, 1_000, 300), /within 300 ms/);
+    assert.equal(engine.pid, second);
+    // Idle past its keep-alive, the child goes away.
+    await waitFor('the idle engine to stop', async () => (engine.running ? undefined : true), 15_000, 100);
+  } finally {
+    await engine.close();
+  }
 });
