@@ -89,10 +89,10 @@ const SPARK_H = 24;
  * Hours without a bar are drawn as gaps.
  */
 export function hourBars(v: View, bars: readonly { hourMs: number; value: number }[], o: { label: string; fromMs: number; hours: number; unit: string }): SafeHtml {
-  const W = 480;
-  const H = 120;
-  const left = 44;
-  const bottom = 18;
+  const W = 720;
+  const H = 150;
+  const left = 52;
+  const bottom = 22;
   const top = 6;
   const max = Math.max(1, ...bars.map((b) => b.value));
   const slot = (W - left) / o.hours;
@@ -109,9 +109,10 @@ export function hourBars(v: View, bars: readonly { hourMs: number; value: number
   const total = bars.reduce((sum, b) => sum + b.value, 0);
   return html`<figure class="bars"><svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${o.label}: ${formatValue(total, 'int', v.fmt)} ${o.unit} over ${o.hours} hours, at most ${formatValue(max, 'int', v.fmt)} in an hour">
 <line class="axis" x1="${left}" y1="${H - bottom}" x2="${W}" y2="${H - bottom}"/><line class="axis" x1="${left}" y1="${top}" x2="${left}" y2="${H - bottom}"/>
-<text x="${left - 4}" y="${top + 8}" text-anchor="end">${formatValue(max, 'int', v.fmt)}</text><text x="${left - 4}" y="${H - bottom}" text-anchor="end">0</text>
+<line class="grid" x1="${left}" y1="${y(max / 2).toFixed(1)}" x2="${W}" y2="${y(max / 2).toFixed(1)}"/>
+<text x="${left - 4}" y="${top + 10}" text-anchor="end">${formatValue(max, 'int', v.fmt)}</text><text x="${left - 4}" y="${(y(max / 2) + 4).toFixed(1)}" text-anchor="end">${formatValue(Math.round(max / 2), 'int', v.fmt)}</text><text x="${left - 4}" y="${H - bottom}" text-anchor="end">0</text>
 ${ticks.map((t, i) => html`<text x="${(left + ((t - o.fromMs) / 3_600_000 + 0.5) * slot).toFixed(1)}" y="${H - 4}" text-anchor="${i === 0 ? 'start' : i === 2 ? 'end' : 'middle'}">${dayLabel(t)} ${hourLabel(t)}</text>`)}
-${rects}</svg><figcaption><span>${o.label}</span> <span>${formatValue(total, 'int', v.fmt)} ${o.unit}, hours in UTC</span></figcaption></figure>`;
+${rects}</svg><figcaption><span>${o.label} (UTC)</span> <span>${formatValue(total, 'int', v.fmt)} ${o.unit}</span></figcaption></figure>`;
 }
 
 export function sparkline(v: View, s: { t: number[]; v: number[] } | undefined, o: { span: string; kind: FormatKind; label: string }): SafeHtml {

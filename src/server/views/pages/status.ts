@@ -76,7 +76,7 @@ export function statusPage(ctx: PageContext): RenderedPage {
 
 const bytes = (n: number) => (n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KB` : n < 1024 ** 3 ? `${(n / 1024 ** 2).toFixed(1)} MB` : `${(n / 1024 ** 3).toFixed(2)} GB`);
 
-/** The data lake: its tables, the buffer, the last flush and upload, errors, and rows written per hour. */
+/** The data lake: its state, tables, the buffer, the last flush and upload, errors, and rows per hour. */
 function lakeCard(ctx: PageContext, v: View): SafeHtml {
   const { app, r } = ctx;
   const s = r.get(keys.lakeStatus);
@@ -88,24 +88,36 @@ function lakeCard(ctx: PageContext, v: View): SafeHtml {
     );
   }
   const q = lakeQueryStats(app);
-  const hourNow = Math.floor(r.now() / 3_600_000) * 3_600_000;
+  const now = r.now();
+  const hourNow = Math.floor(now / 3_600_000) * 3_600_000;
+  const fromMs = hourNow - 47 * 3_600_000;
   const rows = s.tables.reduce((n, t) => n + t.rows, 0);
+  const inWindow = s.rowsPerHour.filter((h) => h.hourMs >= fromMs).reduce((n, h) => n + h.rows, 0);
   const problems = s.errors.slice(0, 3);
+  const flushMs = s.settings.flushSec * 1000;
+  // Failing: an error in the last 10 minutes; behind: rows waiting past two flush intervals.
+  const failing = s.errors.some((e) => now - e.atMs < 600_000) || (s.s3?.failing ?? 0) > 0;
+  const behind = s.buffer.oldestAcceptedMs !== null && now - s.buffer.oldestAcceptedMs > 2 * flushMs + 60_000;
+  const state = failing ? ['error', 'failing'] : behind ? ['stale', 'behind'] : ['ok', 'ok'];
+  const hourRange = (ms: number | null) => (ms ? `${new Date(ms).toISOString().slice(0, 13).replace('T', ' ')}:00–${String((new Date(ms).getUTCHours() + 1) % 24).padStart(2, '0')}:00` : '—');
   return card(
     { id: 'lake', title, wide: true },
     html`${stats([
-      ['Rows', bound(v, null, rows, 'int')],
+      ['State', html`<span class="state state-${state[0]}">${state[1]}</span>`],
+      ['Rows kept', bound(v, null, rows, 'int')],
       ['On disk', html`${bytes(s.tables.reduce((n, t) => n + t.bytes, 0))}`],
-      ['In the buffer', html`${bound(v, null, s.buffer.rows, 'int')}${s.buffer.oldestAcceptedMs ? html` <small class="hint">(oldest ${bound(v, null, s.buffer.oldestAcceptedMs / 1000, 'ago')})</small>` : ''}`],
-      ['Last flush', s.lastFlush ? html`${bound(v, null, s.lastFlush.atMs / 1000, 'ago')} <small class="hint">(${s.lastFlush.rows} rows, ${s.lastFlush.files} files, ${s.lastFlush.durationMs} ms)</small>` : html`not yet <small class="hint">(every ${s.settings.flushSec} s or ${s.settings.flushRows} rows)</small>`],
-      ['Upload', s.s3 ? html`${s.s3.target}: ${s.s3.lastUpload ? html`last ${bound(v, null, s.s3.lastUpload.atMs / 1000, 'ago')}` : 'nothing yet'}${s.s3.pending ? html`, ${s.s3.pending} waiting` : ''}${s.s3.failing ? html` <span class="state state-error">${s.s3.failing} failing</span>` : ''}` : html`off <small class="hint">(LAKE_S3_URL mirrors sealed files to S3)</small>`],
-      ['Queries', q ? html`${q.answered} from the lake, ${q.notCovered} from history${q.avgMs !== null ? html` <small class="hint">(avg ${q.avgMs} ms)</small>` : ''}` : html`—`],
+      ['Rows waiting', html`${bound(v, null, s.buffer.rows, 'int')}${s.buffer.oldestAcceptedMs ? html` <small class="hint">(oldest ${bound(v, null, s.buffer.oldestAcceptedMs / 1000, 'ago')})</small>` : ''}`],
+      ['Last write', s.lastFlush ? html`${bound(v, null, s.lastFlush.atMs / 1000, 'ago')} <small class="hint">(${s.lastFlush.rows} rows)</small>` : html`not yet`],
+      ['Copy to S3', s.s3 ? html`${s.s3.lastUpload ? html`last ${bound(v, null, s.s3.lastUpload.atMs / 1000, 'ago')}` : 'nothing yet'}${s.s3.pending ? html`, ${s.s3.pending} waiting` : ''}${s.s3.failing ? html` <span class="state state-error">${s.s3.failing} failing</span>` : ''}` : html`off`],
+      ['Price queries: lake / history', q ? html`${q.answered} / ${q.notCovered}` : html`—`],
     ])}
-${hourBars(v, s.rowsPerHour.map((h) => ({ hourMs: h.hourMs, value: h.rows })), { label: 'Rows per hour (by their time), last 48 hours', fromMs: hourNow - 47 * 3_600_000, hours: 48, unit: 'rows' })}
-<div class="table-wrap" tabindex="0" role="region" aria-label="Lake tables"><table><thead><tr><th scope="col">Table</th><th scope="col">Rows</th><th scope="col">Files</th><th scope="col">Hours</th><th scope="col">Size</th><th scope="col">From</th><th scope="col">To</th></tr></thead><tbody>${s.tables.map(
-      (t) => html`<tr><th scope="row">${t.table}</th><td>${bound(v, null, t.rows, 'int')}</td><td>${bound(v, null, t.files, 'int')}</td><td>${bound(v, null, t.partitions, 'int')}</td><td>${bytes(t.bytes)}</td><td>${t.firstHourMs ? new Date(t.firstHourMs).toISOString().slice(0, 13).replace('T', ' ') + ':00' : '—'}</td><td>${t.lastHourMs ? new Date(t.lastHourMs).toISOString().slice(0, 13).replace('T', ' ') + ':00' : '—'}</td></tr>`,
+<p class="hint">Rows are written to Parquet every ${s.settings.flushSec} s (or every ${s.settings.flushRows.toLocaleString(ctx.fmt.locale)} rows); each finished hour is merged into one file${s.s3 ? html` and copied to ${s.s3.target}` : html` (set LAKE_S3_URL to copy each finished hour to S3)`}.</p>
+${hourBars(v, s.rowsPerHour.map((h) => ({ hourMs: h.hourMs, value: h.rows })), { label: 'Rows per hour, by each row\'s own time, last 48 hours', fromMs, hours: 48, unit: `rows in these 48 hours${rows > inWindow ? ` (${(rows - inWindow).toLocaleString(ctx.fmt.locale)} older)` : ''}` })}
+<div class="table-wrap" tabindex="0" role="region" aria-label="Lake tables"><table><thead><tr><th scope="col">Table</th><th scope="col">Rows</th><th scope="col">First hour (UTC)</th><th scope="col">Last hour (UTC)</th><th scope="col">Size</th><th scope="col">Files</th><th scope="col">Hour folders</th></tr></thead><tbody>${s.tables.map(
+      (t) => html`<tr><th scope="row">${t.table}</th><td>${bound(v, null, t.rows, 'int')}</td><td>${hourRange(t.firstHourMs)}</td><td>${hourRange(t.lastHourMs)}</td><td>${bytes(t.bytes)}</td><td>${bound(v, null, t.files, 'int')}</td><td>${bound(v, null, t.partitions, 'int')}</td></tr>`,
     )}</tbody></table></div>
+<p class="hint">A row sits in the hour of its own time: a block in the hour it was mined, a price when it was seen.</p>
 ${problems.length ? html`<p class="hint">Recent problems:</p><ul>${problems.map((e) => html`<li><span class="state state-error">${e.what}</span> ${bound(v, null, e.atMs / 1000, 'ago')}: ${e.message}</li>`)}</ul>` : ''}
-<p class="hint">Parquet files in DATA_DIR/lake, one folder per table and hour (year=/month=/day=/hour=); <code>satscope lake ddl</code> prints the tables for DuckDB, Athena or Trino.</p>`,
+<p class="hint">Files: <code>${app.config.lake.dir}/&lt;table&gt;/year=YYYY/month=MM/day=DD/hour=HH/</code>. <code>satscope lake ddl</code> prints the tables for DuckDB, Athena or Trino.</p>`,
   );
 }
