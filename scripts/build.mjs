@@ -107,46 +107,22 @@ export async function build() {
   const stamp = sourceStamp();
   const esbuild = await import('esbuild');
   try {
+    // What every server-side bundle shares: Node 20 ESM, packages left to node_modules, readable
+    // (not minified: minifying saves no memory worth having), maps used only with --enable-source-maps.
+    const common = { outdir: DIST_DIR, outExtension: { '.js': '.mjs' }, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', sourcemap: 'linked', sourcesContent: false, legalComments: 'none', logLevel: 'silent', write: false };
     const server = esbuild.build({
+      ...common,
       entryPoints: { satscope: ENTRY, 'jobs-thread': THREAD_ENTRY },
-      outdir: DIST_DIR,
-      outExtension: { '.js': '.mjs' },
       // Modules imported with import() (the Redis store, the PostgreSQL driver, the commands other
       // than start/web/worker) go into chunks loaded only when used, with the packages they import.
       splitting: true,
       chunkNames: 'chunks/[name]-[hash]',
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      packages: 'external',
-      // Not minified: the bundle stays readable (each module is marked with its source path) and
-      // minifying saves no memory worth having. The maps are used only with --enable-source-maps.
-      sourcemap: 'linked',
-      sourcesContent: false,
-      legalComments: 'none',
-      logLevel: 'silent',
-      write: false,
       // The bundle serves the browser files from dist/web/ (src/server/assets.ts).
       define: { SATSCOPE_PREBUILT_WEB: 'true' },
     });
     // The lake engine is a program of its own (a child process): one file, sharing no chunk with the
     // server, so adding it changes nothing of how the server's code is split.
-    const engine = esbuild.build({
-      entryPoints: { 'lake-engine': LAKE_ENGINE_ENTRY },
-      outdir: DIST_DIR,
-      outExtension: { '.js': '.mjs' },
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      packages: 'external',
-      sourcemap: 'linked',
-      sourcesContent: false,
-      legalComments: 'none',
-      logLevel: 'silent',
-      write: false,
-    });
+    const engine = esbuild.build({ ...common, entryPoints: { 'lake-engine': LAKE_ENGINE_ENTRY } });
     const [main, lakeEngine, web] = await Promise.all([server, engine, buildWeb(esbuild)]);
     const result = { outputFiles: [...main.outputFiles, ...lakeEngine.outputFiles] };
     mkdirSync(join(DIST_DIR, 'chunks'), { recursive: true });
