@@ -32,6 +32,16 @@ const BACKOFF_BASE_MS = 5_000;
 const BACKOFF_MAX_MS = 30 * 60_000;
 export const backoffMs = (attempts: number): number => Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, attempts - 1));
 
+/**
+ * Whether the stored object is the file: same size, and same MD5 when its ETag is one. Some stores
+ * (encryption with KMS, other S3-compatible servers) give ETags that are not MD5s; the size decides
+ * then, and the server checked Content-MD5 when it received the file.
+ */
+function sameObject(remote: { size: number; md5: string } | undefined, size: number, md5: string): boolean {
+  if (!remote || remote.size !== size) return false;
+  return !/^[0-9a-f]{32}$/.test(remote.md5) || remote.md5 === md5;
+}
+
 export class LakeUploader {
   private client: Promise<S3Client> | undefined;
   lastUpload: { atMs: number; key: string } | undefined;
@@ -89,11 +99,8 @@ export class LakeUploader {
         { abortSignal: AbortSignal.timeout(this.timeoutMs) },
       );
       const remote = await this.remote(path);
-      // The server checked Content-MD5 on receipt. An ETag that is an MD5 must match too; some stores
-      // (encryption with KMS, other S3-compatible servers) give ETags that are not, and then the size decides.
-      const etagIsMd5 = remote !== undefined && /^[0-9a-f]{32}$/.test(remote.md5);
-      if (!remote || remote.size !== body.length || (etagIsMd5 && remote.md5 !== md5)) {
-        throw new SatscopeError('LAKE_UPLOAD_FAILED', `${key}: the stored object does not match (size ${remote?.size ?? 'missing'} for ${body.length}, md5 ${remote?.md5 ?? 'missing'} for ${md5})`);
+      if (!sameObject(remote, body.length, md5)) {
+        throw new SatscopeError('LAKE_UPLOAD_FAILED', `${key}: the stored object does not match (size ${remote?.size ?? 'missing'} for ${body.length}, ETag ${remote?.md5 ?? 'missing'} for MD5 ${md5})`);
       }
     } catch (err) {
       const message = err instanceof SatscopeError ? err.message : `${key}: ${describeS3Error(err)}`;
@@ -153,8 +160,7 @@ export class LakeUploader {
         progress(`[${i + 1}/${files.length}] ${path}: ${describeS3Error(err)}`);
         continue;
       }
-      const etagIsMd5 = remote !== undefined && /^[0-9a-f]{32}$/.test(remote.md5);
-      if (remote && remote.size === size && (!etagIsMd5 || remote.md5 === md5)) {
+      if (sameObject(remote, size, md5)) {
         buffer.markUploaded(path, md5, Date.now());
         continue;
       }

@@ -14,10 +14,10 @@ const SERIES = 'price.usd';
 const hoursQuery = z.object({ hours: z.coerce.number().int().min(1).max(24 * 730).default(24) }).strict();
 
 /** From the lake when it covers the window (`lake`), else from history (`history`). */
-async function hourlyRows(app: AppContext, hours: number) {
+async function hourlyRows(app: AppContext, hours: number, opts: { lake: boolean } = { lake: true }) {
   const toSec = Math.floor(Date.now() / 1000);
   const fromSec = toSec - hours * 3600;
-  if (app.lake) {
+  if (app.lake && opts.lake) {
     const fromLake = await app.lake.hourly(hours).catch(() => undefined);
     if (fromLake) return { source: 'lake' as const, resolution: 'tick' as const, raw: undefined, rows: fromLake.rows, lastSec: fromLake.lastMs / 1000 };
   }
@@ -37,7 +37,7 @@ async function statisticsOf(app: AppContext, hours: number) {
       return { source: 'lake' as const, from: 'price ticks in the lake', lastSec: lastMs / 1000, stats };
     }
   }
-  const h = await hourlyRows({ ...app, lake: undefined }, hours);
+  const h = await hourlyRows(app, hours, { lake: false });
   const values = h.raw ? h.raw.map((p) => p.value) : h.rows.map((r) => r.avg);
   return { source: 'history' as const, from: h.resolution === 'minute' ? 'minute prices' : 'hourly averages', lastSec: h.lastSec, stats: summarize(values) };
 }

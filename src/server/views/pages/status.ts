@@ -74,7 +74,6 @@ export function statusPage(ctx: PageContext): RenderedPage {
   return { title: 'Status', body: html`<div class="grid">${runtime}${live}${cache}${jobTable}${sourceTable}${channelTable}${lakeCard(ctx, v)}</div>` };
 }
 
-const bytes = (n: number) => (n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KB` : n < 1024 ** 3 ? `${(n / 1024 ** 2).toFixed(1)} MB` : `${(n / 1024 ** 3).toFixed(2)} GB`);
 
 /** The data lake: its state, tables, the buffer, the last flush and upload, errors, and rows per hour. */
 function lakeCard(ctx: PageContext, v: View): SafeHtml {
@@ -105,7 +104,7 @@ function lakeCard(ctx: PageContext, v: View): SafeHtml {
     html`${stats([
       ['State', html`<span class="state state-${state[0]}">${state[1]}</span>`],
       ['Rows kept', bound(v, null, rows, 'int')],
-      ['On disk', html`${bytes(s.tables.reduce((n, t) => n + t.bytes, 0))}`],
+      ['On disk', bound(v, null, s.tables.reduce((n, t) => n + t.bytes, 0), 'bytes')],
       ['Rows waiting', html`${bound(v, null, s.buffer.rows, 'int')}${s.buffer.oldestAcceptedMs ? html` <small class="hint">(oldest ${bound(v, null, s.buffer.oldestAcceptedMs / 1000, 'ago')})</small>` : ''}`],
       ['Last write', s.lastFlush ? html`${bound(v, null, s.lastFlush.atMs / 1000, 'ago')} <small class="hint">(${s.lastFlush.rows} rows)</small>` : html`not yet`],
       ['Copy to S3', s.s3 ? html`${s.s3.lastUpload ? html`last ${bound(v, null, s.s3.lastUpload.atMs / 1000, 'ago')}` : 'nothing yet'}${s.s3.pending ? html`, ${s.s3.pending} waiting` : ''}${s.s3.failing ? html` <span class="state state-error">${s.s3.failing} failing</span>` : ''}` : html`off`],
@@ -114,7 +113,7 @@ function lakeCard(ctx: PageContext, v: View): SafeHtml {
 <p class="hint">Rows are written to Parquet every ${s.settings.flushSec} s (or every ${s.settings.flushRows.toLocaleString(ctx.fmt.locale)} rows); each finished hour is merged into one file${s.s3 ? html` and copied to ${s.s3.target}` : html` (set LAKE_S3_URL to copy each finished hour to S3)`}.</p>
 ${hourBars(v, s.rowsPerHour.map((h) => ({ hourMs: h.hourMs, value: h.rows })), { label: 'Rows per hour, by each row\'s own time, last 48 hours', fromMs, hours: 48, unit: `rows in these 48 hours${rows > inWindow ? ` (${(rows - inWindow).toLocaleString(ctx.fmt.locale)} older)` : ''}` })}
 <div class="table-wrap" tabindex="0" role="region" aria-label="Lake tables"><table><thead><tr><th scope="col">Table</th><th scope="col">Rows</th><th scope="col">First hour (UTC)</th><th scope="col">Last hour (UTC)</th><th scope="col">Size</th><th scope="col">Files</th><th scope="col">Hour folders</th></tr></thead><tbody>${s.tables.map(
-      (t) => html`<tr><th scope="row">${t.table}</th><td>${bound(v, null, t.rows, 'int')}</td><td>${hourRange(t.firstHourMs)}</td><td>${hourRange(t.lastHourMs)}</td><td>${bytes(t.bytes)}</td><td>${bound(v, null, t.files, 'int')}</td><td>${bound(v, null, t.partitions, 'int')}</td></tr>`,
+      (t) => html`<tr><th scope="row">${t.table}</th><td>${bound(v, null, t.rows, 'int')}</td><td>${hourRange(t.firstHourMs)}</td><td>${hourRange(t.lastHourMs)}</td><td>${bound(v, null, t.bytes, 'bytes')}</td><td>${bound(v, null, t.files, 'int')}</td><td>${bound(v, null, t.partitions, 'int')}</td></tr>`,
     )}</tbody></table></div>
 <p class="hint">A row sits in the hour of its own time: a block in the hour it was mined, a price when it was seen.</p>
 ${problems.length ? html`<p class="hint">Recent problems:</p><ul>${problems.map((e) => html`<li><span class="state state-error">${e.what}</span> ${bound(v, null, e.atMs / 1000, 'ago')}: ${e.message}</li>`)}</ul>` : ''}
