@@ -38,7 +38,8 @@ describe('the dashboard in Chromium', { skip: CHROMIUM ? false : 'chromium not i
   let browser: Browser;
   let port: number;
   const dataDir = mkdtempSync(join(tmpdir(), 'satscope-e2e-'));
-  const env = () => ({ ...fx.env, SOURCES_DISABLED: '', BITCOIN_RPC_URL: node.rpcUrl, BLOCKS_BACKFILL: '30', FIAT_CURRENCIES: 'USD,EUR' });
+  // The lake on, as `npm start` has it, writing every 2 s: the Status page shows its card with data.
+  const env = () => ({ ...fx.env, SOURCES_DISABLED: '', BITCOIN_RPC_URL: node.rpcUrl, BLOCKS_BACKFILL: '30', FIAT_CURRENCIES: 'USD,EUR', LAKE: 'on', LAKE_FLUSH_SEC: '2' });
 
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });
@@ -52,6 +53,7 @@ describe('the dashboard in Chromium', { skip: CHROMIUM ? false : 'chromium not i
       return chain && mempool && market ? true : undefined;
     }, 40_000, 250);
     await waitFor('EUR price', async () => ((await (await fetch(`${rt.base}/api/bitcoin/latest`)).json()) as { data: { fiat?: { EUR?: unknown } } | null }).data?.fiat?.EUR, 30_000, 250);
+    await waitFor('the lake\'s first files', async () => ((await (await fetch(`${rt.base}/api/v1/lake`)).json()) as { tables: { table: string }[] }).tables.some((t) => t.table === 'price_ticks') || undefined, 30_000, 250);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   });
   after(async () => {
@@ -97,7 +99,7 @@ describe('the dashboard in Chromium', { skip: CHROMIUM ? false : 'chromium not i
       ['blocks', '/blocks', new RegExp(`${(height - 1).toLocaleString('en-US')}`)],
       ['block', `/blocks/${height}`, new RegExp(`Block ${height}`)],
       ['nodes', '/nodes', /State\s+ok[\s\S]*Height\s+\d+[\s\S]*Reachable nodes[\s\S]*23,412/i],
-      ['status', '/status', /Live \(SSE\) clients[\s\S]*public-mempool/],
+      ['status', '/status', /Live \(SSE\) clients[\s\S]*public-mempool[\s\S]*Data lake[\s\S]*Rows per hour[\s\S]*price_ticks/i],
       ['settings', '/settings', /Retro terminal/],
       ['boot', '/boot?stay', /SATSCOPE/],
     ];
