@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   LAKE_QUERY_FAILED: { status: 500, message: 'A data lake query failed' },
   LAKE_UPLOAD_FAILED: { status: 502, message: 'A lake file could not be uploaded to object storage' },
   JOB_TIMEOUT: { status: 500, message: 'The job exceeded its timeout' },
+  LOCK_LOST: { status: 500, message: 'The job lost its lock and was stopped' },
   JOB_UNKNOWN: { status: 404, message: 'No job has that name' },
   SHUTTING_DOWN: { status: 503, message: 'The service is shutting down' },
   SSE_CAPACITY: { status: 503, message: 'No more live connections are accepted; poll instead' },

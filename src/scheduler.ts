@@ -1,8 +1,12 @@
 // Runs the job table. Each due job runs on one lock holder at a time (SET NX PX with a random
-// token, compare-and-delete release); the shared job status in the store holds the next run time,
-// so several workers together keep each job's interval rather than each running it once.
-// Timeouts abort the job's signal; failures back off exponentially; a watchdog restarts a loop
-// that stopped ticking.
+// token, compare-and-delete release). The lock is a short lease renewed by a heartbeat while the
+// job runs, so a killed holder is replaced within a lease; a run whose lock is lost is aborted.
+// The shared job status in the store holds the next run time, so several workers together keep
+// each job's interval rather than each running it once; when the store loses it (a Redis restart)
+// it is recovered from what this process last saw, or from the runs recorded in history, so a
+// restart never fires a long-interval job early. Runs that history could not record are kept and
+// written when it is back. Timeouts abort the job's signal; failures back off exponentially; a
+// watchdog restarts a loop that stopped ticking.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { SatscopeError, describeError } from './errors.ts';
@@ -10,7 +14,7 @@ import { summarizeFailure } from './sources/explain.ts';
 import type { JobContext, JobDefinition } from './jobs/types.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
-import type { History } from './store/history/history.ts';
+import type { History, JobRun } from './store/history/history.ts';
 import { keys, type JobStatus, type JsonKey } from './store/keys.ts';
 import type { Store } from './store/types.ts';
 
@@ -25,8 +29,15 @@ export interface SchedulerOptions {
   stallMs?: number;
   holderId?: string;
   pollMs?: number;
+  /** The lock's lease: renewed every third of it while a job runs. */
+  leaseMs?: number;
   now?: () => number;
 }
+
+/** The default lease: a killed holder's jobs run elsewhere within about this long. */
+export const DEFAULT_LEASE_MS = 10_000;
+/** Runs kept in memory while history cannot record them. */
+const MAX_UNRECORDED = 1000;
 
 interface LocalJob {
   def: JobDefinition;
@@ -34,6 +45,8 @@ interface LocalJob {
   controller: AbortController | undefined;
   /** This process will not look at the job again before this time. */
   checkAtMs: number;
+  /** The last shared status this process read or wrote: what it restores if the store loses it. */
+  lastSeen: JobStatus | undefined;
 }
 
 export function validateJobTable(jobs: readonly JobDefinition[]): void {
@@ -41,7 +54,6 @@ export function validateJobTable(jobs: readonly JobDefinition[]): void {
   for (const j of jobs) {
     if (names.has(j.name)) throw new Error(`job ${j.name} is defined twice`);
     names.add(j.name);
-    if (!(j.lockTtlMs > j.timeoutMs)) throw new Error(`job ${j.name}: lockTtlMs (${j.lockTtlMs}) must exceed timeoutMs (${j.timeoutMs})`);
     if (!(j.intervalMs > 0 && j.timeoutMs > 0 && j.cooldownMs >= 0)) throw new Error(`job ${j.name}: interval and timeout must be positive`);
   }
 }
@@ -66,6 +78,10 @@ export class Scheduler {
   private loopTimer: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private stopping = false;
+  readonly leaseMs: number;
+  /** Finished runs history did not take (it was down), oldest first. */
+  private readonly unrecorded: JobRun[] = [];
+  private recording: Promise<void> | undefined;
   watchdogRestarts = 0;
 
   constructor(private readonly o: SchedulerOptions) {
@@ -73,8 +89,9 @@ export class Scheduler {
     this.tickMs = o.tickMs ?? 500;
     this.stallMs = o.stallMs ?? Math.max(10_000, this.tickMs * 20);
     this.pollMs = o.pollMs ?? 5_000;
+    this.leaseMs = o.leaseMs ?? DEFAULT_LEASE_MS;
     this.holderId = o.holderId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-    for (const def of o.jobs) this.jobs.set(def.name, { def, running: undefined, controller: undefined, checkAtMs: 0 });
+    for (const def of o.jobs) this.jobs.set(def.name, { def, running: undefined, controller: undefined, checkAtMs: 0, lastSeen: undefined });
   }
 
   private now(): number {
@@ -124,7 +141,7 @@ export class Scheduler {
       if (job.running || this.now() < job.checkAtMs) continue;
       await this.maybeStart(job).catch((err: unknown) => {
         job.checkAtMs = this.now() + Math.min(job.def.intervalMs, 5_000);
-        this.o.log.warn('job not started: store unavailable', { job: job.def.name, err });
+        this.o.log.warn('job not started', { job: job.def.name, err });
       });
     }
   }
@@ -139,32 +156,122 @@ export class Scheduler {
     return status.nextRunAtMs;
   }
 
+  /**
+   * When a running job's holder last showed it was alive; past its lease the holder is gone (its
+   * lock has expired), and the job is due again.
+   */
+  private holderAliveUntil(status: JobStatus): number {
+    return (status.heartbeatAtMs ?? status.lastStartedAtMs ?? 0) + (status.leaseMs ?? this.leaseMs);
+  }
+
+  /**
+   * The shared status, or when the store has lost it (a Redis restart) the status recovered from
+   * what this process last saw, else from the last run history recorded; written back so every
+   * process agrees. Undefined only for a job that has never run.
+   */
+  private async readStatus(job: LocalJob): Promise<JobStatus | undefined> {
+    const shared = await this.o.store.get(keys.jobStatus(job.def.name));
+    if (shared) {
+      job.lastSeen = shared;
+      return shared;
+    }
+    const from = job.lastSeen ? 'this process' : 'history';
+    const recovered = job.lastSeen ? { ...job.lastSeen } : await this.fromHistory(job.def);
+    if (!recovered) return undefined;
+    if (recovered.running) {
+      // The run it describes ended with the store (its lock went too): due when its lease would have ended.
+      recovered.running = false;
+      recovered.lockHolder = null;
+      recovered.nextRunAtMs = Math.min(recovered.nextRunAtMs, this.holderAliveUntil(recovered));
+    }
+    job.lastSeen = recovered;
+    await this.o.store.set(keys.jobStatus(job.def.name), recovered);
+    this.o.log.info('job status recovered', { job: job.def.name, from, nextRunAt: new Date(recovered.nextRunAtMs).toISOString() });
+    return recovered;
+  }
+
+  /** A status rebuilt from the job's last recorded run; only a shared store can lose one. */
+  private async fromHistory(def: JobDefinition): Promise<JobStatus | undefined> {
+    if (this.o.store.kind !== 'redis' || !this.o.history) return undefined;
+    const [last] = await this.o.history.jobRuns(def.name, 1);
+    if (!last) return undefined;
+    const durationMs = last.finishedAtMs - last.startedAtMs;
+    const failed = last.outcome !== 'ok';
+    return {
+      ...notRunYet(def),
+      lastStartedAtMs: last.startedAtMs,
+      lastFinishedAtMs: last.finishedAtMs,
+      lastDurationMs: durationMs,
+      lastOutcome: last.outcome,
+      lastError: last.error,
+      consecutiveFailures: failed ? 1 : 0,
+      nextRunAtMs: last.finishedAtMs + Math.max(failed ? backoffMs(def, 1) : def.intervalMs - durationMs, def.cooldownMs),
+    };
+  }
+
   private async maybeStart(job: LocalJob): Promise<void> {
     const { def } = job;
-    const status = await this.o.store.get(keys.jobStatus(def.name));
-    const dueAt = status?.running ? status.nextRunAtMs : await this.dueAtMs(def, status);
+    const status = await this.readStatus(job);
+    const dueAt = status?.running ? this.holderAliveUntil(status) : await this.dueAtMs(def, status);
     if (status && dueAt > this.now()) {
       job.checkAtMs = Math.min(dueAt, this.now() + this.pollMs);
       return;
     }
-    const token = randomUUID();
-    if (!(await this.o.store.acquireLock(keys.jobLock(def.name), token, def.lockTtlMs))) {
+    const token = `${this.holderId}/${randomUUID()}`;
+    if (!(await this.o.store.acquireLock(keys.jobLock(def.name), token, this.leaseMs))) {
       this.o.metrics.jobSkippedLocked.inc({ job: def.name });
       job.checkAtMs = this.now() + Math.min(this.tickMs * 4, def.intervalMs);
       return;
     }
     // Another process may have finished a run between our read and our lock: read again under the lock.
     const fresh = await this.o.store.get(keys.jobStatus(def.name));
-    const freshDue = await this.dueAtMs(def, fresh);
+    const freshDue = fresh?.running ? 0 : await this.dueAtMs(def, fresh);
     if (fresh && freshDue > this.now()) {
+      job.lastSeen = fresh;
       job.checkAtMs = Math.min(freshDue, this.now() + this.pollMs);
       await this.o.store.releaseLock(keys.jobLock(def.name), token);
       return;
     }
-    job.running = this.run(job, token, fresh).finally(() => {
+    // Under our lock a status still marked running is a run whose holder died without finishing it.
+    if (fresh?.running) this.o.log.warn('job taken over from a holder that stopped renewing its lock', { job: def.name, holder: fresh.lockHolder, lastHeartbeatAt: new Date(this.holderAliveUntil(fresh) - (fresh.leaseMs ?? this.leaseMs)).toISOString() });
+    job.running = this.run(job, token, fresh ?? status).finally(() => {
       job.running = undefined;
       job.controller = undefined;
     });
+  }
+
+  /**
+   * Renews the job's lock every third of the lease until stop() is called. Calls onLost when the
+   * lock is held by another token, or could not be renewed before the lease ran out; a lock that
+   * vanished (the store restarted) is taken again if it is free.
+   */
+  private heartbeat(def: JobDefinition, token: string, onRenewed: (atMs: number) => void, onLost: (why: string) => void): () => void {
+    const lockKey = keys.jobLock(def.name);
+    let renewedAtMs = this.now();
+    let busy = false;
+    let stopped = false;
+    const timer = setInterval(() => {
+      if (busy || stopped) return;
+      busy = true;
+      void (async () => {
+        try {
+          const kept = (await this.o.store.extendLock(lockKey, token, this.leaseMs)) || (await this.o.store.acquireLock(lockKey, token, this.leaseMs));
+          if (stopped) return;
+          if (!kept) return onLost(`another process holds the lock of ${def.name}`);
+          renewedAtMs = this.now();
+          onRenewed(renewedAtMs);
+        } catch {
+          if (!stopped && this.now() - renewedAtMs >= this.leaseMs) onLost(`the lock of ${def.name} could not be renewed within its ${this.leaseMs} ms lease (store unreachable)`);
+        } finally {
+          busy = false;
+        }
+      })();
+    }, Math.max(50, Math.floor(this.leaseMs / 3)));
+    timer.unref();
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
   }
 
   private async run(job: LocalJob, token: string, previous: JobStatus | undefined): Promise<void> {
@@ -173,6 +280,7 @@ export class Scheduler {
     const startedAtMs = this.now();
     const controller = new AbortController();
     job.controller = controller;
+    const lostPrevious = previous?.running ? previous.lockHolder : null;
     const status: JobStatus = {
       name: def.name,
       intervalMs: def.intervalMs,
@@ -182,21 +290,47 @@ export class Scheduler {
       lastStartedAtMs: startedAtMs,
       lastFinishedAtMs: previous?.lastFinishedAtMs ?? null,
       lastDurationMs: previous?.lastDurationMs ?? null,
-      lastOutcome: previous?.lastOutcome ?? null,
-      lastError: previous?.lastError ?? null,
-      lastErrorSummary: previous?.lastErrorSummary ?? null,
+      lastOutcome: lostPrevious ? 'lost' : (previous?.lastOutcome ?? null),
+      lastError: lostPrevious ? `${lostPrevious} stopped renewing its lock mid-run` : (previous?.lastError ?? null),
+      lastErrorSummary: lostPrevious ? 'The process running it stopped (killed or cut off); another took over' : (previous?.lastErrorSummary ?? null),
       consecutiveFailures: previous?.consecutiveFailures ?? 0,
-      nextRunAtMs: startedAtMs + def.lockTtlMs,
+      nextRunAtMs: startedAtMs + def.intervalMs,
       runs: (previous?.runs ?? 0) + 1,
       progress: null,
+      heartbeatAtMs: startedAtMs,
+      leaseMs: this.leaseMs,
+      lostHolder: lostPrevious,
     };
+    job.lastSeen = status;
+    if (lostPrevious && previous?.lastStartedAtMs) {
+      this.record({ id: randomUUID(), job: def.name, holder: lostPrevious, startedAtMs: previous.lastStartedAtMs, finishedAtMs: startedAtMs, outcome: 'lost', error: 'the holder stopped renewing its lock (killed or cut off from the store)' }, log);
+    }
     await this.o.store.set(keys.jobStatus(def.name), status).catch(() => undefined);
+    let lost: string | undefined;
+    let onLost: (why: string) => void = () => undefined;
+    const lockLost = new Promise<'lost'>((resolve) => {
+      onLost = (why) => {
+        if (lost) return;
+        lost = why;
+        resolve('lost');
+        controller.abort(new SatscopeError('LOCK_LOST', why));
+      };
+    });
+    const stopHeartbeat = this.heartbeat(
+      def,
+      token,
+      (atMs) => {
+        status.heartbeatAtMs = atMs;
+        if (status.running) this.o.store.set(keys.jobStatus(def.name), status).catch(() => undefined);
+      },
+      (why) => onLost(why),
+    );
     const ctx: JobContext = {
       signal: controller.signal,
       log,
       progress: (done, total, note) => {
         status.progress = { done, total, ...(note ? { note } : {}) };
-        this.o.store.set(keys.jobStatus(def.name), status).catch(() => undefined);
+        if (!lost) this.o.store.set(keys.jobStatus(def.name), status).catch(() => undefined);
       },
     };
     let timer: NodeJS.Timeout | undefined;
@@ -209,13 +343,13 @@ export class Scheduler {
         controller.abort(new SatscopeError('JOB_TIMEOUT', `${def.name} exceeded ${def.timeoutMs} ms`));
       }, def.timeoutMs);
     });
-    let outcome: 'ok' | 'error' | 'timeout' = 'ok';
+    let outcome: 'ok' | 'error' | 'timeout' | 'lost' = 'ok';
     let error: string | null = null;
     let summary: string | null = null;
     const work = Promise.resolve().then(() => def.run(ctx));
     try {
-      // A job that ignores its signal still ends its turn at the timeout; its lock then expires by TTL.
-      await Promise.race([work, timedOut]);
+      // A job that ignores its signal still ends its turn at the timeout or when its lock is lost.
+      await Promise.race([work, timedOut, lockLost]);
     } catch (err) {
       outcome = 'error';
       error = describeError(err);
@@ -223,28 +357,37 @@ export class Scheduler {
     } finally {
       clearTimeout(timer);
     }
-    // After a timeout the lock is released only if the job has really stopped; a job that ignores
-    // its signal keeps the lock until the TTL, so no other process starts a second copy.
+    // After a timeout the lock is released only once the job has really stopped; the heartbeat
+    // keeps a job that ignores its signal locked for one more lease, so no second copy starts
+    // while it winds down.
     let stopped = true;
-    if (didTimeOut) {
+    if (didTimeOut && !lost) {
       outcome = 'timeout';
       error = `exceeded its timeout of ${def.timeoutMs} ms`;
       summary = `The run took longer than its ${Math.round(def.timeoutMs / 100) / 10} s limit and was stopped`;
       let grace: NodeJS.Timeout | undefined;
       stopped = await Promise.race([
         work.then(() => true, () => true),
-        new Promise<boolean>((r) => (grace = setTimeout(() => r(false), Math.min(1000, def.lockTtlMs - def.timeoutMs)))),
+        new Promise<boolean>((r) => (grace = setTimeout(() => r(false), Math.min(1000, this.leaseMs)))),
       ]);
       clearTimeout(grace);
+    }
+    if (lost) {
+      outcome = 'lost';
+      error = lost;
+      summary = 'The run lost its lock and was stopped, so that no second copy runs';
+      stopHeartbeat();
     }
     const finishedAtMs = this.now();
     status.running = false;
     status.lockHolder = null;
+    status.heartbeatAtMs = null;
     status.lastFinishedAtMs = finishedAtMs;
     status.lastDurationMs = finishedAtMs - startedAtMs;
     status.lastOutcome = outcome;
     status.lastError = error;
     status.lastErrorSummary = summary;
+    status.lostHolder = null;
     status.consecutiveFailures = outcome === 'ok' ? 0 : status.consecutiveFailures + 1;
     const delay = outcome === 'ok' ? Math.max(def.intervalMs - status.lastDurationMs, 0) : backoffMs(def, status.consecutiveFailures);
     status.nextRunAtMs = Math.max(finishedAtMs + delay, finishedAtMs + def.cooldownMs);
@@ -256,13 +399,55 @@ export class Scheduler {
     this.o.metrics.jobDuration.observe({ job: def.name }, status.lastDurationMs / 1000);
     if (outcome === 'ok') this.o.metrics.jobLastSuccess.set({ job: def.name }, Math.floor(finishedAtMs / 1000));
     else log.warn('job failed', { outcome, error, retryInMs: status.nextRunAtMs - finishedAtMs });
-    // Status first, then the lock: whoever takes the lock next sees this run's next-run time.
-    await this.o.store.set(keys.jobStatus(def.name), status).catch((err: unknown) => log.warn('job status not saved', { err }));
-    if (stopped) await this.o.store.releaseLock(keys.jobLock(def.name), token).catch(() => undefined);
-    await this.o.history
-      ?.recordJobRun({ id: randomUUID(), job: def.name, holder: this.holderId, startedAtMs, finishedAtMs, outcome, error })
-      .catch((err: unknown) => log.warn('job run not recorded', { err }));
-    if (!stopped) await work.catch(() => undefined);
+    job.lastSeen = status;
+    // A lost lock may be someone else's now: their status and their lock are left alone.
+    if (!lost) {
+      // Status first, then the lock: whoever takes the lock next sees this run's next-run time.
+      if (stopped) stopHeartbeat();
+      await this.o.store.set(keys.jobStatus(def.name), status).catch((err: unknown) => log.warn('job status not saved', { err }));
+      if (stopped) await this.o.store.releaseLock(keys.jobLock(def.name), token).catch(() => undefined);
+    }
+    this.record({ id: randomUUID(), job: def.name, holder: this.holderId, startedAtMs, finishedAtMs, outcome, error }, log);
+    if (!stopped) {
+      // Renewed until the job really ends, at most one lease past its timeout.
+      let cap: NodeJS.Timeout | undefined;
+      await Promise.race([work.catch(() => undefined), new Promise((r) => (cap = setTimeout(r, this.leaseMs)))]);
+      clearTimeout(cap);
+      stopHeartbeat();
+      await this.o.store.releaseLock(keys.jobLock(def.name), token).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Records a finished run in history; while history is down runs are kept (the newest
+   * MAX_UNRECORDED) and written in order when it answers again.
+   */
+  private record(run: JobRun, log: Logger): void {
+    const history = this.o.history;
+    if (!history) return;
+    this.unrecorded.push(run);
+    if (this.unrecorded.length > MAX_UNRECORDED) this.unrecorded.splice(0, this.unrecorded.length - MAX_UNRECORDED);
+    if (this.recording) return;
+    this.recording = (async () => {
+      let written = 0;
+      try {
+        while (this.unrecorded.length > 0) {
+          await history.recordJobRun(this.unrecorded[0]!);
+          this.unrecorded.shift();
+          written++;
+        }
+        if (written > 1) log.info('job runs recorded after history came back', { runs: written });
+      } catch (err) {
+        log.warn('job runs not recorded yet; kept until history answers', { pending: this.unrecorded.length, err });
+      } finally {
+        this.recording = undefined;
+      }
+    })();
+  }
+
+  /** Runs history has not recorded yet (it was down). */
+  get unrecordedRuns(): number {
+    return this.unrecorded.length;
   }
 
   /** Stops starting jobs, aborts the running ones and waits for them, at most their timeout. */
@@ -294,13 +479,33 @@ export async function requestJobRun(store: Store, jobs: readonly JobDefinition[]
 }
 
 /** Every job's status for the API: the shared status where one exists, else the table's defaults. */
-export async function readJobStatuses(store: Store, jobs: readonly { name: string; intervalMs: number; timeoutMs: number }[]): Promise<JobStatus[]> {
-  return Promise.all(jobs.map(async (j) => (await store.get(keys.jobStatus(j.name))) ?? notRunYet(j)));
+export async function readJobStatuses(store: Store, jobs: readonly { name: string; intervalMs: number; timeoutMs: number }[], nowMs: number = Date.now()): Promise<JobStatus[]> {
+  return Promise.all(jobs.map(async (j) => asSeen((await store.get(keys.jobStatus(j.name))) ?? notRunYet(j), nowMs)));
 }
 
 /** The same, from state already read (a read model's mirror). */
-export function jobStatusesFrom(read: <T>(key: JsonKey<T>) => T | undefined, jobs: readonly { name: string; intervalMs: number; timeoutMs: number }[]): JobStatus[] {
-  return jobs.map((j) => read(keys.jobStatus(j.name)) ?? notRunYet(j));
+export function jobStatusesFrom(read: <T>(key: JsonKey<T>) => T | undefined, jobs: readonly { name: string; intervalMs: number; timeoutMs: number }[], nowMs: number = Date.now()): JobStatus[] {
+  return jobs.map((j) => asSeen(read(keys.jobStatus(j.name)) ?? notRunYet(j), nowMs));
+}
+
+/**
+ * A status says running only while its holder renews its lock: a holder silent past its lease is
+ * gone (killed, cut off), and the run is shown as lost, not as running, until another takes it.
+ */
+export function asSeen(s: JobStatus, nowMs: number): JobStatus {
+  if (!s.running) return s;
+  const aliveUntil = (s.heartbeatAtMs ?? s.lastStartedAtMs ?? 0) + (s.leaseMs ?? DEFAULT_LEASE_MS);
+  if (nowMs <= aliveUntil) return s;
+  return {
+    ...s,
+    running: false,
+    lockHolder: null,
+    lostHolder: s.lockHolder,
+    lastOutcome: 'lost',
+    lastError: `${s.lockHolder ?? 'its holder'} stopped renewing its lock at ${new Date(aliveUntil - (s.leaseMs ?? DEFAULT_LEASE_MS)).toISOString()}`,
+    lastErrorSummary: 'The process running it stopped (killed or cut off); another worker takes it over',
+    nextRunAtMs: aliveUntil,
+  };
 }
 
 function notRunYet(j: { name: string; intervalMs: number; timeoutMs: number }): JobStatus {

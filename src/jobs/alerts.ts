@@ -27,7 +27,6 @@ export function alertsJob(deps: JobDeps, channels: readonly Channel[], opts: { r
     name: 'alerts',
     intervalMs: 15_000,
     timeoutMs: 60_000,
-    lockTtlMs: 90_000,
     cooldownMs: 1_000,
     async run(ctx) {
       const nowMs = Date.now();

@@ -76,7 +76,6 @@ export function backfillClosesJob(deps: JobDeps, client: UpstreamClient): JobDef
     name: 'backfill-btc-closes',
     intervalMs: 6 * 3_600_000,
     timeoutMs: 10 * 60_000,
-    lockTtlMs: 11 * 60_000,
     cooldownMs: 10_000,
     async run(ctx) {
       const fromSec = (await deps.history.getSetting(BACKFILL_FROM_SETTING, z.number())) ?? Math.floor(Date.now() / 1000) - DEFAULT_DAYS * DAY;

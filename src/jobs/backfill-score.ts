@@ -171,7 +171,6 @@ export function backfillScoreJob(deps: JobDeps, clients: ScoreBackfillClients): 
     name: 'backfill-score-history',
     intervalMs: 24 * 3_600_000,
     timeoutMs: 5 * 60_000,
-    lockTtlMs: 6 * 60_000,
     cooldownMs: 10_000,
     async run(ctx) {
       const results = await backfillScoreHistory(deps.history, clients, { signal: ctx.signal, onProgress: (d, t, note) => ctx.progress(d, t, note) });

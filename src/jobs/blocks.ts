@@ -79,7 +79,6 @@ export function blocksJob(deps: JobDeps): JobDefinition {
     // Cheap when nothing changed (one getblockchaininfo), so a new block shows within seconds.
     intervalMs: 2_000,
     timeoutMs: 120_000,
-    lockTtlMs: 150_000,
     cooldownMs: 500,
     async run(ctx) {
       const { value: loaded } = await withFirstHealthy(deps.nodes, deps.store, (node) => ingest(deps, node, ctx));

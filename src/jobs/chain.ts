@@ -16,7 +16,6 @@ export function chainJob(deps: JobDeps): JobDefinition {
     name: 'chain',
     intervalMs: 10_000,
     timeoutMs: 20_000,
-    lockTtlMs: 30_000,
     cooldownMs: 1_000,
     async run() {
       const { value: snapshot } = await withFirstHealthy(deps.nodes, deps.store, async (n) => {

@@ -6,7 +6,6 @@ export function compactHistoryJob(deps: JobDeps): JobDefinition {
     name: 'compact-history',
     intervalMs: 60 * 60_000,
     timeoutMs: 5 * 60_000,
-    lockTtlMs: 6 * 60_000,
     cooldownMs: 60_000,
     async run(ctx) {
       const result = await deps.history.compact(Math.floor(Date.now() / 1000));

@@ -24,7 +24,6 @@ export function companyCapsJob(deps: JobDeps, file: string): JobDefinition {
     name: 'company-caps',
     intervalMs: 3_600_000,
     timeoutMs: 10_000,
-    lockTtlMs: 20_000,
     cooldownMs: 5_000,
     async run() {
       let parsed: z.infer<typeof companyCapsSchema>;

@@ -57,7 +57,6 @@ export function electrumJob(deps: JobDeps, url: string): JobDefinition {
     name: 'electrum',
     intervalMs: 30_000,
     timeoutMs: 20_000,
-    lockTtlMs: 30_000,
     cooldownMs: 2_000,
     async run() {
       try {

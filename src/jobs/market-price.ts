@@ -34,7 +34,6 @@ export function marketPriceJob(deps: JobDeps): JobDefinition {
     // Cheap (three store reads): often, so a new quote shows in the median within seconds.
     intervalMs: 10_000,
     timeoutMs: 10_000,
-    lockTtlMs: 20_000,
     cooldownMs: 1_000,
     async run() {
       const now = Date.now();

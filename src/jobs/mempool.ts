@@ -15,7 +15,6 @@ export function mempoolJob(deps: JobDeps): JobDefinition {
     name: 'mempool',
     intervalMs: 10_000,
     timeoutMs: 90_000,
-    lockTtlMs: 120_000,
     cooldownMs: 2_000,
     async run() {
       const { value } = await withFirstHealthy(deps.nodes, deps.store, async (node) => {

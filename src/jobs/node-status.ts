@@ -85,7 +85,6 @@ export function nodeStatusJob(deps: JobDeps): JobDefinition {
     name: 'node-status',
     intervalMs: 15_000,
     timeoutMs: 20_000,
-    lockTtlMs: 30_000,
     cooldownMs: 1_000,
     async run() {
       const nowMs = Date.now();

@@ -32,7 +32,6 @@ export function oceanJob(deps: JobDeps, client: UpstreamClient): JobDefinition {
     name: 'ocean',
     intervalMs: 60_000,
     timeoutMs: 45_000,
-    lockTtlMs: 60_000,
     cooldownMs: 5_000,
     async run(ctx) {
       // The address and thresholds saved on the Settings page take effect here, without a restart.

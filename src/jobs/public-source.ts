@@ -27,7 +27,6 @@ export function publicSourceJob(
     name: opts.name,
     intervalMs: opts.intervalMs,
     timeoutMs,
-    lockTtlMs: timeoutMs + 15_000,
     cooldownMs: 5_000,
     async run(ctx) {
       const tracker = deps.sources.tracker(opts.source);

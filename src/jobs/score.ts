@@ -22,7 +22,6 @@ export function scoreJob(deps: JobDeps): JobDefinition {
     name: 'score',
     intervalMs: 10 * 60_000,
     timeoutMs: 60_000,
-    lockTtlMs: 90_000,
     cooldownMs: 10_000,
     async run(ctx) {
       const nowMs = Date.now();

@@ -28,8 +28,6 @@ export interface JobDefinition {
   name: string;
   intervalMs: number;
   timeoutMs: number;
-  /** Must exceed timeoutMs, so the lock outlives any run that honours its timeout. */
-  lockTtlMs: number;
   /** Minimum pause after a run ends before the next may start, even when triggered by hand. */
   cooldownMs: number;
   /** Upper bound of the exponential backoff after failures. */

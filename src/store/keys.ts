@@ -44,7 +44,7 @@ export const jobStatusSchema = z.object({
   lastStartedAtMs: z.number().nullable(),
   lastFinishedAtMs: z.number().nullable(),
   lastDurationMs: z.number().nullable(),
-  lastOutcome: z.enum(['ok', 'error', 'timeout']).nullable(),
+  lastOutcome: z.enum(['ok', 'error', 'timeout', 'lost']).nullable(),
   lastError: z.string().nullable(),
   /** The same failure in words for people (the technical chain is lastError). */
   lastErrorSummary: z.string().nullable().optional(),
@@ -52,6 +52,11 @@ export const jobStatusSchema = z.object({
   nextRunAtMs: z.number(),
   runs: z.number().int(),
   progress: z.object({ done: z.number(), total: z.number().nullable(), note: z.string().optional() }).nullable().optional(),
+  /** While running: when the holder last renewed its lock, and the lease it renews. */
+  heartbeatAtMs: z.number().nullable().optional(),
+  leaseMs: z.number().optional(),
+  /** The holder that stopped renewing its lock mid-run (a killed process), once another took over. */
+  lostHolder: z.string().nullable().optional(),
 });
 export type JobStatus = z.infer<typeof jobStatusSchema>;
 

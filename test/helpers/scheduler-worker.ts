@@ -27,12 +27,12 @@ const scheduler = new Scheduler({
   tickMs: 50,
   pollMs: 100,
   holderId: holder,
+  leaseMs: Number(env('LEASE_MS')),
   jobs: [
     {
       name: `${prefix}-probe`,
       intervalMs: Number(env('INTERVAL_MS')),
       timeoutMs: Number(env('TIMEOUT_MS')),
-      lockTtlMs: Number(env('LOCK_TTL_MS')),
       cooldownMs: 0,
       async run(ctx) {
         const active = await probe.incr(`${prefix}:active`);

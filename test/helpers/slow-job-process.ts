@@ -16,7 +16,6 @@ const runtime = await startRuntime({
       name: 'slow-writer',
       intervalMs: 60_000,
       timeoutMs: Number(process.env.SLOW_JOB_TIMEOUT_MS ?? 4000),
-      lockTtlMs: Number(process.env.SLOW_JOB_TIMEOUT_MS ?? 4000) + 1000,
       cooldownMs: 0,
       async run(ctx) {
         let ts = 1_780_000_000;

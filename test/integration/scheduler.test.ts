@@ -18,7 +18,6 @@ const job = (over: Partial<JobDefinition> & Pick<JobDefinition, 'run'>): JobDefi
   name: 'probe',
   intervalMs: 100,
   timeoutMs: 1000,
-  lockTtlMs: 2000,
   cooldownMs: 0,
   ...over,
 });
@@ -75,7 +74,6 @@ test('a job past its timeout is aborted and recorded as a timeout', async () => 
   const s = scheduler(store, [
     job({
       timeoutMs: 100,
-      lockTtlMs: 500,
       intervalMs: 60_000,
       run: (ctx) =>
         new Promise((resolve) => {
@@ -181,7 +179,6 @@ test('stop() aborts a running job and waits for it to end', async () => {
   const s = scheduler(store, [
     job({
       timeoutMs: 10_000,
-      lockTtlMs: 11_000,
       run: (ctx) =>
         new Promise((resolve) =>
           ctx.signal.addEventListener('abort', () => {
@@ -197,4 +194,142 @@ test('stop() aborts a running job and waits for it to end', async () => {
   await s.stop();
   assert.ok(ended);
   assert.ok(Date.now() - started < 1000);
+});
+
+test('the lock is a lease renewed while the job runs: a second scheduler never starts a long run twice', async () => {
+  const store = new MemoryStore();
+  let active = 0;
+  let overlaps = 0;
+  let runs = 0;
+  const def = job({
+    intervalMs: 50,
+    timeoutMs: 5000,
+    run: async () => {
+      if (++active > 1) overlaps++;
+      runs++;
+      await sleep(700); // more than three leases
+      active--;
+    },
+  });
+  const a = scheduler(store, [def], { leaseMs: 200 });
+  const b = scheduler(store, [def], { leaseMs: 200 });
+  a.start();
+  b.start();
+  const seen: number[] = [];
+  await waitFor('three runs', async () => {
+    const st = await store.get(keys.jobStatus('probe'));
+    if (st?.running && st.heartbeatAtMs) seen.push(st.heartbeatAtMs);
+    return runs >= 3 ? true : undefined;
+  }, 10_000, 20);
+  await Promise.all([a.stop(), b.stop()]);
+  assert.equal(overlaps, 0, 'two runs at once');
+  assert.ok(new Set(seen).size >= 3, `the heartbeat was written while running (${new Set(seen).size} distinct)`);
+});
+
+test('a run whose lock is taken by another holder is aborted with LOCK_LOST and leaves the new holder\'s status alone', async () => {
+  const store = new MemoryStore();
+  let reason: unknown;
+  const s = scheduler(store, [
+    job({
+      intervalMs: 60_000,
+      timeoutMs: 10_000,
+      run: (ctx) => new Promise((resolve) => ctx.signal.addEventListener('abort', () => ((reason = ctx.signal.reason), resolve()))),
+    }),
+  ], { leaseMs: 150 });
+  s.start();
+  await waitFor('running', async () => ((await store.get(keys.jobStatus('probe')))?.running ? true : undefined));
+  // Another process takes the lock (as if this one had been cut off past its lease).
+  const lockKey = keys.jobLock('probe');
+  const holder = await store.lockHolder(lockKey);
+  assert.ok(holder?.startsWith(s.holderId), 'the lock token names its holder');
+  await store.releaseLock(lockKey, holder!);
+  assert.ok(await store.acquireLock(lockKey, 'other-process/1', 10_000));
+  const other = { ...(await store.get(keys.jobStatus('probe')))!, lockHolder: 'other-process', heartbeatAtMs: Date.now() };
+  await store.set(keys.jobStatus('probe'), other);
+  await waitFor('aborted', async () => (reason ? true : undefined), 3000);
+  assert.equal((reason as { code?: string }).code, 'LOCK_LOST');
+  await sleep(100);
+  await s.stop();
+  assert.equal(await store.lockHolder(lockKey), 'other-process/1', 'the other holder keeps its lock');
+  assert.equal((await store.get(keys.jobStatus('probe')))?.lockHolder, 'other-process', 'and its status');
+});
+
+test('a status whose holder stopped renewing is shown as lost, not running, and the job is due again', async () => {
+  const store = new MemoryStore();
+  const now = Date.now();
+  await store.set(keys.jobStatus('probe'), {
+    name: 'probe', intervalMs: 10_000, timeoutMs: 90_000, running: true, lockHolder: 'dead-host:1', lastStartedAtMs: now - 30_000,
+    lastFinishedAtMs: now - 40_000, lastDurationMs: 5, lastOutcome: 'ok', lastError: null, consecutiveFailures: 0, nextRunAtMs: now - 20_000,
+    runs: 7, progress: null, heartbeatAtMs: now - 25_000, leaseMs: 10_000,
+  });
+  const [seen] = await readJobStatuses(store, [{ name: 'probe', intervalMs: 10_000, timeoutMs: 90_000 }], now);
+  assert.equal(seen?.running, false);
+  assert.equal(seen?.lockHolder, null);
+  assert.equal(seen?.lostHolder, 'dead-host:1');
+  assert.equal(seen?.lastOutcome, 'lost');
+  // A scheduler takes it over at once (no lock is held), and records the lost run.
+  let runs = 0;
+  const history = await openHistory({ databaseUrl: undefined, dataDir: mkdtempSync(join(tmpdir(), 'satscope-sch-')), log: silentLogger });
+  const s = scheduler(store, [job({ intervalMs: 10_000, timeoutMs: 90_000, run: async () => void runs++ })], { history });
+  s.start();
+  await waitFor('taken over', async () => (runs === 1 ? true : undefined), 2000);
+  await s.stop();
+  const recorded = await waitFor('runs recorded', async () => {
+    const r = await history.jobRuns('probe', 10);
+    return r.length === 2 ? r : undefined;
+  });
+  assert.deepEqual(recorded.map((r) => [r.holder, r.outcome]).sort(), [['dead-host:1', 'lost'], [s.holderId, 'ok']].sort());
+  await history.close();
+});
+
+test('when the store loses the job status (a Redis restart), a long-interval job is not run early', async () => {
+  const history = await openHistory({ databaseUrl: undefined, dataDir: mkdtempSync(join(tmpdir(), 'satscope-sch-')), log: silentLogger });
+  let runs = 0;
+  const def = job({ intervalMs: 3_600_000, cooldownMs: 0, run: async () => void runs++ });
+  // This process saw the status: it restores it.
+  const store = new MemoryStore();
+  const a = scheduler(store, [def], { history });
+  a.start();
+  await waitFor('first run', async () => (runs === 1 ? true : undefined));
+  await sleep(50);
+  await store.delete(keys.jobStatus('probe'));
+  await sleep(400);
+  assert.equal(runs, 1, 'not run again after the status vanished');
+  const restored = await store.get(keys.jobStatus('probe'));
+  assert.ok(restored && restored.nextRunAtMs - (restored.lastFinishedAtMs ?? 0) >= 3_599_000, 'restored with its next run an hour on');
+  await a.stop();
+  // A process that never saw it (a fresh worker on a restarted Redis) rebuilds it from history.
+  const shared = new MemoryStore();
+  Object.defineProperty(shared, 'kind', { value: 'redis' });
+  const b = scheduler(shared, [def], { history });
+  b.start();
+  await sleep(400);
+  await b.stop();
+  assert.equal(runs, 1, 'not run by a fresh scheduler either');
+  const rebuilt = await shared.get(keys.jobStatus('probe'));
+  assert.equal(rebuilt?.lastOutcome, 'ok');
+  assert.ok(rebuilt && rebuilt.nextRunAtMs > Date.now() + 3_500_000);
+  await history.close();
+});
+
+test('runs that history could not record are kept and written when it answers again', async () => {
+  const real = await openHistory({ databaseUrl: undefined, dataDir: mkdtempSync(join(tmpdir(), 'satscope-sch-')), log: silentLogger });
+  let down = true;
+  const history = Object.assign(Object.create(real) as typeof real, {
+    recordJobRun: (run: Parameters<typeof real.recordJobRun>[0]) => (down ? Promise.reject(new Error('ECONNREFUSED')) : real.recordJobRun(run)),
+  });
+  let runs = 0;
+  const store = new MemoryStore();
+  const s = scheduler(store, [job({ intervalMs: 30, run: async () => void runs++ })], { history });
+  s.start();
+  await waitFor('five runs while history is down', async () => (runs >= 5 ? true : undefined));
+  assert.ok(s.unrecordedRuns >= 4, `kept ${s.unrecordedRuns}`);
+  down = false;
+  await waitFor('recorded', async () => (s.unrecordedRuns === 0 ? true : undefined));
+  await s.stop();
+  await sleep(50);
+  const recorded = await real.jobRuns('probe', 500);
+  assert.ok(recorded.length >= runs - 1 && recorded.length >= 5, `${recorded.length} of ${runs} runs recorded`);
+  assert.equal(new Set(recorded.map((r) => r.id)).size, recorded.length);
+  await real.close();
 });

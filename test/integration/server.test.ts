@@ -37,7 +37,7 @@ function call(base: string, path: string, init: { method?: string; headers?: Rec
   });
 }
 
-const probeJob: JobDefinition = { name: 'probe', intervalMs: 60_000, timeoutMs: 1000, lockTtlMs: 2000, cooldownMs: 0, run: async () => undefined };
+const probeJob: JobDefinition = { name: 'probe', intervalMs: 60_000, timeoutMs: 1000, cooldownMs: 0, run: async () => undefined };
 
 describe('web server', () => {
   let rt: Awaited<ReturnType<typeof testRuntime>>;
@@ -97,8 +97,8 @@ describe('web server', () => {
   test('/api/v1/jobs is served from its read model with an ETag', async () => {
     const first = await call(rt.base, '/api/v1/jobs');
     assert.equal(first.status, 200);
-    const jobs = (first.json() as { jobs: { name: string; lockTtlMs: number }[] }).jobs;
-    assert.deepEqual(jobs.map((j) => [j.name, j.lockTtlMs]), [['probe', 2000]]);
+    const jobs = (first.json() as { jobs: { name: string; timeoutMs: number }[] }).jobs;
+    assert.deepEqual(jobs.map((j) => [j.name, j.timeoutMs]), [['probe', 1000]]);
     // The reply changes when a job status does and every half second (it shows `asOf`): the same
     // ETag gets 304 while it has not changed, so one of a few quick pairs is a 304.
     let again: Reply | undefined;

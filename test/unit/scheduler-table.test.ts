@@ -7,14 +7,14 @@ const job = (over: Partial<JobDefinition> = {}): JobDefinition => ({
   name: 'j',
   intervalMs: 30_000,
   timeoutMs: 10_000,
-  lockTtlMs: 15_000,
   cooldownMs: 0,
   run: async () => undefined,
   ...over,
 });
 
-test('validateJobTable() rejects a lock TTL that does not exceed the timeout', () => {
-  assert.throws(() => validateJobTable([job({ lockTtlMs: 10_000 })]), /lockTtlMs/);
+test('validateJobTable() rejects a job defined twice and a non-positive interval or timeout', () => {
+  assert.throws(() => validateJobTable([job({ timeoutMs: 0 })]), /positive/);
+  assert.throws(() => validateJobTable([job({ intervalMs: -1 })]), /positive/);
   assert.throws(() => validateJobTable([job(), job()]), /twice/);
   assert.doesNotThrow(() => validateJobTable([job()]));
 });
@@ -33,5 +33,5 @@ test('backoffMs() doubles from the base up to the cap, within ±10% jitter', () 
   assert.equal(backoffMs(job(), 1, () => 0), 27_000);
   assert.equal(backoffMs(job(), 1, () => 1), 33_000);
   // An hourly job retries after a minute, not an hour.
-  assert.equal(backoffMs(job({ intervalMs: 3_600_000, lockTtlMs: 20_000 }), 1, mid), 60_000);
+  assert.equal(backoffMs(job({ intervalMs: 3_600_000 }), 1, mid), 60_000);
 });

@@ -13,17 +13,16 @@ const RUNS_MAX_AGE_MS = 1000;
 const iso = (ms: number | null) => (ms === null || ms === 0 ? null : new Date(ms).toISOString());
 
 export function systemRoutes(app: AppContext) {
-  const jobDefs = app.jobs.map((j) => ({ name: j.name, intervalMs: j.intervalMs, timeoutMs: j.timeoutMs, cooldownMs: j.cooldownMs, lockTtlMs: j.lockTtlMs }));
+  const jobDefs = app.jobs.map((j) => ({ name: j.name, intervalMs: j.intervalMs, timeoutMs: j.timeoutMs, cooldownMs: j.cooldownMs }));
   return [
     app.jsonView('/api/v1/jobs', (r) => {
-      const statuses = jobStatusesFrom(r.get, jobDefs);
+      const statuses = jobStatusesFrom(r.get, jobDefs, r.now());
       return {
         json: {
           asOf: new Date(r.now()).toISOString(),
           jobs: statuses.map((s, i) => ({
             ...s,
             cooldownMs: jobDefs[i]?.cooldownMs,
-            lockTtlMs: jobDefs[i]?.lockTtlMs,
             lastStartedAt: iso(s.lastStartedAtMs),
             lastFinishedAt: iso(s.lastFinishedAtMs),
             nextRunAt: iso(s.nextRunAtMs),

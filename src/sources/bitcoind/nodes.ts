@@ -27,6 +27,9 @@ export function cookieReadable(path: string): boolean {
   }
 }
 
+/** Failures of Satscope's own storage, passed through rather than blamed on a node. */
+const LOCAL_FAILURES = new Set<string>(['HISTORY_UNAVAILABLE', 'STORE_UNAVAILABLE', 'JOB_TIMEOUT', 'SHUTTING_DOWN', 'LOCK_LOST']);
+
 export async function withFirstHealthy<T>(nodes: readonly BitcoinNode[], store: Store, fn: (node: BitcoinNode) => Promise<T>): Promise<{ node: BitcoinNode; value: T }> {
   if (nodes.length === 0) throw new SatscopeError('NODE_UNAVAILABLE', 'no Bitcoin node is configured');
   const states = await Promise.all(nodes.map((n) => store.get(keys.nodeStatus(n.id)).catch(() => undefined)));
@@ -37,6 +40,9 @@ export async function withFirstHealthy<T>(nodes: readonly BitcoinNode[], store: 
     try {
       return { node, value: await fn(node) };
     } catch (err) {
+      // Our own storage failing is not the node's fault: trying the next node would not help, and
+      // the error must name the component that failed.
+      if (err instanceof SatscopeError && LOCAL_FAILURES.has(err.code)) throw err;
       errors.push(`${node.id}: ${describeError(err)}`);
     }
   }

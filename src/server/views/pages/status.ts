@@ -15,7 +15,7 @@ export function statusPage(ctx: PageContext): RenderedPage {
   const v: View = { fmt: ctx.fmt };
   // Uptime and viewers move every second: this page follows the clock.
   const s = runtimeStatus(app, ctx.r.now());
-  const jobs = jobStatusesFrom(r.get, app.jobs.map((j) => ({ name: j.name, intervalMs: j.intervalMs, timeoutMs: j.timeoutMs })));
+  const jobs = jobStatusesFrom(r.get, app.jobs.map((j) => ({ name: j.name, intervalMs: j.intervalMs, timeoutMs: j.timeoutMs })), r.now());
   const sources = sourceStatusesFrom(r.get, app.sources.trackers);
   const runtime = card(
     { id: 'runtime', title: 'This process' },

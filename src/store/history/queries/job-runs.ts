@@ -6,7 +6,8 @@ export interface JobRun {
   holder: string;
   startedAtMs: number;
   finishedAtMs: number;
-  outcome: 'ok' | 'error' | 'timeout';
+  /** `lost`: the run lost its lock (the store was unreachable or another process took it) and was stopped. */
+  outcome: 'ok' | 'error' | 'timeout' | 'lost';
   error: string | null;
 }
 
