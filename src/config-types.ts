@@ -10,6 +10,8 @@ export interface NodeConfig {
 export interface Config {
   readonly port: number;
   readonly host: string;
+  /** Roles worker and stream: the port of /health and /metrics, or off. */
+  readonly metricsPort: number | 'off';
   readonly dataDir: string;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   readonly redisUrl: string | undefined;

@@ -35,6 +35,11 @@ interface VarSpec {
 export const VARIABLES = {
   PORT: { schema: port, default: '8080', doc: 'HTTP port' },
   HOST: { schema: z.string().min(1), default: '0.0.0.0', doc: 'HTTP listen address' },
+  METRICS_PORT: {
+    schema: z.union([z.literal('off'), z.coerce.number().int().min(0).max(65535)]),
+    default: '9464',
+    doc: '`satscope worker` and `satscope stream`: the port of their `/health` and `/metrics` (on HOST; `0` picks a free one, `off` for none); `start` and `web` serve both on PORT',
+  },
   DATA_DIR: { schema: z.string().min(1), default: './data', doc: 'folder of the embedded stores (SQLite file, lake)' },
   LOG_LEVEL: { schema: z.enum(['debug', 'info', 'warn', 'error']), default: 'info', doc: 'debug, info, warn or error' },
   REDIS_URL: { schema: urlWithScheme(['redis', 'rediss']), secret: true, doc: 'Redis for state, locks, counters and events (default: in-process memory)' },
@@ -245,6 +250,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
   const config: Config = {
     port: values.PORT as number,
     host: values.HOST as string,
+    metricsPort: values.METRICS_PORT as number | 'off',
     dataDir: resolve(values.DATA_DIR as string),
     logLevel: values.LOG_LEVEL as Config['logLevel'],
     redisUrl: str('REDIS_URL'),

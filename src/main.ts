@@ -3,7 +3,7 @@ import { refreshMiningSettings } from './mining-settings.ts';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.ts';
-import { describeError } from './errors.ts';
+import { SatscopeError, describeError } from './errors.ts';
 import { jobTable } from './jobs/index.ts';
 import type { JobDefinition, JobDeps } from './jobs/types.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -20,6 +20,7 @@ import { openHistory, type History } from './store/history/history.ts';
 import { MemoryStore } from './store/memory-store.ts';
 import type { LakeEngine, LakePipeline, LakeReader } from './lake/index.ts';
 import type { Store } from './store/types.ts';
+import type { OpsServer } from './server/ops-server.ts';
 
 export type Role = 'start' | 'web' | 'worker' | 'stream';
 
@@ -43,6 +44,7 @@ export interface RuntimeOptions {
 }
 
 export interface Runtime {
+  /** The web port's URL; for worker and stream, their METRICS_PORT's (/health, /metrics). */
   url: string | undefined;
   /** The web app (not in a worker), for tests that walk its route table. */
   app: App | undefined;
@@ -135,6 +137,20 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const addr = srv.address() as AddressInfo;
     url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
   }
+  // Worker and stream: /health and /metrics on their own port (start and web serve them on PORT).
+  let ops: OpsServer | undefined;
+  if ((role === 'worker' || role === 'stream') && config.metricsPort !== 'off') {
+    const { startOpsServer } = await import('./server/ops-server.ts');
+    ops = await startOpsServer({ role, host: config.host, port: config.metricsPort, store, history, metrics, log: log.child({ component: 'ops' }), startedAtMs, scheduler, lakeMetrics: role === 'stream' }).catch(async (err: unknown) => {
+      await scheduler?.stop();
+      await lake?.close().catch(() => undefined);
+      await store.close().catch(() => undefined);
+      await history.close().catch(() => undefined);
+      const code = (err as { code?: string }).code;
+      throw new SatscopeError('CONFIG_INVALID', `METRICS_PORT ${config.metricsPort} on ${config.host} could not be opened (${code ?? describeError(err)}): give each worker and stream on a host its own METRICS_PORT, or set METRICS_PORT=off`);
+    });
+    url = ops.url;
+  }
   // What starting up left in this thread's heap would otherwise stay for seconds (see src/gc.ts).
   if (jobsThread) collectGarbage();
   if (role === 'stream' && store.kind === 'memory') log.warn('stream role with the memory store reads no worker state and shares its lock with no one: set REDIS_URL, or let `satscope start` run the pipeline (LAKE=on)');
@@ -167,6 +183,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       await serverClosed;
       clearTimeout(drainTimer);
       await app?.close();
+      await ops?.close();
       await store.close().catch((err: unknown) => log.warn('store close failed', { err }));
       await history.close().catch((err: unknown) => log.warn('history close failed', { err }));
       log.info('stopped cleanly');

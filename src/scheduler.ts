@@ -102,6 +102,11 @@ export class Scheduler {
     return [...this.jobs.keys()];
   }
 
+  /** The jobs this process is running now. */
+  runningJobs(): string[] {
+    return [...this.jobs.values()].filter((j) => j.running).map((j) => j.def.name);
+  }
+
   start(): void {
     this.stopping = false;
     this.startLoop();

@@ -1,6 +1,6 @@
 // The Bitcoin values themselves on /metrics, read from the shared state at scrape time, so any
 // web process exports what the workers saw (no separate exporter needed).
-import { keys } from '../store/keys.ts';
+import { keys, type LakeStatus } from '../store/keys.ts';
 import type { Store } from '../store/types.ts';
 
 type Sample = [labels: Record<string, string>, value: number | null | undefined];
@@ -44,6 +44,19 @@ export async function renderBitcoinMetrics(store: Store, nodeIds: readonly strin
     ...family('satscope_bitcoin_node_uptime_seconds', 'Node uptime', live.map((n) => [{ node: n.id }, n.uptimeSec])),
     ...family('satscope_health_score', 'Network health score, 0-100', [[{}, score?.overall]]),
     ...family('satscope_health_pillar_score', 'Network health score of each pillar, 0-100', Object.entries(score?.pillars ?? {}).map(([p, v]) => [{ pillar: p }, v.score])),
+    ...lakeMetricLines(lake),
+  ];
+  return lines.length ? `${lines.join('\n')}\n` : '';
+}
+
+/** The lake's figures, from the status its pipeline publishes (also on the stream process's own /metrics). */
+export function renderLakeMetrics(lake: LakeStatus | undefined): string {
+  const lines = lakeMetricLines(lake);
+  return lines.length ? `${lines.join('\n')}\n` : '';
+}
+
+function lakeMetricLines(lake: LakeStatus | undefined): string[] {
+  return [
     ...family('satscope_lake_rows', 'Rows in the data lake per table', (lake?.tables ?? []).map((t) => [{ table: t.table }, t.rows])),
     ...family('satscope_lake_files', 'Parquet files in the data lake per table', (lake?.tables ?? []).map((t) => [{ table: t.table }, t.files])),
     ...family('satscope_lake_bytes', 'Bytes of Parquet in the data lake per table', (lake?.tables ?? []).map((t) => [{ table: t.table }, t.bytes])),
@@ -51,5 +64,4 @@ export async function renderBitcoinMetrics(store: Store, nodeIds: readonly strin
     ...family('satscope_lake_last_flush_timestamp_seconds', 'When the lake last flushed its buffer', [[{}, lake?.lastFlush ? lake.lastFlush.atMs / 1000 : undefined]]),
     ...family('satscope_lake_upload_pending_files', 'Sealed lake files waiting for their upload (LAKE_S3_URL)', [[{}, lake?.s3?.pending]]),
   ];
-  return lines.length ? `${lines.join('\n')}\n` : '';
 }

@@ -44,5 +44,5 @@ export function requireService(t: TestContext, name: string, available: boolean)
  */
 export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const { PATH, HOME, NODE_OPTIONS, SATSCOPE_NET_GUARD_LOG } = process.env;
-  return Object.fromEntries(Object.entries({ PATH, HOME, NODE_OPTIONS, SATSCOPE_NET_GUARD_LOG, SATSCOPE_FROM_SOURCE: '1', ...extra }).filter(([, v]) => v !== undefined));
+  return Object.fromEntries(Object.entries({ PATH, HOME, NODE_OPTIONS, SATSCOPE_NET_GUARD_LOG, SATSCOPE_FROM_SOURCE: '1', METRICS_PORT: '0', ...extra }).filter(([, v]) => v !== undefined));
 }
