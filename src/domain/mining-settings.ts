@@ -75,7 +75,8 @@ const formNumber = (label: string, min: number, max: number, unit: string) =>
         return z.NEVER;
       }
       return n;
-    });
+    })
+    .describe(`${label}, ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')} ${unit} (a number, or text such as "3,250")`);
 
 /** What a save may hold: each field optional (a form sends all, the API may send some); an empty address clears it. */
 export function miningSettingsInput(currencies: readonly string[]) {
@@ -86,19 +87,22 @@ export function miningSettingsInput(currencies: readonly string[]) {
         .trim()
         .max(100, 'Payout address is too long for a Bitcoin address')
         .refine((a) => a === '' || a.length > 100 || addressScript(a) !== null, 'Payout address is not a valid Bitcoin address (a typo? its checksum does not match)')
-        .transform((a) => (a === '' ? null : a)),
+        .transform((a) => (a === '' ? null : a))
+        .describe('your payout address at OCEAN; empty clears it'),
       powerWatts: formNumber('Power use', 0, 100_000, 'W'),
       powerPriceKwh: formNumber('Power price', 0, 10, 'per kWh'),
       currency: z
         .string()
         .trim()
         .transform((c) => c.toUpperCase())
-        .refine((c) => currencies.includes(c), `Currency must be one of ${currencies.join(', ')} (add others with FIAT_CURRENCIES)`),
+        .refine((c) => currencies.includes(c), `Currency must be one of ${currencies.join(', ')} (add others with FIAT_CURRENCIES)`)
+        .describe(`the mining currency (the power price, the fiat figures): one of ${currencies.join(', ')}`),
       timezone: z
         .string()
         .trim()
         .refine(isTimezone, 'Timezone must be an IANA name such as UTC, Europe/Berlin or America/New_York')
-        .transform((zone) => canonicalTimezone(zone) as string),
+        .transform((zone) => canonicalTimezone(zone) as string)
+        .describe('the timezone of payout dates, an IANA name such as Europe/Berlin'),
       lowHashrateThs: formNumber('Low-hashrate threshold', 0, 1_000_000, 'TH/s'),
     })
     .partial()

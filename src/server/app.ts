@@ -18,20 +18,9 @@ import { HttpStats } from './http-stats.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { SECURITY_HEADERS, errorEnvelope, sendError, sendJson } from './responses.ts';
 import { Router, type RouteDefinition } from './route.ts';
-import { adminRoutes } from './routes/admin.ts';
-import { bitcoinRoutes } from './routes/bitcoin.ts';
-import { marketRoutes } from './routes/market.ts';
-import { scoreRoutes } from './routes/score.ts';
-import { alertRoutes } from './routes/alerts.ts';
-import { miningRoutes } from './routes/mining.ts';
-import { networkRoutes } from './routes/network.ts';
-import { priceHistoryRoutes } from './routes/price-history.ts';
-import { DependencyProbe, healthRoutes } from './routes/health.ts';
-import { metricsRoutes } from './routes/metrics.ts';
-import { systemRoutes } from './routes/system.ts';
-import { chartRoutes } from './routes/charts.ts';
-import { liveRoutes } from './routes/live.ts';
-import { pageRoutes } from './routes/pages.ts';
+import { DependencyProbe } from './routes/health.ts';
+import { routeTable } from './routes/index.ts';
+import { apiDescription, type ApiDescription } from './openapi.ts';
 import { DEFAULT_SSE_OPTIONS, SseHub } from './sse.ts';
 import { Traffic } from './traffic.ts';
 import { seedLiveState } from './live-seed.ts';
@@ -42,7 +31,6 @@ import { Generation, StateMirror } from '../read-model/mirror.ts';
 import { Views, type Built, type Reader } from '../read-model/views.ts';
 import { defineRoute as route_ } from './route.ts';
 import type { LakeReader } from '../lake/query.ts';
-import { lakeRoutes } from './routes/lake.ts';
 
 /** Parsed query strings kept per route. */
 const PARSED_QUERIES_PER_ROUTE = 256;
@@ -93,17 +81,22 @@ export function buildApp(deps: AppDeps): App {
   const mirror = new StateMirror(deps.store, generation, deps.log.child({ component: 'read-model' }));
   const views = new Views(mirror, generation, deps.log.child({ component: 'read-model' }));
   // A GET endpoint that is a read model: its reply is built when what it read changed.
-  const jsonView = (path: string, build: (r: Reader) => Built) => {
+  const jsonView = (path: string, build: (r: Reader) => Built, summary?: string) => {
     views.declare(path, build);
-    return route_({ method: 'GET', path, handle: ({ req, res }) => views.serve(req, res, path, build) });
+    return route_({ method: 'GET', path, summary, handle: ({ req, res }) => views.serve(req, res, path, build) });
   };
   const probe = new DependencyProbe(deps, () => views.changed());
   const adminDigest = deps.config.adminToken ? createHash('sha256').update(deps.config.adminToken).digest() : undefined;
   // Compared as digests in constant time: neither the token's length nor its prefix leaks through timing.
   const isAdminToken = (candidate: string): boolean => adminDigest !== undefined && timingSafeEqual(createHash('sha256').update(candidate).digest(), adminDigest);
-  const shared: AppContext = { ...deps, demo: deps.demo ?? false, httpStats, sse, traffic, views, jsonView, probe, isAdminToken };
+  // The API description is made from the whole route table: once, as soon as the table is gathered (below).
+  let api: ApiDescription | undefined;
+  const describeApi = (): ApiDescription => (api ??= apiDescription(router.routes()));
+  const shared: AppContext = { ...deps, demo: deps.demo ?? false, httpStats, sse, traffic, views, jsonView, probe, isAdminToken, api: describeApi };
   let unsubscribe: (() => Promise<void>) | undefined;
-  for (const r of [...healthRoutes(shared), ...liveRoutes(shared), ...chartRoutes(shared), ...pageRoutes(shared), ...systemRoutes(shared), ...metricsRoutes(shared), ...adminRoutes(shared), ...bitcoinRoutes(shared), ...networkRoutes(shared), ...marketRoutes(shared), ...miningRoutes(shared), ...scoreRoutes(shared), ...alertRoutes(shared), ...priceHistoryRoutes(shared), ...lakeRoutes(shared)]) router.add(r as RouteDefinition);
+  for (const r of routeTable(shared)) router.add(r);
+  // At start, not on a first request: a route without a summary or a section stops the app here.
+  describeApi();
   let draining = false;
 
   const observe = (route: string, status: number, startedMs: number) => httpStats.record(route, status, (performance.now() - startedMs) / 1000);
@@ -293,7 +286,10 @@ export type AppContext = AppDeps & {
   traffic: Traffic;
   views: Views;
   probe: DependencyProbe;
-  jsonView: (path: string, build: (r: Reader) => Built) => RouteDefinition;
+  /** A GET route whose reply is a read model; `summary` is its line in the API description. */
+  jsonView: (path: string, build: (r: Reader) => Built, summary?: string) => RouteDefinition;
+  /** The OpenAPI description of the route table, made once with it. */
+  api: () => ApiDescription;
   /** Whether a token is ADMIN_TOKEN (false when none is set). */
   isAdminToken: (candidate: string) => boolean;
 };

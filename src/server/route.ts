@@ -22,9 +22,30 @@ export interface RouteDefinition<Q = unknown, B = unknown> {
   auth?: 'admin';
   /** Exempt from the per-IP rate limit (liveness checks). */
   unlimited?: boolean;
+  /** One line for the API description (/api/openapi.json, /docs). */
+  summary?: string;
+  /** What else the API description needs to say of this route. */
+  doc?: RouteDoc;
+  /** Its section of the API description (routes/index.ts gives each route file's routes theirs). */
+  tag?: string;
   /** Returns the status it sent, for metrics. */
   handle(ctx: RequestContext<Q, B>): Promise<number> | number;
 }
+
+/** For the API description: what the route's schemas and method do not say by themselves. */
+export interface RouteDoc {
+  /** What each path parameter names (`:id` → a block height or hash). */
+  params?: Readonly<Record<string, string>>;
+  /** The reply when all went well, where it is not a JSON 200: its media types, and each status with what it means. */
+  reply?: { types?: readonly string[]; statuses?: Readonly<Record<number, string>> };
+  /** Errors the handler itself answers, and when (the error envelope; a page's own error page); the app's own (400, 401, 429…) are added. */
+  errors?: Readonly<Record<number, string>>;
+  /** The body's shape when `body` only sorts it out and the handler parses it with this schema. */
+  body?: z.ZodTypeAny;
+}
+
+/** For `doc.errors`: a route that reads history answers 503 while history is down (a first load). */
+export const HISTORY_ERRORS = { 503: 'history is unavailable (HISTORY_UNAVAILABLE)' } as const;
 
 export function defineRoute<Q, B>(r: RouteDefinition<Q, B>): RouteDefinition<Q, B> {
   return r;

@@ -14,7 +14,9 @@ export function adminRoutes(app: AppContext) {
       method: 'POST',
       path: '/api/admin/backfill/btc-closes',
       auth: 'admin',
-      body: z.object({ from: z.string().max(10).pipe(bitcoinDaySchema()) }).strict(),
+      summary: 'Extend the daily BTC closes back to a day',
+      doc: { reply: { statuses: { 202: 'the backfill job is asked to run; its progress is in /api/v1/jobs' } }, errors: { 404: 'the coinbase source is switched off (FEATURE_DISABLED)', 503: 'history or the store is unavailable' } },
+      body: z.object({ from: z.string().max(10).pipe(bitcoinDaySchema()).describe('the first day, YYYY-MM-DD, between 2009-01-03 and today') }).strict(),
       handle: async ({ res, body }) => {
         if (!app.jobs.some((j) => j.name === 'backfill-btc-closes')) throw new SatscopeError('FEATURE_DISABLED', 'the coinbase source is switched off');
         const fromSec = body.from;
@@ -27,6 +29,8 @@ export function adminRoutes(app: AppContext) {
       method: 'POST',
       path: '/api/admin/cache/flush',
       auth: 'admin',
+      summary: 'Drop the shared cache and every built view (built again when next asked for)',
+      doc: { errors: { 503: 'the store is unavailable (STORE_UNAVAILABLE)' } },
       body: z.object({}).strict(),
       handle: async ({ res }) => {
         const removed = await app.store.flushCache();
@@ -39,6 +43,8 @@ export function adminRoutes(app: AppContext) {
       method: 'POST',
       path: '/api/admin/jobs/:name/run',
       auth: 'admin',
+      summary: 'Run a job now, or when its cooldown ends',
+      doc: { params: { name: 'the job, as /api/v1/jobs names it' }, reply: { statuses: { 202: 'asked; `startsAt` says when it runs' } }, errors: { 404: 'no job has that name (JOB_UNKNOWN)', 503: 'the store is unavailable (STORE_UNAVAILABLE)' } },
       body: z.object({}).strict(),
       handle: async ({ res, params }) => {
         const { startsAtMs } = await requestJobRun(app.store, app.jobs, params.name ?? '');

@@ -9,7 +9,7 @@ import type { Reader } from '../../read-model/views.ts';
 import { keys } from '../../store/keys.ts';
 import type { AppContext } from '../app.ts';
 import { sendJson } from '../responses.ts';
-import { defineRoute } from '../route.ts';
+import { defineRoute, HISTORY_ERRORS } from '../route.ts';
 
 export const ALERTS_WAITING = 'waiting for the first alert check (the alerts job runs every 15 seconds)';
 
@@ -56,11 +56,13 @@ export function alertRoutes(app: AppContext) {
   };
   const nudge = () => requestJobRun(app.store, app.jobs, 'alerts').catch((err: unknown) => app.log.warn('alerts run not requested', { err: describeError(err) }));
   return [
-    app.jsonView('/api/v2/alerts', (r) => ({ json: alertsReply(r) })),
+    app.jsonView('/api/v2/alerts', (r) => ({ json: alertsReply(r) }), 'Alerts firing and fired lately, the rules in force, the notification channels'),
     defineRoute({
       method: 'POST',
       path: '/api/admin/alerts/rules',
       auth: 'admin',
+      summary: 'Save a rule of your own, or change a built-in one',
+      doc: { body: z.union([customRuleSchema, builtinOverrideSchema.describe('A built-in rule, by its id: what to change of it')]), errors: HISTORY_ERRORS },
       body: ruleBody,
       handle: async ({ res, body, clientIp }) => {
         await saveRule(app, body);
@@ -73,6 +75,8 @@ export function alertRoutes(app: AppContext) {
       method: 'DELETE',
       path: '/api/admin/alerts/rules/:id',
       auth: 'admin',
+      summary: 'Delete your rule, or put a built-in one back to its default',
+      doc: { params: { id: "the rule's id" }, errors: { 404: 'nothing was saved under that id', ...HISTORY_ERRORS } },
       handle: async ({ res, params, clientIp }) => {
         const id = String(params.id ?? '');
         if (!(await deleteRule(app, id))) throw new SatscopeError('NOT_FOUND', `no saved rule ${id.slice(0, 48)}: your own rules and changed built-ins can be deleted`);

@@ -10,7 +10,7 @@ import type { AppContext } from '../app.ts';
 import { withFirstHealthy } from '../../sources/bitcoind/nodes.ts';
 import type { BlockTx } from '../../sources/bitcoind/node.ts';
 import { errorEnvelope } from '../responses.ts';
-import { defineRoute } from '../route.ts';
+import { defineRoute, HISTORY_ERRORS } from '../route.ts';
 
 const NO_NODE = 'No Bitcoin node configured: set BITCOIN_RPC_URL (http://user:password@host:8332) or BITCOIN_RPC_COOKIE to show your node\'s chain, mempool and fees.';
 const NO_ELECTRUM = 'No Electrum server configured: set ELECTRUM_URL (tcp://host:50001 or ssl://host:50002).';
@@ -45,10 +45,11 @@ export function tipAgreement(statuses: readonly NodeStatus[]): TipAgreement {
   return { agree: issues.length === 0, referenceNode: ref.id, detail: issues.length === 0 ? `all nodes at ${ref.height} with the same tip` : issues.join('; ') };
 }
 
-const stateRoute = <T extends { asOfMs: number; source: string }>(app: AppContext, path: string, key: JsonKey<T>, reason: string) =>
-  app.jsonView(path, (r) => ({ json: stateReply(r.get(key), app.nodes.length > 0 ? 'waiting for the first reading from your node' : reason, r.now()) }));
+const stateRoute = <T extends { asOfMs: number; source: string }>(app: AppContext, path: string, key: JsonKey<T>, reason: string, summary: string) =>
+  app.jsonView(path, (r) => ({ json: stateReply(r.get(key), app.nodes.length > 0 ? 'waiting for the first reading from your node' : reason, r.now()) }), summary);
 
 export const BLOCK_ID = /^(\d{1,9}|[0-9a-fA-F]{64})$/;
+export const BLOCK_PARAM = { id: 'a block height, or its 64-character hash' };
 
 /** Blocks from history, reloaded when the blocks job saved or orphaned one. */
 export const recentBlocksLoader = (app: AppContext, limit: number, orphaned: boolean): Loader<BlockRecord[]> => ({
@@ -91,15 +92,27 @@ export function txPageOf(query: URLSearchParams): number {
 }
 
 export function bitcoinRoutes(app: AppContext) {
-  const blocksQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(10), orphaned: z.enum(['true', 'false']).default('false') }).strict();
-  const historyQuery = z.object({ hours: z.coerce.number().int().min(1).max(24 * 365 * 20).default(24), resolution: z.enum(['raw', 'hour', 'day']).optional() }).strict();
+  const blocksQuery = z
+    .object({
+      limit: z.coerce.number().int().min(1).max(500).default(10).describe('at most this many blocks'),
+      orphaned: z.enum(['true', 'false']).default('false').describe('include orphaned blocks'),
+    })
+    .strict();
+  const historyQuery = z
+    .object({
+      hours: z.coerce.number().int().min(1).max(24 * 365 * 20).default(24).describe('how far back'),
+      resolution: z.enum(['raw', 'hour', 'day']).optional().describe('raw points (kept a week), or hourly or daily aggregates; by default raw up to 168 hours'),
+    })
+    .strict();
   return [
-    stateRoute(app, '/api/v1/chain', keys.chain, NO_NODE),
-    stateRoute(app, '/api/v1/mempool', keys.mempool, NO_NODE),
-    stateRoute(app, '/api/v1/fees', keys.fees, NO_NODE),
+    stateRoute(app, '/api/v1/chain', keys.chain, NO_NODE, 'Chain: tip, difficulty, hashrate, next retarget and halving, supply'),
+    stateRoute(app, '/api/v1/mempool', keys.mempool, NO_NODE, 'Mempool: transactions, size, fees, histogram, projected blocks'),
+    stateRoute(app, '/api/v1/fees', keys.fees, NO_NODE, "Fee estimates for 1, 3, 6 and 144 blocks, and the next block's median"),
     defineRoute({
       method: 'GET',
       path: '/api/v1/blocks',
+      summary: 'Recent blocks, newest first',
+      doc: { errors: HISTORY_ERRORS },
       query: blocksQuery,
       handle: ({ req, res, query }) => {
         if (app.nodes.length === 0) return app.views.serve(req, res, '/api/v1/blocks (no node)', () => ({ json: { blocks: [], reason: NO_NODE } }));
@@ -110,6 +123,8 @@ export function bitcoinRoutes(app: AppContext) {
     defineRoute({
       method: 'GET',
       path: '/api/v1/blocks/:id',
+      summary: 'One block, and any orphaned block seen at the same height',
+      doc: { params: BLOCK_PARAM, errors: { 400: 'not a block height or hash', 404: "not in Satscope's history", ...HISTORY_ERRORS } },
       handle: ({ req, res, params }) => {
         const id = params.id ?? '';
         if (!BLOCK_ID.test(id)) throw new SatscopeError('BAD_REQUEST', 'a block is named by its height or its 64-character hash', { details: [{ field: 'id', message: 'height or hash' }] });
@@ -130,7 +145,7 @@ export function bitcoinRoutes(app: AppContext) {
           agreement: tipAgreement(known),
         },
       };
-    }),
+    }, 'Each node: state, version, sync, peers, traffic; whether they agree on the tip'),
     app.jsonView('/api/v1/electrum', (r) => {
       if (!app.config.electrumUrl) return { json: { data: null, reason: NO_ELECTRUM } };
       const stored = r.get(keys.electrum);
@@ -140,10 +155,12 @@ export function bitcoinRoutes(app: AppContext) {
       const snap = withElectrumLag(stored, chain?.height ?? null);
       const stale = snap.state !== 'ok' || r.now() - snap.checkedAtMs > STALE_AFTER_MS;
       return { json: { asOf: new Date(snap.checkedAtMs).toISOString(), stale, ...(stale && snap.message ? { reason: snap.message } : {}), data: snap } };
-    }),
+    }, 'Your Electrum server: software, tip and lag, estimates, peers'),
     defineRoute({
       method: 'GET',
       path: '/api/v1/history/:series',
+      summary: 'A recorded series: raw points, or hourly or daily aggregates',
+      doc: { params: { series: 'the series, e.g. chain.difficulty, mempool.vsize, fees.estimate_6, mining.hashrate_10m_hs' }, errors: { 400: 'not a series name', ...HISTORY_ERRORS } },
       query: historyQuery,
       handle: ({ req, res, params, query }) => {
         const series = params.series ?? '';

@@ -8,7 +8,7 @@ import { METRICS, metricSeries, OVERALL_SERIES } from '../../domain/score-metric
 import { SatscopeError } from '../../errors.ts';
 import type { AppContext } from '../app.ts';
 import type { Built, Loader } from '../../read-model/views.ts';
-import { defineRoute } from '../route.ts';
+import { defineRoute, HISTORY_ERRORS } from '../route.ts';
 
 export const RANGES = { '1d': 86_400, '7d': 7 * 86_400, '30d': 30 * 86_400, '90d': 90 * 86_400, '1y': 365 * 86_400, '10y': 3653 * 86_400, all: 20 * 366 * 86_400 } as const;
 type Range = keyof typeof RANGES;
@@ -107,10 +107,16 @@ export function chartRoutes(app: AppContext) {
     defineRoute({
       method: 'GET',
       path: '/api/v1/charts/:name',
+      summary: 'A chart series: downsampled as JSON, or every point as CSV',
+      doc: {
+        params: { name: `the chart: ${Object.keys(CHARTS).filter((c) => !c.startsWith('metric-')).join(', ')}, or metric-<id> for a health metric` },
+        reply: { types: ['application/json', 'text/csv'], statuses: { 200: "columnar `{t, v}` at the range's resolution, or CSV with format=csv" } },
+        errors: { 404: 'no chart of that name', ...HISTORY_ERRORS },
+      },
       query: z
         .object({
-          range: z.enum(Object.keys(RANGES) as [Range, ...Range[]]).default('30d'),
-          points: z.coerce.number().int().min(10).max(2000).default(800),
+          range: z.enum(Object.keys(RANGES) as [Range, ...Range[]]).default('30d').describe('how far back'),
+          points: z.coerce.number().int().min(10).max(2000).default(800).describe('at most this many points (JSON)'),
           format: z.enum(['json', 'csv']).default('json'),
         })
         .strict(),

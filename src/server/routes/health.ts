@@ -141,5 +141,9 @@ export function healthRoutes(app: AppContext) {
   };
   app.views.declare('/health', build);
   const handle = ({ req, res }: { req: IncomingMessage; res: ServerResponse }) => app.views.serve(req, res, '/health', build);
-  return [defineRoute({ method: 'GET', path: '/health', unlimited: true, handle }), defineRoute({ method: 'GET', path: '/api/health', unlimited: true, handle })];
+  const doc = { reply: { statuses: { 200: 'the report: `status` ok, or degraded while a source is failing', 503: 'the same report with `status` down: the store or history is unreachable' } } };
+  return [
+    defineRoute({ method: 'GET', path: '/health', unlimited: true, summary: 'Liveness, and the state of every dependency, source and feature', doc, handle }),
+    defineRoute({ method: 'GET', path: '/api/health', unlimited: true, summary: 'The same report as /health', doc, handle }),
+  ];
 }

@@ -30,5 +30,5 @@ export function lakeReply(r: Reader, enabled: boolean) {
 }
 
 export function lakeRoutes(app: AppContext) {
-  return [app.jsonView('/api/v1/lake', (r) => ({ json: lakeReply(r, app.config.lake.enabled) }))];
+  return [app.jsonView('/api/v1/lake', (r) => ({ json: lakeReply(r, app.config.lake.enabled) }), 'The data lake: tables, buffer, flushes, uploads, errors, rows per hour')];
 }

@@ -13,7 +13,9 @@ export function liveRoutes(app: AppContext) {
       path: '/api/stream',
       // Capped per IP and in total by the hub; a reconnect is not a burst of requests.
       unlimited: true,
-      query: z.object({ lastEventId: z.string().max(100).optional() }).strict(),
+      summary: 'Live events (Server-Sent Events): a snapshot, then typed events with ids',
+      doc: { reply: { types: ['text/event-stream'], statuses: { 200: 'the event stream' } }, errors: { 503: 'no more live connections are taken (SSE_CAPACITY): poll /api/v1/live instead' } },
+      query: z.object({ lastEventId: z.string().max(100).optional().describe('resume after this event (the Last-Event-ID header does the same)') }).strict(),
       handle: ({ req, res, clientIp, query }) => {
         app.sse.connect(req, res, clientIp, query.lastEventId);
         return 200;
@@ -22,11 +24,13 @@ export function liveRoutes(app: AppContext) {
     app.jsonView('/api/v1/live', (r) => {
       r.track(app.sse);
       return { json: app.sse.snapshot(r.now()) };
-    }),
+    }, 'The live snapshot as JSON, for clients that poll'),
     defineRoute({
       method: 'POST',
       path: '/api/v1/beacon',
-      body: z.object({ viewer: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'a random id of 8-64 letters, digits, - or _') }).strict(),
+      summary: "A tab's heartbeat, counted as an active viewer",
+      doc: { reply: { statuses: { 204: 'counted' } } },
+      body: z.object({ viewer: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'a random id of 8-64 letters, digits, - or _').describe("the tab's random id") }).strict(),
       handle: ({ res, body }) => {
         app.traffic.heartbeat(body.viewer);
         res.writeHead(204, [...SECURITY_HEADERS, 'cache-control', 'no-store']);
@@ -35,7 +39,7 @@ export function liveRoutes(app: AppContext) {
       },
     }),
     // Counters that move with every request: rebuilt each clock step, like every view with an age.
-    app.jsonView('/api/v1/status', (r) => ({ json: runtimeStatus(app, r.now()) })),
+    app.jsonView('/api/v1/status', (r) => ({ json: runtimeStatus(app, r.now()) }), 'This process: role, uptime, connections, viewers, memory, cache'),
   ];
 }
 

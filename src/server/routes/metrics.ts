@@ -10,6 +10,8 @@ export function metricsRoutes(app: AppContext) {
     defineRoute({
       method: 'GET',
       path: '/metrics',
+      summary: 'Prometheus metrics: HTTP, jobs, upstreams, cache, Bitcoin values, score, lake',
+      doc: { reply: { types: ['text/plain'], statuses: { 200: 'the Prometheus text format' } } },
       async handle({ res }) {
         // The dependency gauges are kept by the health probe (every second).
         return sendText(res, 200, (await registryText(app)) + app.httpStats.render() + cacheMetrics(app) + app.traffic.render(app.sse.stats()) + (await renderBitcoinMetrics(app.store, app.nodes.map((n) => n.id))), app.metrics.registry.contentType);

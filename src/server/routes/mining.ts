@@ -13,15 +13,20 @@ import { defineRoute } from '../route.ts';
 export function miningRoutes(app: AppContext) {
   return [
     // Everything the Mining page shows; /api/metrics is the same reply under the mining dashboards' name.
-    app.jsonView('/api/v1/mining', (r) => ({ json: miningReply(r, app) })),
-    app.jsonView('/api/metrics', (r) => ({ json: miningReply(r, app) })),
-    app.jsonView('/api/workers', (r) => ({ json: workersReply(r, app) })),
+    app.jsonView('/api/v1/mining', (r) => ({ json: miningReply(r, app) }), 'Your OCEAN account: hashrate, workers, earnings, payouts, profitability'),
+    app.jsonView('/api/metrics', (r) => ({ json: miningReply(r, app) }), 'The same reply as /api/v1/mining'),
+    app.jsonView('/api/workers', (r) => ({ json: workersReply(r, app) }), 'Your workers: state, kind, hashrate windows, last share; the counts'),
     // The mining settings in effect and where each comes from; changed with the admin token.
-    app.jsonView('/api/v1/settings/mining', (r) => ({ json: settingsReply(app, readSettings(r, app)) })),
+    app.jsonView('/api/v1/settings/mining', (r) => ({ json: settingsReply(app, readSettings(r, app)) }), 'The mining settings in effect, and where each comes from'),
     defineRoute({
       method: 'POST',
       path: '/api/admin/settings/mining',
       auth: 'admin',
+      summary: "Change the mining settings, or go back to the environment's",
+      doc: {
+        body: z.union([z.object({ reset: z.literal(true).describe("back to the environment's values") }).strict(), miningSettingsInput(app.config.fiatCurrencies).describe('The settings to change: any of these fields')]),
+        errors: { 503: 'history or the store is unavailable, or another save is under way' },
+      },
       // Either {reset: true} (back to the environment's values) or the fields to change.
       body: z.union([z.object({ reset: z.literal(true) }).strict(), z.record(z.unknown()).refine((o) => !('reset' in o), 'reset must be true, and alone')]),
       handle: async ({ res, body, clientIp }) => {
@@ -44,6 +49,8 @@ export function miningRoutes(app: AppContext) {
     defineRoute({
       method: 'GET',
       path: '/api/v1/mining/payouts',
+      summary: 'Your payouts, newest first, as JSON or CSV',
+      doc: { reply: { types: ['application/json', 'text/csv'], statuses: { 200: 'the payouts; CSV adds each time in the mining timezone' } } },
       query: z.object({ format: z.enum(['json', 'csv']).default('json') }).strict(),
       handle: ({ req, res, query }) =>
         app.views.serve(req, res, `/api/v1/mining/payouts:${query.format}`, (r) => {

@@ -31,6 +31,6 @@ export function networkRoutes(app: AppContext) {
       const chain = app.nodes.length > 0 ? r.get(keys.chain) : undefined;
       body.yourNode = chain ? { source: chain.source, asOf: new Date(chain.asOfMs).toISOString(), height: chain.height, difficulty: chain.difficulty, hashrateHs: chain.hashrateHs } : null;
       return { json: body };
-    }),
+    }, 'The public network from public sources, with your node beside it'),
   ];
 }

@@ -12,7 +12,7 @@ import { deleteRule, saveRule } from '../../alert-rules.ts';
 import { builtinOverrideSchema, customRuleSchema } from '../../domain/alerts.ts';
 import { requestJobRun } from '../../scheduler.ts';
 import { ALERT_FORM_FIELDS, alertFormOutcome, type AlertFormOutcome } from '../views/pages/settings-alerts.ts';
-import { BLOCK_ID, txPageOf } from './bitcoin.ts';
+import { BLOCK_ID, BLOCK_PARAM, txPageOf } from './bitcoin.ts';
 import { readSettings } from '../mining-data.ts';
 import { formatOptions, layout } from '../views/layout.ts';
 import type { PageRenderer, SettingsForm } from '../views/page.ts';
@@ -30,6 +30,7 @@ import { overviewPage } from '../views/pages/overview.ts';
 import { settingsPage } from '../views/pages/settings.ts';
 import { statusPage } from '../views/pages/status.ts';
 import { healthPage } from '../views/pages/health.ts';
+import { docsPage } from '../views/pages/docs.ts';
 import { DEFAULT_PREFS, mergePrefs, readPrefs, type Prefs } from '../views/prefs.ts';
 
 /** What in the query a page's reply depends on, normalized, so that a page that ignores its query is one view however it is asked for. */
@@ -44,19 +45,20 @@ const settingsVariant: Variant = (query, prefs, currencies) => {
   return `save:${saved.theme}:${saved.currency}:${saved.locale}${alerts}`;
 };
 
-/** `miningZone`: the page gives payout and earnings dates in the timezone set for mining. */
-const PAGES: { path: string; page: string; render: PageRenderer; variant?: Variant; miningZone?: boolean }[] = [
-  { path: '/', page: 'overview', render: overviewPage },
-  { path: '/market', page: 'market', render: marketPage },
-  { path: '/blocks', page: 'blocks', render: blocksPage },
-  { path: '/blocks/:id', page: 'block', render: blockPage, variant: (query) => `page${txPageOf(query)}` },
-  { path: '/nodes', page: 'nodes', render: nodesPage },
-  { path: '/mining', page: 'mining', render: miningPage, miningZone: true },
-  { path: '/workers', page: 'workers', render: workersPage, miningZone: true },
-  { path: '/score', page: 'health', render: healthPage },
-  { path: '/status', page: 'status', render: statusPage },
-  { path: '/settings', page: 'settings', render: settingsPage, variant: settingsVariant },
-  { path: '/boot', page: 'boot', render: bootPage },
+/** `miningZone`: the page gives payout and earnings dates in the timezone set for mining. `summary`: its line in the API description. */
+const PAGES: { path: string; page: string; summary: string; render: PageRenderer; variant?: Variant; miningZone?: boolean }[] = [
+  { path: '/', page: 'overview', summary: 'Overview: tip, fees, mempool, chain, price and the BTC chart', render: overviewPage },
+  { path: '/market', page: 'market', summary: 'Market: KPIs, the BTC chart, the top 50 coins, BTC beside other assets', render: marketPage },
+  { path: '/blocks', page: 'blocks', summary: 'Recent blocks', render: blocksPage },
+  { path: '/blocks/:id', page: 'block', summary: "One block's detail and its transactions (?page=)", render: blockPage, variant: (query) => `page${txPageOf(query)}` },
+  { path: '/nodes', page: 'nodes', summary: 'Your nodes, your Electrum server and the public network', render: nodesPage },
+  { path: '/mining', page: 'mining', summary: 'Your OCEAN account: hashrate, earnings, payouts, profitability', render: miningPage, miningZone: true },
+  { path: '/workers', page: 'workers', summary: 'Your workers as cards', render: workersPage, miningZone: true },
+  { path: '/score', page: 'health', summary: 'Health: the network health score, its metrics and alerts', render: healthPage },
+  { path: '/status', page: 'status', summary: 'Status: this process, jobs, sources, alert channels, the data lake', render: statusPage },
+  { path: '/settings', page: 'settings', summary: 'Settings: display preferences, mining settings, alert rules', render: settingsPage, variant: settingsVariant },
+  { path: '/boot', page: 'boot', summary: "The retro boot sequence: this runtime's checks", render: bootPage },
+  { path: '/docs', page: 'docs', summary: 'This API as a page', render: docsPage },
 ];
 
 /** USD → the chosen currency, from the median price of each. */
@@ -69,6 +71,7 @@ function usdRate(r: Reader, currency: string): number | null {
 }
 
 const ASSETS_KEY = 'assets';
+const PAGE_DOC = { reply: { types: ['text/html'], statuses: { 200: 'the page' } } };
 const NO_QUERY = new URLSearchParams();
 
 export function pageRoutes(app: AppContext) {
@@ -93,12 +96,14 @@ export function pageRoutes(app: AppContext) {
     }
   };
   const pages = PAGES.map((def) => {
-    const { path, page, variant } = def;
+    const { path, page, summary, variant } = def;
     const build = pageBuilder(def);
     if (!path.includes(':')) app.views.declare(`page ${path}|${DEFAULT_PREFS.theme}|${DEFAULT_PREFS.currency}|${DEFAULT_PREFS.locale}${variant ? '|' : ''}`, build({}, NO_QUERY, DEFAULT_PREFS));
     return defineRoute({
       method: 'GET',
       path,
+      summary,
+      doc: path === '/blocks/:id' ? { ...PAGE_DOC, params: BLOCK_PARAM, errors: { 400: 'not a block height or hash', 404: "not in Satscope's history" } } : PAGE_DOC,
       handle: ({ req, res, params }) => {
         const url = req.url ?? '';
         const q = url.indexOf('?');
@@ -131,6 +136,8 @@ export function pageRoutes(app: AppContext) {
     defineRoute({
       method: 'POST',
       path: '/settings',
+      summary: "The Settings page's mining form, saved with the admin token typed into it",
+      doc: { reply: { types: ['text/html'], statuses: { 200: 'the Settings page, saying what was saved or what is wrong' } } },
       bodyType: 'form',
       body: z.record(z.string().max(200, 'a field is too long')).refine((o) => Object.keys(o).length <= 20, 'too many fields'),
       handle: async ({ req, res, body, clientIp }) => {
@@ -163,6 +170,8 @@ export function pageRoutes(app: AppContext) {
     defineRoute({
       method: 'POST',
       path: '/settings/alerts',
+      summary: "The Settings page's alert-rule forms, saved with the admin token typed into them",
+      doc: { reply: { statuses: { 303: 'back to /settings#alerts with the outcome in the query' } } },
       bodyType: 'form',
       body: z.record(z.string().max(200, 'a field is too long')).refine((o) => Object.keys(o).length <= 20, 'too many fields'),
       handle: async ({ res, body, clientIp }) => {
@@ -196,6 +205,8 @@ export function pageRoutes(app: AppContext) {
     defineRoute({
       method: 'GET',
       path: '/search',
+      summary: 'The search box: a block height or hash goes to that block (?q=)',
+      doc: { reply: { types: ['text/html'], statuses: { 303: 'to the block' } }, errors: { 400: 'not a block height or hash: a page saying what can be searched for' } },
       handle: ({ req, res }) => {
         const url = req.url ?? '';
         const q = url.indexOf('?');
@@ -217,6 +228,8 @@ export function pageRoutes(app: AppContext) {
     defineRoute({
       method: 'GET',
       path: '/assets/:name',
+      summary: "The browser's script and stylesheet, named by their content hash",
+      doc: { params: { name: 'the file name the pages link, e.g. app.<hash>.js' }, reply: { types: ['text/javascript', 'text/css'], statuses: { 200: 'the file, cached as immutable' } }, errors: { 404: 'no asset of that name' } },
       handle: async ({ req, res, params }) => {
         const found = (await assets()).byUrl.get(`/assets/${params.name ?? ''}`);
         if (!found) throw new SatscopeError('NOT_FOUND', `no asset ${params.name ?? ''} (assets are named by their content hash; reload the page)`);

@@ -6,12 +6,12 @@ import { hourly, summarize } from '../../domain/stats.ts';
 import { dayIso } from '../../jobs/backfill-closes.ts';
 import type { AppContext } from '../app.ts';
 import type { Loader } from '../../read-model/views.ts';
-import { defineRoute } from '../route.ts';
+import { defineRoute, HISTORY_ERRORS } from '../route.ts';
 
 const RANGE_DAYS = { '30d': 30, '90d': 90, '1y': 365, '10y': 3653, all: null } as const;
 const RAW_HOURS = 168;
 const SERIES = 'price.usd';
-const hoursQuery = z.object({ hours: z.coerce.number().int().min(1).max(24 * 730).default(24) }).strict();
+const hoursQuery = z.object({ hours: z.coerce.number().int().min(1).max(24 * 730).default(24).describe('how far back') }).strict();
 
 /** From the lake when it covers the window (`lake`), else from history (`history`). */
 async function hourlyRows(app: AppContext, hours: number, opts: { lake: boolean } = { lake: true }) {
@@ -70,12 +70,16 @@ export function priceHistoryRoutes(app: AppContext) {
     defineRoute({
       method: 'GET',
       path: '/api/bitcoin/history',
-      query: z.object({ range: z.enum(['30d', '90d', '1y', '10y', 'all']).default('1y') }).strict(),
+      summary: 'Daily BTC closes (open, high, low, close, volume)',
+      doc: { errors: HISTORY_ERRORS },
+      query: z.object({ range: z.enum(['30d', '90d', '1y', '10y', 'all']).default('1y').describe('how far back') }).strict(),
       handle: ({ req, res, query }) => app.views.serve(req, res, `/api/bitcoin/history?${query.range}`, (r) => ({ json: r.load(closesLoader(query.range)) })),
     }),
     defineRoute({
       method: 'GET',
       path: '/api/bitcoin/hourly',
+      summary: 'The BTC price by hour: average, low, high, count',
+      doc: { errors: HISTORY_ERRORS },
       query: hoursQuery,
       handle: ({ req, res, query }) =>
         app.views.serve(req, res, `/api/bitcoin/hourly?${query.hours}`, (r) => {
@@ -96,6 +100,8 @@ export function priceHistoryRoutes(app: AppContext) {
     defineRoute({
       method: 'GET',
       path: '/api/bitcoin/statistics',
+      summary: 'Statistics of the BTC price over a window: average, low, high, median, std',
+      doc: { errors: HISTORY_ERRORS },
       query: hoursQuery,
       handle: ({ req, res, query }) =>
         app.views.serve(req, res, `/api/bitcoin/statistics?${query.hours}`, (r) => {

@@ -9,7 +9,7 @@ import type { Loader, Reader } from '../../read-model/views.ts';
 import { readPoints } from '../../store/history/read-series.ts';
 import { keys } from '../../store/keys.ts';
 import type { AppContext } from '../app.ts';
-import { defineRoute } from '../route.ts';
+import { defineRoute, HISTORY_ERRORS } from '../route.ts';
 import { activeAlerts } from './alerts.ts';
 
 const DAY = 86_400;
@@ -35,9 +35,9 @@ export function latestReply(r: Reader) {
 
 const timeseriesQuery = z
   .object({
-    kind: z.enum(['overall', 'pillar', 'metric']).default('overall'),
-    id: z.string().max(40).optional(),
-    days: z.coerce.number().int().min(1).max(3650).default(30),
+    kind: z.enum(['overall', 'pillar', 'metric']).default('overall').describe('the overall score, a pillar or a metric'),
+    id: z.string().max(40).optional().describe(`the pillar (${PILLAR_IDS.join(', ')}) or the metric (see /api/v2/score/latest)`),
+    days: z.coerce.number().int().min(1).max(3650).default(30).describe('how far back: raw points up to 2 days, hourly up to 7, daily beyond'),
   })
   .strict();
 
@@ -64,10 +64,12 @@ export function scoreRoutes(app: AppContext) {
     },
   });
   return [
-    app.jsonView('/api/v2/score/latest', (r) => ({ json: latestReply(r) })),
+    app.jsonView('/api/v2/score/latest', (r) => ({ json: latestReply(r) }), 'The health scorecard: overall score, pillars, metrics, freshness, alerts'),
     defineRoute({
       method: 'GET',
       path: '/api/v2/score/timeseries',
+      summary: "The overall score, a pillar's or a metric's values over time, with statistics",
+      doc: { errors: HISTORY_ERRORS },
       query: timeseriesQuery,
       handle: ({ req, res, query }) => {
         const { series: name, id } = seriesFor(query.kind, query.id);
@@ -89,6 +91,8 @@ export function scoreRoutes(app: AppContext) {
     defineRoute({
       method: 'GET',
       path: '/api/v2/metrics/:id',
+      summary: 'One health metric: method, latest result, percentiles of its year, last 24 hours',
+      doc: { params: { id: `the metric: ${METRICS.map((m) => m.id).join(', ')}` }, errors: { 404: 'no metric of that name', ...HISTORY_ERRORS } },
       handle: ({ req, res, params }) => {
         const def = metricById.get(params.id ?? '');
         if (!def) throw new SatscopeError('NOT_FOUND', `no metric ${String(params.id).slice(0, 40)}; the metrics are ${METRICS.map((m) => m.id).join(', ')}`);

@@ -4,7 +4,7 @@ import { jobStatusesFrom } from '../../scheduler.ts';
 import type { Loader } from '../../read-model/views.ts';
 import { sourceStatusesFrom } from '../../sources/source-tracker.ts';
 import type { AppContext } from '../app.ts';
-import { defineRoute } from '../route.ts';
+import { defineRoute, HISTORY_ERRORS } from '../route.ts';
 import { errorEnvelope, sendJson } from '../responses.ts';
 
 /** Job runs are recorded in history as jobs finish: read again when a second old. */
@@ -29,14 +29,16 @@ export function systemRoutes(app: AppContext) {
           })),
         },
       };
-    }),
+    }, 'Every job: last run, outcome, error, next run, lock holder, progress'),
     defineRoute({
       method: 'GET',
       path: '/api/v1/jobs/runs',
+      summary: 'Recorded job runs, newest first',
+      doc: { errors: HISTORY_ERRORS },
       query: z
         .object({
-          job: z.string().regex(/^[a-z0-9-]{1,64}$/, 'must be a job name').optional(),
-          limit: z.coerce.number().int().min(1).max(500).default(50),
+          job: z.string().regex(/^[a-z0-9-]{1,64}$/, 'must be a job name').optional().describe('only this job'),
+          limit: z.coerce.number().int().min(1).max(500).default(50).describe('at most this many runs'),
         })
         .strict(),
       handle: ({ req, res, query }) => {
@@ -63,9 +65,9 @@ export function systemRoutes(app: AppContext) {
           }),
         },
       };
-    }),
+    }, 'Every source: on or off, state, last run, breaker, last error, rate-limit budget'),
     // The read models' own counters, like /metrics: counted at the moment they are asked for.
-    defineRoute({ method: 'GET', path: '/api/cache/stats', handle: ({ res }) => sendJson(res, 200, { asOf: new Date().toISOString(), tiers: cacheTiers(app), lake: lakeQueryStats(app) }) }),
+    defineRoute({ method: 'GET', path: '/api/cache/stats', summary: 'The read models and lake queries: hits, builds, loads, timings', handle: ({ res }) => sendJson(res, 200, { asOf: new Date().toISOString(), tiers: cacheTiers(app), lake: lakeQueryStats(app) }) }),
   ];
 }
 
