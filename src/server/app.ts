@@ -76,7 +76,7 @@ export function buildApp(deps: AppDeps): App {
   const router = new Router();
   const httpStats = new HttpStats();
   const sse = new SseHub({ ...DEFAULT_SSE_OPTIONS, ...deps.config.sse });
-  const traffic = new Traffic();
+  const traffic = new Traffic({ store: deps.store, log: deps.log.child({ component: 'traffic' }) });
   const generation = new Generation();
   const mirror = new StateMirror(deps.store, generation, deps.log.child({ component: 'read-model' }));
   const views = new Views(mirror, generation, deps.log.child({ component: 'read-model' }));
@@ -230,6 +230,7 @@ export function buildApp(deps: AppDeps): App {
     start: async () => {
       sse.start();
       await mirror.start();
+      traffic.start();
       await probe.start();
       await seedLiveState(shared).catch((err: unknown) => deps.log.warn('could not seed the live snapshot', { err: describeError(err) }));
       views.changed();
@@ -245,7 +246,7 @@ export function buildApp(deps: AppDeps): App {
     },
     close: async () => {
       sse.close();
-      traffic.close();
+      await traffic.close();
       limiter.close();
       await unsubscribe?.().catch(() => undefined);
       await mirror.close();

@@ -24,6 +24,21 @@ export interface CounterKey {
   readonly name: string;
   readonly ttlMs: number;
 }
+/** Members with the time each was last seen (a Redis sorted set), at most maxMembers of them. */
+export interface MemberSetKey {
+  readonly kind: 'members';
+  readonly name: string;
+  /** A member unseen this long is dropped; the whole set expires after this long untouched. */
+  readonly ttlMs: number;
+  readonly maxMembers: number;
+}
+/** Named counters under one key (a Redis hash: name → count). */
+export interface TallyKey {
+  readonly kind: 'tally';
+  readonly name: string;
+  /** The counters expire together this long after the last addition. */
+  readonly ttlMs: number;
+}
 export interface Channel<T> {
   readonly kind: 'channel';
   readonly name: string;
@@ -166,6 +181,10 @@ export const keys = {
   lakeLock: { kind: 'lock', name: `${KEY_PREFIX}lock:lake-stream` } as LockKey,
   /** The lake's figures, from the process holding lakeLock. */
   lakeStatus: jsonKey('state:lake', 30 * DAY_MS, lakeStatusSchema),
+  /** Dashboard viewers seen by any web process: a tab's random id → its last heartbeat (ms); a tab heartbeats every 30 s, so two missed ones and it no longer counts. */
+  viewers: { kind: 'members', name: `${KEY_PREFIX}traffic:viewers`, ttlMs: 75_000, maxMembers: 100_000 } as MemberSetKey,
+  /** Pages rendered by every web process: page → views, kept a month after the last view. */
+  pageViews: { kind: 'tally', name: `${KEY_PREFIX}traffic:page-views`, ttlMs: 30 * DAY_MS } as TallyKey,
   /** Typed live events, across processes when Redis is used. */
   events: { kind: 'channel', name: `${KEY_PREFIX}events`, schema: busEventSchema } as Channel<BusEvent>,
   /** Which state key was written, with its new version (published by the store with the write). */
@@ -200,6 +219,8 @@ export const KEY_PATTERNS = [
   keys.blocksChanged,
   keys.lakeLock,
   keys.lakeStatus,
+  keys.viewers,
+  keys.pageViews,
   keys.events,
   keys.changes,
 ] as const;

@@ -1,7 +1,7 @@
 // The embedded store: one process, no network. Values are kept serialized, like in Redis, so that
 // both implementations behave the same (a stored object is a copy, not a shared reference).
 import { EventEmitter } from 'node:events';
-import type { Channel, CounterKey, JsonKey, LockKey } from './keys.ts';
+import type { Channel, CounterKey, JsonKey, LockKey, MemberSetKey, TallyKey } from './keys.ts';
 import { CACHE_PREFIX, isStateKey } from './keys.ts';
 import type { StateChange, Store } from './types.ts';
 
@@ -15,6 +15,8 @@ export class MemoryStore implements Store {
   private readonly entries = new Map<string, Entry>();
   // Counters apart from serialized values: the rate limiter bumps one on every request.
   private readonly counters = new Map<string, { count: number; expiresAtMs: number }>();
+  private readonly memberSets = new Map<string, { seen: Map<string, number>; expiresAtMs: number }>();
+  private readonly tallies = new Map<string, { counts: Map<string, number>; expiresAtMs: number }>();
   private readonly bus = new EventEmitter();
   private readonly versionOf = new Map<string, number>();
   private readonly changeHandlers = new Set<(change: StateChange) => void>();
@@ -44,6 +46,8 @@ export class MemoryStore implements Store {
     const t = this.now();
     for (const [k, e] of this.entries) if (e.expiresAtMs <= t) this.entries.delete(k);
     for (const [k, c] of this.counters) if (c.expiresAtMs <= t) this.counters.delete(k);
+    for (const [k, m] of this.memberSets) if (m.expiresAtMs <= t) this.memberSets.delete(k);
+    for (const [k, c] of this.tallies) if (c.expiresAtMs <= t) this.tallies.delete(k);
   }
 
   async get<T>(key: JsonKey<T>): Promise<T | undefined> {
@@ -134,6 +138,40 @@ export class MemoryStore implements Store {
 
   async increment(key: CounterKey, by = 1): Promise<number> {
     return this.incrementNow(key, by);
+  }
+
+  private liveMembers(name: string): Map<string, number> | undefined {
+    const m = this.memberSets.get(name);
+    if (!m) return undefined;
+    if (m.expiresAtMs > this.now()) return m.seen;
+    this.memberSets.delete(name);
+    return undefined;
+  }
+
+  async touchMembers(key: MemberSetKey, members: readonly string[], nowMs: number): Promise<void> {
+    if (members.length === 0) return;
+    const seen = this.liveMembers(key.name) ?? new Map<string, number>();
+    this.memberSets.set(key.name, { seen, expiresAtMs: this.now() + key.ttlMs });
+    for (const [m, atMs] of seen) if (atMs < nowMs - key.ttlMs) seen.delete(m);
+    for (const m of members) if (seen.has(m) || seen.size < key.maxMembers) seen.set(m, nowMs);
+  }
+
+  async countMembers(key: MemberSetKey, sinceMs: number): Promise<number> {
+    let n = 0;
+    for (const atMs of this.liveMembers(key.name)?.values() ?? []) if (atMs >= sinceMs) n++;
+    return n;
+  }
+
+  async addTallies(key: TallyKey, by: Readonly<Record<string, number>>): Promise<void> {
+    const t = this.tallies.get(key.name);
+    const counts = t && t.expiresAtMs > this.now() ? t.counts : new Map<string, number>();
+    this.tallies.set(key.name, { counts, expiresAtMs: this.now() + key.ttlMs });
+    for (const [name, n] of Object.entries(by)) counts.set(name, (counts.get(name) ?? 0) + n);
+  }
+
+  async readTallies(key: TallyKey): Promise<Record<string, number>> {
+    const t = this.tallies.get(key.name);
+    return t && t.expiresAtMs > this.now() ? Object.fromEntries(t.counts) : {};
   }
 
   async publish<T>(channel: Channel<T>, message: T): Promise<void> {

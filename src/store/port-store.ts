@@ -4,7 +4,7 @@
 // strings and numbers cross: values are serialized and validated with each key's schema on the
 // jobs' side, as RedisStore does with Redis.
 import { describeError } from '../errors.ts';
-import type { Channel, CounterKey, JsonKey, LockKey } from './keys.ts';
+import type { Channel, CounterKey, JsonKey, LockKey, MemberSetKey, TallyKey } from './keys.ts';
 import type { MemoryStore } from './memory-store.ts';
 import type { StateChange, Store } from './types.ts';
 
@@ -15,7 +15,8 @@ export interface PortLike {
   off(event: 'message', listener: (message: unknown) => void): unknown;
 }
 
-type Op = 'get' | 'set' | 'delete' | 'acquireLock' | 'releaseLock' | 'extendLock' | 'lockHolder' | 'increment' | 'publish' | 'subscribe' | 'unsubscribe' | 'versions' | 'watch' | 'flushCache' | 'ping';
+type Op = 'get' | 'set' | 'delete' | 'acquireLock' | 'releaseLock' | 'extendLock' | 'lockHolder' | 'increment' | 'publish' | 'subscribe' | 'unsubscribe' | 'versions' | 'watch' | 'flushCache' | 'ping'
+  | 'touchMembers' | 'countMembers' | 'addTallies' | 'readTallies';
 type Arg = string | number | undefined;
 
 interface Call {
@@ -55,6 +56,15 @@ export function serveStore(store: MemoryStore, port: PortLike): () => void {
         return store.lockHolder({ kind: 'lock', name });
       case 'increment':
         return store.increment({ kind: 'counter', name, ttlMs: num(a[2]) }, num(a[1]));
+      // Key attributes travel with the name (a: name, ttlMs, maxMembers, then the operation's own).
+      case 'touchMembers':
+        return store.touchMembers({ kind: 'members', name, ttlMs: num(a[1]), maxMembers: num(a[2]) }, JSON.parse(str(a[3])) as string[], num(a[4]));
+      case 'countMembers':
+        return store.countMembers({ kind: 'members', name, ttlMs: num(a[1]), maxMembers: num(a[2]) }, num(a[3]));
+      case 'addTallies':
+        return store.addTallies({ kind: 'tally', name, ttlMs: num(a[1]) }, JSON.parse(str(a[2])) as Record<string, number>);
+      case 'readTallies':
+        return store.readTallies({ kind: 'tally', name, ttlMs: num(a[1]) });
       case 'publish':
         return store.publishSerialized(name, str(a[1]));
       case 'subscribe':
@@ -177,6 +187,22 @@ export class PortStore implements Store {
 
   increment(key: CounterKey, by = 1): Promise<number> {
     return this.call('increment', key.name, by, key.ttlMs);
+  }
+
+  touchMembers(key: MemberSetKey, members: readonly string[], nowMs: number): Promise<void> {
+    return this.call('touchMembers', key.name, key.ttlMs, key.maxMembers, JSON.stringify(members), nowMs);
+  }
+
+  countMembers(key: MemberSetKey, sinceMs: number): Promise<number> {
+    return this.call('countMembers', key.name, key.ttlMs, key.maxMembers, sinceMs);
+  }
+
+  addTallies(key: TallyKey, by: Readonly<Record<string, number>>): Promise<void> {
+    return this.call('addTallies', key.name, key.ttlMs, JSON.stringify(by));
+  }
+
+  readTallies(key: TallyKey): Promise<Record<string, number>> {
+    return this.call('readTallies', key.name, key.ttlMs);
   }
 
   publish<T>(channel: Channel<T>, message: T): Promise<void> {

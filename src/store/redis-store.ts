@@ -5,7 +5,7 @@
 import { Redis } from 'ioredis';
 import { SatscopeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { Channel, CounterKey, JsonKey, LockKey } from './keys.ts';
+import type { Channel, CounterKey, JsonKey, LockKey, MemberSetKey, TallyKey } from './keys.ts';
 import { CACHE_PREFIX, isStateKey, keys } from './keys.ts';
 import type { StateChange, Store } from './types.ts';
 
@@ -22,6 +22,19 @@ local v = redis.call('HINCRBY', KEYS[2], KEYS[1], 1)
 redis.call('PUBLISH', ARGV[1], cjson.encode({name = KEYS[1], version = v}))
 return v`;
 const INCR_LUA = `local v = redis.call('INCRBY', KEYS[1], ARGV[1]) if v == tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return v`;
+// Drop the members unseen for the TTL, mark the given ones seen (new ones only while there is room),
+// and let the whole set expire after the TTL untouched. ARGV: now, '(' .. cutoff, ttl, max, members...
+const TOUCH_LUA = `redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+local room = tonumber(ARGV[4]) - redis.call('ZCARD', KEYS[1])
+for i = 5, #ARGV do
+  if room > 0 then room = room - redis.call('ZADD', KEYS[1], ARGV[1], ARGV[i]) else redis.call('ZADD', KEYS[1], 'XX', ARGV[1], ARGV[i]) end
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 0`;
+// ARGV: ttl, then name, amount pairs.
+const TALLY_LUA = `for i = 2, #ARGV, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 0`;
 
 export interface RedisStoreOptions {
   url: string;
@@ -138,6 +151,26 @@ export class RedisStore implements Store {
 
   async increment(key: CounterKey, by = 1): Promise<number> {
     return Number(await this.call('INCR', () => this.client.eval(INCR_LUA, 1, key.name, String(by), String(key.ttlMs))));
+  }
+
+  async touchMembers(key: MemberSetKey, members: readonly string[], nowMs: number): Promise<void> {
+    if (members.length === 0) return;
+    await this.call('ZADD', () => this.client.eval(TOUCH_LUA, 1, key.name, String(nowMs), `(${nowMs - key.ttlMs}`, String(key.ttlMs), String(key.maxMembers), ...members));
+  }
+
+  async countMembers(key: MemberSetKey, sinceMs: number): Promise<number> {
+    return this.call('ZCOUNT', () => this.client.zcount(key.name, sinceMs, '+inf'));
+  }
+
+  async addTallies(key: TallyKey, by: Readonly<Record<string, number>>): Promise<void> {
+    const pairs = Object.entries(by).flatMap(([name, n]) => [name, String(n)]);
+    if (pairs.length === 0) return;
+    await this.call('HINCRBY', () => this.client.eval(TALLY_LUA, 1, key.name, String(key.ttlMs), ...pairs));
+  }
+
+  async readTallies(key: TallyKey): Promise<Record<string, number>> {
+    const all = await this.call('HGETALL', () => this.client.hgetall(key.name));
+    return Object.fromEntries(Object.entries(all).map(([k, v]) => [k, Number(v)]));
   }
 
   async publish<T>(channel: Channel<T>, message: T): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Channel, CounterKey, JsonKey, LockKey } from './keys.ts';
+import type { Channel, CounterKey, JsonKey, LockKey, MemberSetKey, TallyKey } from './keys.ts';
 
 /**
  * Latest state, caches, locks, counters and the event bus behind one interface.
@@ -28,6 +28,17 @@ export interface Store {
   lockHolder(key: LockKey): Promise<string | undefined>;
   /** Add `by` and return the new value; the TTL is set when the counter is created. */
   increment(key: CounterKey, by?: number): Promise<number>;
+  /**
+   * Marks members as seen at nowMs. Members unseen for the key's TTL are dropped first; when the set
+   * holds maxMembers, a new member is not added (those already in are still marked).
+   */
+  touchMembers(key: MemberSetKey, members: readonly string[], nowMs: number): Promise<void>;
+  /** How many members were seen at or after sinceMs. */
+  countMembers(key: MemberSetKey, sinceMs: number): Promise<number>;
+  /** Adds integer amounts to named counters; their TTL starts again with every addition. */
+  addTallies(key: TallyKey, by: Readonly<Record<string, number>>): Promise<void>;
+  /** Every named counter of the key ({} when there is none). */
+  readTallies(key: TallyKey): Promise<Record<string, number>>;
   publish<T>(channel: Channel<T>, message: T): Promise<void>;
   /** Messages that do not match the channel's schema are dropped. Returns an unsubscribe function. */
   subscribe<T>(channel: Channel<T>, handler: (message: T) => void): Promise<() => Promise<void>>;

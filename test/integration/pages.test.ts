@@ -138,10 +138,14 @@ test('viewers are counted by heartbeat without cookies; page views per page on /
   assert.equal((await beat('tab-bbbbbbbb')).status, 204);
   assert.equal((await beat('tab-aaaaaaaa')).status, 204);
   assert.equal((await beat('x')).status, 400);
-  const status = (await (await fetch(`${rt.base}/api/v1/status`)).json()) as { traffic: { activeViewers: number; pageViews: Record<string, number> } };
+  const status = (await (await fetch(`${rt.base}/api/v1/status`)).json()) as { traffic: { scope: string; activeViewers: number; pageViews: Record<string, number>; reason?: string } };
+  // One process on the memory store: its own counts are all there is, so nothing is marked missing.
+  assert.equal(status.traffic.scope, 'process');
+  assert.equal(status.traffic.reason, undefined);
   assert.equal(status.traffic.activeViewers, 2);
   assert.ok((status.traffic.pageViews.overview ?? 0) >= 1);
   const metrics = await (await fetch(`${rt.base}/metrics`)).text();
   assert.match(metrics, /^satscope_active_viewers 2$/m);
+  assert.doesNotMatch(metrics, /satscope_active_viewers_shared/, 'no shared gauge without a shared store');
   assert.match(metrics, /^satscope_page_views_total\{page="market"\} \d+$/m);
 });

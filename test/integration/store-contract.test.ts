@@ -82,6 +82,44 @@ function contract(name: string, open: () => Promise<Store>, close: () => Promise
       await waitFor('a new window', async () => ((await store.increment(counter)) === 1 ? true : undefined), 10_000, 100);
     });
 
+    test('countMembers() counts each member touched since a time once, whoever touched it', async () => {
+      const key = { ...keys.viewers, name: `${keys.viewers.name}:t-${name}-count` };
+      const t0 = Date.now();
+      await store.touchMembers(key, ['tab-a', 'tab-b'], t0);
+      await Promise.all([store.touchMembers(key, ['tab-a'], t0 + 1000), store.touchMembers(key, ['tab-a', 'tab-c'], t0 + 1000)]);
+      assert.equal(await store.countMembers(key, t0), 3, 'a member touched twice counts once');
+      assert.equal(await store.countMembers(key, t0 + 500), 2, 'only those seen since the time');
+      await store.touchMembers(key, [], t0 + 2000);
+      assert.equal(await store.countMembers(key, t0), 3, 'an empty touch changes nothing');
+      assert.equal(await store.countMembers({ ...key, name: `${key.name}-none` }, 0), 0);
+    });
+
+    test('touchMembers() keeps at most maxMembers, drops members unseen for the TTL, and the set expires', async () => {
+      const key = { ...keys.viewers, name: `${keys.viewers.name}:t-${name}-bound`, ttlMs: 1500, maxMembers: 3 };
+      const t0 = Date.now();
+      await store.touchMembers(key, ['m1', 'm2', 'm3', 'm4', 'm5'], t0);
+      assert.equal(await store.countMembers(key, 0), 3, 'the set is full at three');
+      await store.touchMembers(key, ['m1', 'm6'], t0 + 100);
+      assert.equal(await store.countMembers(key, t0 + 100), 1, 'a member already in is marked; a new one is not added while full');
+      // Past the TTL (by the callers' clock) the old members are dropped, which makes room.
+      await store.touchMembers(key, ['m7'], t0 + 100 + key.ttlMs + 1);
+      assert.equal(await store.countMembers(key, 0), 1);
+      // Left untouched, the whole set expires after the TTL (by the store's clock).
+      await waitFor('the set to expire', async () => ((await store.countMembers(key, 0)) === 0 ? true : undefined), 10_000, 100);
+    });
+
+    test('addTallies() adds to named counters that readTallies() returns, from concurrent callers', async () => {
+      const key = { ...keys.pageViews, name: `${keys.pageViews.name}:t-${name}` };
+      assert.deepEqual(await store.readTallies(key), {});
+      await Promise.all(Array.from({ length: 20 }, () => store.addTallies(key, { overview: 1, market: 2 })));
+      await store.addTallies(key, { overview: 5, status: 1 });
+      await store.addTallies(key, {});
+      assert.deepEqual(await store.readTallies(key), { overview: 25, market: 40, status: 1 });
+      const short = { ...key, name: `${key.name}-ttl`, ttlMs: 1500 };
+      await store.addTallies(short, { overview: 1 });
+      await waitFor('the tallies to expire', async () => (Object.keys(await store.readTallies(short)).length === 0 ? true : undefined), 10_000, 100);
+    });
+
     test('published events reach subscribers; a message of the wrong shape is dropped', async () => {
       const got: BusEvent[] = [];
       const unsubscribe = await store.subscribe(keys.events, (e) => got.push(e));

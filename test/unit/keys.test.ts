@@ -8,7 +8,7 @@ import { KEY_PATTERNS, KEY_PREFIX } from '../../src/store/keys.ts';
 test('every registered key is under the prefix and states its TTL', () => {
   for (const k of KEY_PATTERNS) {
     assert.ok(k.name.startsWith(KEY_PREFIX), k.name);
-    if (k.kind === 'json' || k.kind === 'counter') assert.ok(typeof k.ttlMs === 'number' && k.ttlMs > 0, `${k.name} has no TTL`);
+    if (k.kind !== 'lock' && k.kind !== 'channel') assert.ok(typeof k.ttlMs === 'number' && k.ttlMs > 0, `${k.name} has no TTL`);
   }
 });
 

@@ -52,7 +52,7 @@ export function runtimeStatus(app: AppContext, nowMs = Date.now()) {
     startedAt: new Date(app.startedAtMs).toISOString(),
     uptimeSec: Math.round((nowMs - app.startedAtMs) / 1000),
     sse: app.sse.stats(),
-    traffic: { activeViewers: app.traffic.activeViewers(nowMs), pageViews: app.traffic.pageViews() },
+    traffic: app.traffic.figures(nowMs),
     process: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, eventLoopLagMs: app.traffic.eventLoopLagMs(), pid: process.pid, node: process.version },
     cache: cacheTiers(app),
   };

@@ -3,6 +3,7 @@
 import { jobStatusesFrom } from '../../../scheduler.ts';
 import { sourceStatusesFrom } from '../../../sources/source-tracker.ts';
 import { runtimeStatus } from '../../routes/live.ts';
+import type { TrafficFigures } from '../../traffic.ts';
 import { alertsReply } from '../../routes/alerts.ts';
 import { html, type SafeHtml } from '../html.ts';
 import type { PageContext, RenderedPage } from '../page.ts';
@@ -30,14 +31,14 @@ export function statusPage(ctx: PageContext): RenderedPage {
   );
   const live = card(
     { id: 'live', title: 'Live connections and traffic', span2: true },
-    stats([
+    html`${stats([
       ['Live (SSE) clients', bound(v, 'status.sse.clients', s.sse.clients, 'int')],
       ['Events sent', bound(v, 'status.sse.eventsTotal', s.sse.eventsTotal, 'int')],
       ['Refused (caps)', bound(v, 'status.sse.refusedTotal', s.sse.refusedTotal, 'int')],
       ['Dropped (slow)', bound(v, 'status.sse.droppedSlowTotal', s.sse.droppedSlowTotal, 'int')],
       ['Active viewers', bound(v, 'status.traffic.activeViewers', s.traffic.activeViewers, 'int')],
       ...Object.entries(s.traffic.pageViews).map(([page, n]) => [`Views: ${page}`, bound(v, `status.traffic.pageViews.${page}`, n, 'int')] as [string, SafeHtml]),
-    ]),
+    ])}${trafficScope(s.traffic)}`,
   );
   const views = s.cache.view;
   const cache = card(
@@ -74,6 +75,13 @@ export function statusPage(ctx: PageContext): RenderedPage {
   return { title: 'Status', body: html`<div class="grid">${runtime}${live}${cache}${jobTable}${sourceTable}${channelTable}${lakeCard(ctx, v)}</div>` };
 }
 
+
+/** Whose viewers and page views the figures are: every web process's (shared store) or this one's, and why. */
+function trafficScope(t: TrafficFigures): SafeHtml {
+  if (t.scope === 'shared') return html`<p class="hint">Viewers and page views of every web process, each tab counted once (shared through Redis); live connections are this process's.</p>`;
+  if (!t.reason) return html`<p class="hint">Viewers and page views of this process.</p>`;
+  return html`<p class="hint">${t.reason}</p>${t.detail ? html`<details><summary>Technical detail</summary><code>${t.detail}</code></details>` : ''}`;
+}
 
 /** The data lake: its state, tables, the buffer, the last flush and upload, errors, and rows per hour. */
 function lakeCard(ctx: PageContext, v: View): SafeHtml {
