@@ -34,7 +34,7 @@ const env = {
   SATSCOPE_NET_GUARD_LOG: guardLog,
   NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${join(testDir, 'helpers/net-guard.mjs')}`.trim(),
 };
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-timeout=120000', ...files], { cwd: root, stdio: 'inherit', env });
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-timeout=240000', ...files], { cwd: root, stdio: 'inherit', env });
 let violations = '';
 try {
   violations = readFileSync(guardLog, 'utf8');

@@ -10,6 +10,8 @@ import { pgBinDir } from './services.ts';
 
 export interface PostgresServer {
   url: string;
+  /** Stops the server (fast shutdown, connections cut) and starts it again on the same port and data. */
+  restart(downMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -36,7 +38,8 @@ export async function startPostgres(): Promise<PostgresServer> {
   const data = join(dir, 'data');
   const port = await freePort();
   asPg(`${bin}/initdb`, ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
-  asPg(`${bin}/pg_ctl`, ['-D', data, '-l', join(dir, 'log'), '-w', '-t', '30', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
+  const start = () => asPg(`${bin}/pg_ctl`, ['-D', data, '-l', join(dir, 'log'), '-w', '-t', '30', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
+  start();
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   await waitFor('postgres', async () => {
     const c = new pg.Client({ connectionString: url });
@@ -46,6 +49,11 @@ export async function startPostgres(): Promise<PostgresServer> {
   });
   return {
     url,
+    restart: async (downMs = 0) => {
+      asPg(`${bin}/pg_ctl`, ['-D', data, '-m', 'fast', '-w', 'stop']);
+      await new Promise((r) => setTimeout(r, downMs));
+      start();
+    },
     stop: async () => {
       try {
         asPg(`${bin}/pg_ctl`, ['-D', data, '-m', 'immediate', '-w', 'stop']);
