@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { z } from 'zod';
 import type { Config } from '../config.ts';
-import { SatscopeError, describeError } from '../errors.ts';
+import { SatscopeError, describeError, isSatscopeError } from '../errors.ts';
 import type { JobDefinition } from '../jobs/types.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
@@ -149,16 +149,32 @@ export function buildApp(deps: AppDeps): App {
     return readBody(req, def.bodyType ?? 'json').then((raw) => def.handle({ req, res, params, query, body: parse(schema, raw, 'body'), clientIp: ip }));
   }
 
-  function fail(route: string, res: ServerResponse, err: unknown, startedMs: number): void {
+  function fail(route: string, res: ServerResponse, err: unknown, startedMs: number, req?: IncomingMessage): void {
     if (isClientAbort(err, res)) {
       deps.log.debug('client went away mid-request', { route, err: describeError(err) });
       if (!res.destroyed) res.destroy();
       return observe(route, 499, startedMs);
     }
-    if (!(err instanceof SatscopeError) || (err.status >= 500 && err.code !== 'SSE_CAPACITY')) deps.log.error('request failed', { route, err: describeError(err) });
+    // A dependency that is down is not a bug: one warning (the logger collapses repeats), and a
+    // 503 that names it, as a page for a browser and as JSON with `details.dependency` otherwise.
+    const down = dependencyDown(err);
+    if (down) deps.log.warn('request answered 503: a dependency is down', { route, dependency: down.dependency, err: describeError(err) });
+    else if (!(err instanceof SatscopeError) || (err.status >= 500 && err.code !== 'SSE_CAPACITY')) deps.log.error('request failed', { route, err: describeError(err) });
+    if (res.headersSent) return void res.destroy();
+    if (down && err instanceof SatscopeError) {
+      const path = (req?.url ?? '').split('?')[0] ?? '';
+      if (req && wantsHtml(req, path)) return observe(route, errorPage(shared, res, 503, `${down.text} is not answering, so this page cannot be shown right now. It comes back by itself when the ${down.dependency} is back; the other pages still show the last values this process holds.`, readPrefs(req, deps.config.fiatCurrencies).theme), startedMs);
+      return observe(route, sendJson(res, 503, errorEnvelope(err.code, err.message, { dependency: down.dependency, backend: down.backend }), ['retry-after', '5']), startedMs);
+    }
     const retryAfter = err instanceof SatscopeError ? (err.details as { retryAfterSec?: number } | undefined)?.retryAfterSec : undefined;
-    if (!res.headersSent) observe(route, sendError(res, err, retryAfter ? ['retry-after', String(retryAfter)] : []), startedMs);
-    else res.destroy();
+    observe(route, sendError(res, err, retryAfter ? ['retry-after', String(retryAfter)] : []), startedMs);
+  }
+
+  /** The dependency a failure comes from, when it is one of ours that is down. */
+  function dependencyDown(err: unknown): { dependency: 'store' | 'history'; backend: string; text: string } | undefined {
+    if (isSatscopeError(err, 'STORE_UNAVAILABLE')) return { dependency: 'store', backend: deps.store.kind, text: `The state store (${deps.store.kind === 'redis' ? 'Redis' : deps.store.kind})` };
+    if (isSatscopeError(err, 'HISTORY_UNAVAILABLE')) return { dependency: 'history', backend: deps.history.kind, text: `The history database (${deps.history.kind === 'postgres' ? 'PostgreSQL' : 'SQLite'})` };
+    return undefined;
   }
 
   function dispatch(def: RouteDefinition, req: IncomingMessage, res: ServerResponse, params: Record<string, string>, rawQuery: string, ip: string, startedMs: number): void {
@@ -166,10 +182,10 @@ export function buildApp(deps: AppDeps): App {
     try {
       out = run(def, req, res, params, rawQuery, ip);
     } catch (err) {
-      return fail(def.path, res, err, startedMs);
+      return fail(def.path, res, err, startedMs, req);
     }
     if (typeof out === 'number') observe(def.path, out, startedMs);
-    else out.then((status) => observe(def.path, status, startedMs), (err: unknown) => fail(def.path, res, err, startedMs));
+    else out.then((status) => observe(def.path, status, startedMs), (err: unknown) => fail(def.path, res, err, startedMs, req));
   }
 
   function limited(def: RouteDefinition, res: ServerResponse, retryAfterSec: number, startedMs: number): void {
@@ -185,7 +201,7 @@ export function buildApp(deps: AppDeps): App {
     try {
       route(req, res, startedMs);
     } catch (err) {
-      fail('unmatched', res, err, startedMs);
+      fail('unmatched', res, err, startedMs, req);
     }
   }
 

@@ -47,6 +47,7 @@ export async function startPostgres(): Promise<PostgresServer> {
     await c.end();
     return true;
   });
+  let stopped = false;
   return {
     url,
     restart: async (downMs = 0) => {
@@ -55,6 +56,8 @@ export async function startPostgres(): Promise<PostgresServer> {
       start();
     },
     stop: async () => {
+      if (stopped) return;
+      stopped = true;
       try {
         asPg(`${bin}/pg_ctl`, ['-D', data, '-m', 'immediate', '-w', 'stop']);
       } finally {

@@ -74,6 +74,24 @@ const ASSETS_KEY = 'assets';
 const PAGE_DOC = { reply: { types: ['text/html'], statuses: { 200: 'the page' } } };
 const NO_QUERY = new URLSearchParams();
 
+const STORE_NAMES: Record<string, string> = { redis: 'Redis', memory: 'memory' };
+const HISTORY_NAMES: Record<string, string> = { postgres: 'PostgreSQL', sqlite: 'SQLite' };
+
+/**
+ * What a page says while the store or the history database is down (the dependency probe's last
+ * result; pages are rebuilt when it changes): the page is still served from what this process
+ * holds, and the banner says which part may be stale.
+ */
+export function degradedNotice(r: Reader, app: Pick<AppContext, 'probe' | 'store' | 'history'>): string | undefined {
+  r.track(app.probe);
+  const parts: string[] = [];
+  if (app.probe.store.status === 'down') parts.push(`the state store (${STORE_NAMES[app.store.kind] ?? app.store.kind}) is not answering, so the values here are the last this process received and live updates are paused`);
+  if (app.probe.history.status === 'down') parts.push(`the history database (${HISTORY_NAMES[app.history.kind] ?? app.history.kind}) is not answering, so charts and tables from history show what was last loaded`);
+  if (parts.length === 0) return undefined;
+  const text = parts.join('; and ');
+  return `${text[0]!.toUpperCase()}${text.slice(1)}. Everything catches up by itself when it is back.`;
+}
+
 export function pageRoutes(app: AppContext) {
   const assets = lazyAssets();
   const assetsLoader: Loader<Assets> = { key: ASSETS_KEY, load: assets };
@@ -81,13 +99,14 @@ export function pageRoutes(app: AppContext) {
   const pageBuilder = ({ page, render, miningZone }: (typeof PAGES)[number]) => (params: Record<string, string>, query: URLSearchParams, prefs: Prefs, form?: SettingsForm) => (r: Reader): Built => {
     const built = r.load(assetsLoader);
     if (!built) throw new SatscopeError('INTERNAL', 'the page assets are not built');
+    const degraded = degradedNotice(r, app);
     // Ages are deferred (filled in when served): a page is built when its data changes, not every second.
     const options = formatOptions(prefs, usdRate(r, prefs.currency), DEFER_CLOCK);
     const { notice } = options;
     const fmt = miningZone ? { ...options.fmt, timeZone: readSettings(r, app).timezone } : options.fmt;
     try {
       const out = render({ app, r, params, query, prefs, fmt, ...(form ? { form } : {}) });
-      const frame = { page, title: out.title, prefs: out.prefs ?? prefs, fmt, assets: built, demo: app.demo, startedAtMs: app.startedAtMs, notice, data: out.data };
+      const frame = { page, title: out.title, prefs: out.prefs ?? prefs, fmt, assets: built, demo: app.demo, startedAtMs: app.startedAtMs, notice, data: out.data, ...(degraded ? { degraded } : {}) };
       // A page that sets a cookie (Settings saving) or answers a form is not to be kept by any cache.
       return { html: layout(frame, out.body), status: out.status ?? 200, headers: out.headers, cacheControl: out.headers?.length || form ? 'no-store' : 'no-cache', vary: 'cookie' };
     } catch (err) {

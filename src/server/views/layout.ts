@@ -35,6 +35,8 @@ export interface PageFrame {
   notice?: string;
   /** Read by the browser modules. */
   data?: unknown;
+  /** A dependency is down: what the page can and cannot show meanwhile (a banner under the header). */
+  degraded?: string;
 }
 
 /** JSON safe inside <script>: `<` cannot close the element. */
@@ -67,7 +69,7 @@ export function layout(f: PageFrame, body: SafeHtml): string {
 <form class="search" action="/search" method="get" role="search"><label class="sr-only" for="search-q">Search</label><input id="search-q" name="q" type="search" placeholder="Block height or hash" autocomplete="off" spellcheck="false" maxlength="100"></form>
 <div class="monitor" role="group" aria-label="System monitor"${dataAttrs({ started: f.startedAtMs })}><button type="button" class="mon-toggle" aria-expanded="true" aria-controls="mon-items" title="Show or hide the monitor's details"><span class="dot" aria-hidden="true"></span><span id="mon-state" role="status">connecting</span></button>
 <span id="mon-items"><span>up <b id="mon-uptime">—</b></span><span>update <b id="mon-age">—</b></span><span title="Server event-loop lag (p99) and memory">load <b id="mon-load">—</b></span></span></div></header>
-${demo}
+${demo}${f.degraded ? html`<p class="degraded-banner" role="alert"><strong>Degraded</strong> — ${f.degraded}</p>` : ''}
 <main id="main" tabindex="-1"><h1>${f.title}</h1>${f.notice ? html`<p class="notice" role="status">${f.notice}</p>` : ''}
 ${body}
 </main>
