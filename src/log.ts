@@ -15,6 +15,8 @@ export interface Logger {
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
   child(bindings: Record<string, unknown>): Logger;
+  /** Writes the counts of repeats not yet summarized (at shutdown, so none is lost). */
+  flush?(): void;
 }
 
 export interface LoggerOptions {
@@ -109,6 +111,11 @@ class RepeatLimiter {
     return true;
   }
 
+  /** Writes every pending count now (at shutdown). */
+  flush(): void {
+    for (const [key, r] of [...this.seen]) this.end(key, r);
+  }
+
   private end(key: string, r: Repeat): void {
     clearTimeout(r.timer);
     this.seen.delete(key);
@@ -141,6 +148,7 @@ function makeLogger(core: Core, bindings: Record<string, unknown>): Logger {
     warn: (m, f) => emit('warn', m, f),
     error: (m, f) => emit('error', m, f),
     child: (b) => makeLogger(core, { ...bindings, ...b }),
+    flush: () => core.repeats.flush(),
   };
 }
 

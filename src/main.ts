@@ -187,6 +187,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       await store.close().catch((err: unknown) => log.warn('store close failed', { err }));
       await history.close().catch((err: unknown) => log.warn('history close failed', { err }));
       log.info('stopped cleanly');
+      log.flush?.();
     })());
 
   return { url, app, jobs, store, history, scheduler, lake, close };

@@ -131,3 +131,19 @@ test('repeatWindowMs: 0 writes every line', () => {
   for (let i = 0; i < 5; i++) log.error('request failed');
   assert.equal(lines.length, 5);
 });
+
+test('flush() writes the counts still pending, so a shutdown loses none', () => {
+  const lines: string[] = [];
+  let t = 0;
+  const log = createLogger({ level: 'info', secrets: [], write: (l) => lines.push(l), now: () => new Date(t) });
+  for (let i = 0; i < 4; i++) {
+    t += 1000;
+    log.child({ c: 'x' }).warn('store down');
+  }
+  assert.equal(lines.length, 1);
+  log.flush?.();
+  assert.equal(lines.length, 2);
+  assert.match(lines[1]!, /store down c=x repeated=3 overSec=3$/);
+  log.flush?.();
+  assert.equal(lines.length, 2, 'nothing twice');
+});
