@@ -102,6 +102,7 @@ describe('the dashboard in Chromium', { skip: CHROMIUM ? false : 'chromium not i
       ['status', '/status', /Live \(SSE\) clients[\s\S]*public-mempool[\s\S]*Data lake[\s\S]*Rows per hour[\s\S]*price_ticks/i],
       ['settings', '/settings', /Retro terminal/],
       ['boot', '/boot?stay', /SATSCOPE/],
+      ['docs', '/docs', /GET[\s\S]*\/api\/v1\/chain[\s\S]*\/api\/openapi\.json/],
     ];
     for (const [name, path, want] of pages) {
       const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });

@@ -39,7 +39,7 @@ export function liveRoutes(app: AppContext) {
       },
     }),
     // Counters that move with every request: rebuilt each clock step, like every view with an age.
-    app.jsonView('/api/v1/status', (r) => ({ json: runtimeStatus(app, r.now()) }), 'This process: role, uptime, connections, viewers, memory, cache'),
+    app.jsonView('/api/v1/status', (r) => ({ json: runtimeStatus(app, r.now()) }), 'This process (role, uptime, connections, memory, cache) and the traffic (viewers, page views: shared by every web process on Redis)'),
   ];
 }
 
