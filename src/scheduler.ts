@@ -9,7 +9,7 @@
 // watchdog restarts a loop that stopped ticking.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { SatscopeError, describeError } from './errors.ts';
+import { SatscopeError, describeError, isSatscopeError } from './errors.ts';
 import { summarizeFailure } from './sources/explain.ts';
 import type { JobContext, JobDefinition } from './jobs/types.ts';
 import type { Logger } from './log.ts';
@@ -146,7 +146,9 @@ export class Scheduler {
       if (job.running || this.now() < job.checkAtMs) continue;
       await this.maybeStart(job).catch((err: unknown) => {
         job.checkAtMs = this.now() + Math.min(job.def.intervalMs, 5_000);
-        this.o.log.warn('job not started', { job: job.def.name, err });
+        // One line for every job while the store or history is down (the logger counts repeats).
+        if (isSatscopeError(err, 'STORE_UNAVAILABLE') || isSatscopeError(err, 'HISTORY_UNAVAILABLE')) this.o.log.warn('jobs not started: a dependency is down', { err });
+        else this.o.log.warn('job not started', { job: job.def.name, err });
       });
     }
   }

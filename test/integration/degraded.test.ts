@@ -82,3 +82,23 @@ describe('a web process with its dependencies down', { skip: available ? false :
     assert.equal(((await health.json()) as { history: { status: string } }).history.status, 'down');
   });
 });
+
+test('a worker whose Redis is down writes a few lines, not one per job per try', { skip: hasRedis() ? false : 'needs redis-server' }, async () => {
+  const redis = await startRedis();
+  const lines: string[] = [];
+  const log = createLogger({ level: 'info', secrets: [], write: (l) => lines.push(l) });
+  const jobs = ['a', 'b', 'c', 'd', 'e'].map((name) => ({ name, intervalMs: 200, timeoutMs: 1000, cooldownMs: 0, run: async () => undefined }));
+  const worker = await testRuntime({ REDIS_URL: redis.url }, { role: 'worker', jobs: () => jobs, log });
+  try {
+    await sleep(500);
+    await redis.stop();
+    const from = lines.length;
+    await sleep(8000);
+    const during = lines.slice(from).filter((l) => / (warn|error) /.test(l));
+    assert.ok(during.length <= 6, `${during.length} warning lines in 8 s:\n${during.join('\n')}`);
+    assert.ok(during.some((l) => l.includes('jobs not started: a dependency is down') && l.includes('STORE_UNAVAILABLE')), 'the cause is said once');
+  } finally {
+    await worker.close();
+    await redis.stop();
+  }
+});
