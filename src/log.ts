@@ -56,16 +56,23 @@ function formatValue(v: unknown): string {
 }
 
 /**
- * What makes two lines the same event: level, message, bindings and fields, with the numbers left
- * out. Numeric fields are measurements (a duration, a retry delay, an attempt) and a number standing
- * alone in a text is one too ("retry in 27 s", "127.0.0.1:6379"); a number inside a word stays, so
- * node1 and node2 are two events.
+ * What makes two lines the same event: level, message, bindings and fields, with the measurements
+ * left out. Numeric fields are measurements (a duration, a retry delay, an attempt), and so is a
+ * number standing alone in an error's text ("retry in 27 s", "127.0.0.1:6379"). Other text fields
+ * name who or what (an address, a job, a node, a route) and are kept whole, so two clients or two
+ * jobs are two events.
  */
 function eventKey(level: LogLevel, msg: string, fields: Record<string, unknown>): string {
   let key = `${level} ${msg}`;
-  for (const [k, v] of Object.entries(fields)) key += ` ${k}=${typeof v === 'number' ? '#' : formatValue(v)}`;
-  return key.replace(/\b\d+(?:\.\d+)?\b/g, '#');
+  for (const [k, v] of Object.entries(fields)) {
+    const text = typeof v === 'number' ? '#' : formatValue(v);
+    key += ` ${k}=${k === 'err' || k === 'error' || v instanceof Error ? text.replace(/\b\d+(?:\.\d+)?\b/g, '#') : text}`;
+  }
+  return key;
 }
+
+/** A repeated line kept for its summary is cut to this many characters. */
+const MAX_KEPT_LINE = 2000;
 
 interface Repeat {
   firstAtMs: number;
@@ -94,7 +101,7 @@ class RepeatLimiter {
     const r = this.seen.get(key);
     if (r && t - r.firstAtMs < this.windowMs) {
       r.count++;
-      r.lastBody = body;
+      r.lastBody = body.length > MAX_KEPT_LINE ? `${body.slice(0, MAX_KEPT_LINE)}…` : body;
       if (r.count === 1) {
         r.timer = setTimeout(() => this.seen.get(key) === r && this.end(key, r), Math.max(0, r.firstAtMs + this.windowMs - t));
         r.timer.unref();

@@ -90,6 +90,18 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const threaded = role === 'start' && opts.jobsThread === true && opts.jobs === undefined;
   const scheduler =
     role === 'web' || role === 'stream' || threaded ? undefined : new Scheduler({ jobs, store, history, metrics, log: log.child({ component: 'scheduler' }), tickMs: opts.schedulerTickMs, pollMs: opts.schedulerPollMs });
+  // Worker and stream: /health and /metrics on their own port (start and web serve them on PORT),
+  // opened before any job or lock is taken, so a port already in use stops the process cleanly.
+  let ops: OpsServer | undefined;
+  if ((role === 'worker' || role === 'stream') && config.metricsPort !== 'off') {
+    const { startOpsServer } = await import('./server/ops-server.ts');
+    ops = await startOpsServer({ role, host: config.host, port: config.metricsPort, store, history, metrics, log: log.child({ component: 'ops' }), startedAtMs, scheduler, lakeMetrics: () => role === 'stream' && lake?.isHolder === true }).catch(async (err: unknown) => {
+      await store.close().catch(() => undefined);
+      await history.close().catch(() => undefined);
+      const code = (err as { code?: string }).code;
+      throw new SatscopeError('CONFIG_INVALID', `METRICS_PORT ${config.metricsPort} on ${config.host} could not be opened (${code ?? describeError(err)}): give each worker and stream on a host its own METRICS_PORT, or set METRICS_PORT=off`);
+    });
+  }
   scheduler?.start();
   const jobsThread = threaded ? new JobsThread({ config, store, log, jobNames: jobs.map((j) => j.name) }) : undefined;
   await jobsThread?.start().catch(async (err: unknown) => {
@@ -137,20 +149,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const addr = srv.address() as AddressInfo;
     url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
   }
-  // Worker and stream: /health and /metrics on their own port (start and web serve them on PORT).
-  let ops: OpsServer | undefined;
-  if ((role === 'worker' || role === 'stream') && config.metricsPort !== 'off') {
-    const { startOpsServer } = await import('./server/ops-server.ts');
-    ops = await startOpsServer({ role, host: config.host, port: config.metricsPort, store, history, metrics, log: log.child({ component: 'ops' }), startedAtMs, scheduler, lakeMetrics: role === 'stream' }).catch(async (err: unknown) => {
-      await scheduler?.stop();
-      await lake?.close().catch(() => undefined);
-      await store.close().catch(() => undefined);
-      await history.close().catch(() => undefined);
-      const code = (err as { code?: string }).code;
-      throw new SatscopeError('CONFIG_INVALID', `METRICS_PORT ${config.metricsPort} on ${config.host} could not be opened (${code ?? describeError(err)}): give each worker and stream on a host its own METRICS_PORT, or set METRICS_PORT=off`);
-    });
-    url = ops.url;
-  }
+  url ??= ops?.url;
   // What starting up left in this thread's heap would otherwise stay for seconds (see src/gc.ts).
   if (jobsThread) collectGarbage();
   if (role === 'stream' && store.kind === 'memory') log.warn('stream role with the memory store reads no worker state and shares its lock with no one: set REDIS_URL, or let `satscope start` run the pipeline (LAKE=on)');

@@ -82,6 +82,7 @@ export class Scheduler {
   /** Finished runs history did not take (it was down), oldest first. */
   private readonly unrecorded: JobRun[] = [];
   private recording: Promise<void> | undefined;
+  private lastFlushAtMs = 0;
   watchdogRestarts = 0;
 
   constructor(private readonly o: SchedulerOptions) {
@@ -141,6 +142,7 @@ export class Scheduler {
 
   /** One pass over the table: start every job that is due and whose lock this process gets. */
   async tick(): Promise<void> {
+    if (this.unrecorded.length > 0 && !this.recording && this.now() - this.lastFlushAtMs >= 5_000) void this.flushRecords();
     for (const job of this.jobs.values()) {
       if (this.stopping) return;
       if (job.running || this.now() < job.checkAtMs) continue;
@@ -185,15 +187,18 @@ export class Scheduler {
     const from = job.lastSeen ? 'this process' : 'history';
     const recovered = job.lastSeen ? { ...job.lastSeen } : await this.fromHistory(job.def);
     if (!recovered) return undefined;
-    if (recovered.running) {
-      // The run it describes ended with the store (its lock went too): due when its lease would have ended.
-      recovered.running = false;
-      recovered.lockHolder = null;
-      recovered.nextRunAtMs = Math.min(recovered.nextRunAtMs, this.holderAliveUntil(recovered));
-    }
+    // A holder still running the job takes its vanished lock again and rewrites its status within a
+    // lease: nothing starts here before that, and a run the status said was going is not repeated early.
+    recovered.running = false;
+    recovered.lockHolder = null;
+    recovered.heartbeatAtMs = null;
+    recovered.nextRunAtMs = Math.max(recovered.nextRunAtMs, this.now() + this.leaseMs);
     job.lastSeen = recovered;
-    await this.o.store.set(keys.jobStatus(job.def.name), recovered);
-    this.o.log.info('job status recovered', { job: job.def.name, from, nextRunAt: new Date(recovered.nextRunAtMs).toISOString() });
+    // Written back only if still absent when written (a live holder's own write wins).
+    if (!(await this.o.store.get(keys.jobStatus(job.def.name)))) {
+      await this.o.store.set(keys.jobStatus(job.def.name), recovered);
+      this.o.log.info('job status recovered', { job: job.def.name, from, nextRunAt: new Date(recovered.nextRunAtMs).toISOString() });
+    }
     return recovered;
   }
 
@@ -225,6 +230,7 @@ export class Scheduler {
       return;
     }
     const token = `${this.holderId}/${randomUUID()}`;
+    const acquiredAtMs = this.now();
     if (!(await this.o.store.acquireLock(keys.jobLock(def.name), token, this.leaseMs))) {
       this.o.metrics.jobSkippedLocked.inc({ job: def.name });
       job.checkAtMs = this.now() + Math.min(this.tickMs * 4, def.intervalMs);
@@ -241,47 +247,70 @@ export class Scheduler {
     }
     // Under our lock a status still marked running is a run whose holder died without finishing it.
     if (fresh?.running) this.o.log.warn('job taken over from a holder that stopped renewing its lock', { job: def.name, holder: fresh.lockHolder, lastHeartbeatAt: new Date(this.holderAliveUntil(fresh) - (fresh.leaseMs ?? this.leaseMs)).toISOString() });
-    job.running = this.run(job, token, fresh ?? status).finally(() => {
+    job.running = this.run(job, token, acquiredAtMs, fresh ?? status).finally(() => {
       job.running = undefined;
       job.controller = undefined;
     });
   }
 
   /**
-   * Renews the job's lock every third of the lease until stop() is called. Calls onLost when the
-   * lock is held by another token, or could not be renewed before the lease ran out; a lock that
-   * vanished (the store restarted) is taken again if it is free.
+   * Renews the job's lock every third of the lease until the returned stop is called. The lock is
+   * ours until the send time of the last renewal that succeeded plus the lease (the store set its
+   * expiry after that); a local deadline a margin before then calls onLost whatever call is in
+   * flight, so a holder cut off from the store, or stalled, stops before another may start. A lock
+   * that vanished while our lease still ran (the store restarted) is taken again; one held by
+   * another token is lost.
    */
-  private heartbeat(def: JobDefinition, token: string, onRenewed: (atMs: number) => void, onLost: (why: string) => void): () => void {
+  private heartbeat(def: JobDefinition, token: string, acquiredAtMs: number, onRenewed: (atMs: number) => void, onLost: (why: string) => void): () => void {
     const lockKey = keys.jobLock(def.name);
-    let renewedAtMs = this.now();
+    const margin = Math.min(1000, Math.floor(this.leaseMs / 5));
+    let validUntilMs = acquiredAtMs + this.leaseMs;
     let busy = false;
     let stopped = false;
+    let deadline: NodeJS.Timeout | undefined;
+    const stop = () => {
+      stopped = true;
+      clearInterval(timer);
+      clearTimeout(deadline);
+    };
+    const lose = (why: string) => {
+      if (stopped) return;
+      stop();
+      onLost(why);
+    };
+    const arm = () => {
+      clearTimeout(deadline);
+      deadline = setTimeout(() => lose(`the lock of ${def.name} could not be renewed within its ${this.leaseMs} ms lease (store unreachable, or this process stalled)`), Math.max(0, validUntilMs - margin - this.now()));
+      deadline.unref();
+    };
     const timer = setInterval(() => {
       if (busy || stopped) return;
+      if (this.now() >= validUntilMs - margin) return lose(`the lock of ${def.name} was not renewed within its ${this.leaseMs} ms lease (this process stalled)`);
       busy = true;
+      const sentAtMs = this.now();
       void (async () => {
         try {
-          const kept = (await this.o.store.extendLock(lockKey, token, this.leaseMs)) || (await this.o.store.acquireLock(lockKey, token, this.leaseMs));
+          let kept = await this.o.store.extendLock(lockKey, token, this.leaseMs);
+          // Before our lease ends nobody else can have taken the key: if it is gone, the store lost it.
+          if (!kept && !stopped && this.now() < validUntilMs - margin) kept = await this.o.store.acquireLock(lockKey, token, this.leaseMs);
           if (stopped) return;
-          if (!kept) return onLost(`another process holds the lock of ${def.name}`);
-          renewedAtMs = this.now();
-          onRenewed(renewedAtMs);
+          if (!kept) return lose(`another process holds the lock of ${def.name}`);
+          validUntilMs = sentAtMs + this.leaseMs;
+          arm();
+          onRenewed(this.now());
         } catch {
-          if (!stopped && this.now() - renewedAtMs >= this.leaseMs) onLost(`the lock of ${def.name} could not be renewed within its ${this.leaseMs} ms lease (store unreachable)`);
+          // The store did not answer: the deadline decides.
         } finally {
           busy = false;
         }
       })();
     }, Math.max(50, Math.floor(this.leaseMs / 3)));
     timer.unref();
-    return () => {
-      stopped = true;
-      clearInterval(timer);
-    };
+    arm();
+    return stop;
   }
 
-  private async run(job: LocalJob, token: string, previous: JobStatus | undefined): Promise<void> {
+  private async run(job: LocalJob, token: string, acquiredAtMs: number, previous: JobStatus | undefined): Promise<void> {
     const { def } = job;
     const log = this.o.log.child({ job: def.name });
     const startedAtMs = this.now();
@@ -310,7 +339,7 @@ export class Scheduler {
     };
     job.lastSeen = status;
     if (lostPrevious && previous?.lastStartedAtMs) {
-      this.record({ id: randomUUID(), job: def.name, holder: lostPrevious, startedAtMs: previous.lastStartedAtMs, finishedAtMs: startedAtMs, outcome: 'lost', error: 'the holder stopped renewing its lock (killed or cut off from the store)' }, log);
+      this.record({ id: runId(def.name, lostPrevious, previous.lastStartedAtMs), job: def.name, holder: lostPrevious, startedAtMs: previous.lastStartedAtMs, finishedAtMs: startedAtMs, outcome: 'lost', error: 'the holder stopped renewing its lock (killed or cut off from the store)' }, log);
     }
     await this.o.store.set(keys.jobStatus(def.name), status).catch(() => undefined);
     let lost: string | undefined;
@@ -326,6 +355,7 @@ export class Scheduler {
     const stopHeartbeat = this.heartbeat(
       def,
       token,
+      acquiredAtMs,
       (atMs) => {
         status.heartbeatAtMs = atMs;
         if (status.running) this.o.store.set(keys.jobStatus(def.name), status).catch(() => undefined);
@@ -414,7 +444,7 @@ export class Scheduler {
       await this.o.store.set(keys.jobStatus(def.name), status).catch((err: unknown) => log.warn('job status not saved', { err }));
       if (stopped) await this.o.store.releaseLock(keys.jobLock(def.name), token).catch(() => undefined);
     }
-    this.record({ id: randomUUID(), job: def.name, holder: this.holderId, startedAtMs, finishedAtMs, outcome, error }, log);
+    this.record({ id: runId(def.name, this.holderId, startedAtMs), job: def.name, holder: this.holderId, startedAtMs, finishedAtMs, outcome, error }, log);
     if (!stopped) {
       // Renewed until the job really ends, at most one lease past its timeout.
       let cap: NodeJS.Timeout | undefined;
@@ -423,6 +453,12 @@ export class Scheduler {
       stopHeartbeat();
       await this.o.store.releaseLock(keys.jobLock(def.name), token).catch(() => undefined);
     }
+    // This process never starts a second copy of a job that ignores its abort: it stays busy here
+    // until the work really ends (another process may run it once the lock is gone).
+    if (!(await settlesWithin(work, 1000))) {
+      log.warn('job ignores its abort signal; it is not started again here until it ends', { outcome });
+      await work.catch(() => undefined);
+    }
   }
 
   /**
@@ -430,17 +466,26 @@ export class Scheduler {
    * MAX_UNRECORDED) and written in order when it answers again.
    */
   private record(run: JobRun, log: Logger): void {
-    const history = this.o.history;
-    if (!history) return;
+    if (!this.o.history) return;
     this.unrecorded.push(run);
     if (this.unrecorded.length > MAX_UNRECORDED) this.unrecorded.splice(0, this.unrecorded.length - MAX_UNRECORDED);
-    if (this.recording) return;
-    this.recording = (async () => {
+    void this.flushRecords(log);
+  }
+
+  /** Writes the kept runs in order; one writer at a time. Called after each run, every few seconds while some wait, and at stop. */
+  private flushRecords(log: Logger = this.o.log): Promise<void> {
+    const history = this.o.history;
+    if (!history || this.unrecorded.length === 0) return Promise.resolve();
+    this.recording ??= (async () => {
+      this.lastFlushAtMs = this.now();
       let written = 0;
       try {
         while (this.unrecorded.length > 0) {
-          await history.recordJobRun(this.unrecorded[0]!);
-          this.unrecorded.shift();
+          const next = this.unrecorded[0]!;
+          await history.recordJobRun(next);
+          // Removed by identity: the cap may have trimmed the queue while this write was in flight.
+          const at = this.unrecorded.indexOf(next);
+          if (at !== -1) this.unrecorded.splice(at, 1);
           written++;
         }
         if (written > 1) log.info('job runs recorded after history came back', { runs: written });
@@ -450,6 +495,7 @@ export class Scheduler {
         this.recording = undefined;
       }
     })();
+    return this.recording;
   }
 
   /** Runs history has not recorded yet (it was down). */
@@ -469,8 +515,29 @@ export class Scheduler {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.allSettled(running.map((j) => j.running)), new Promise((r) => (timer = setTimeout(r, longest)))]);
     clearTimeout(timer);
+    // The runs just ended (and any history could not take earlier) are written before history closes.
+    let drain: NodeJS.Timeout | undefined;
+    await Promise.race([(async () => {
+      await this.recording;
+      await this.flushRecords();
+    })(), new Promise((r) => (drain = setTimeout(r, 3_000)))]);
+    clearTimeout(drain);
+    if (this.unrecorded.length > 0) this.o.log.warn('job runs not recorded before shutdown', { runs: this.unrecorded.length });
     await Promise.allSettled([...this.jobs.values()].map((j) => j.def.dispose?.()));
   }
+}
+
+/** True when the promise settles (either way) within ms. */
+async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = await Promise.race([p.then(() => true, () => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)))]);
+  clearTimeout(timer);
+  return settled;
+}
+
+/** A run's id: the same from whichever process records it (a lost run is recorded by its holder and by its successor). */
+export function runId(job: string, holder: string, startedAtMs: number): string {
+  return `${job}@${holder}@${startedAtMs}`;
 }
 
 /**

@@ -163,7 +163,7 @@ export function buildApp(deps: AppDeps): App {
     if (res.headersSent) return void res.destroy();
     if (down && err instanceof SatscopeError) {
       const path = (req?.url ?? '').split('?')[0] ?? '';
-      if (req && wantsHtml(req, path)) return observe(route, errorPage(shared, res, 503, `${down.text} is not answering, so this page cannot be shown right now. It comes back by itself when the ${down.dependency} is back; the other pages still show the last values this process holds.`, readPrefs(req, deps.config.fiatCurrencies).theme), startedMs);
+      if (req && wantsHtml(req, path)) return observe(route, errorPage(shared, res, 503, `${down.text} is not answering, so this page cannot be shown right now. It comes back by itself when the ${down.dependency} is back; the other pages still show the last values this process holds.`, readPrefs(req, deps.config.fiatCurrencies).theme, ['retry-after', '5']), startedMs);
       return observe(route, sendJson(res, 503, errorEnvelope(err.code, err.message, { dependency: down.dependency, backend: down.backend }), ['retry-after', '5']), startedMs);
     }
     const retryAfter = err instanceof SatscopeError ? (err.details as { retryAfterSec?: number } | undefined)?.retryAfterSec : undefined;

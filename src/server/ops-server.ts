@@ -22,8 +22,8 @@ export interface OpsServerOptions {
   log: Logger;
   startedAtMs: number;
   scheduler?: Scheduler;
-  /** The stream: the lake's figures on /metrics. */
-  lakeMetrics?: boolean;
+  /** The stream: the lake's figures on /metrics while this process holds the lake (a standby exports none). */
+  lakeMetrics?: () => boolean;
 }
 
 export interface OpsServer {
@@ -68,7 +68,7 @@ export async function startOpsServer(o: OpsServerOptions): Promise<OpsServer> {
     }
     if (path === '/metrics') {
       let text = await o.metrics.registry.metrics();
-      if (o.lakeMetrics) text += renderLakeMetrics(await o.store.get(keys.lakeStatus).catch(() => undefined));
+      if (o.lakeMetrics?.()) text += renderLakeMetrics(await o.store.get(keys.lakeStatus).catch(() => undefined));
       return send(200, o.metrics.registry.contentType, text);
     }
     return send(404, 'application/json', JSON.stringify({ error: { code: 'NOT_FOUND', message: 'Not found: this port serves /health and /metrics' } }));

@@ -333,3 +333,79 @@ test('runs that history could not record are kept and written when it answers ag
   assert.equal(new Set(recorded.map((r) => r.id)).size, recorded.length);
   await real.close();
 });
+
+test('a holder that cannot renew its lease stops before another process may start the job (no overlap)', async () => {
+  const store = new MemoryStore();
+  // Holder A's renewals hang (cut off from the store); B's store works.
+  let cutOff = false;
+  const aStore = new Proxy(store, {
+    get(target, prop, receiver) {
+      if (prop === 'extendLock' || prop === 'acquireLock') {
+        return (...args: unknown[]) => (cutOff ? new Promise(() => undefined) : (Reflect.get(target, prop, receiver) as (...a: unknown[]) => Promise<boolean>).apply(target, args));
+      }
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  const events: [string, string, number][] = [];
+  const def = (who: string) =>
+    job({
+      intervalMs: 60_000,
+      timeoutMs: 30_000,
+      run: (ctx) =>
+        new Promise<void>((resolve) => {
+          events.push([who, 'start', Date.now()]);
+          ctx.signal.addEventListener('abort', () => {
+            events.push([who, `abort:${(ctx.signal.reason as { code?: string }).code}`, Date.now()]);
+            resolve();
+          });
+        }),
+    });
+  const a = scheduler(aStore, [def('a')], { leaseMs: 600 });
+  a.start();
+  await waitFor('a running', async () => (events.some((e) => e[0] === 'a') ? true : undefined));
+  cutOff = true;
+  const b = scheduler(store, [def('b')], { leaseMs: 600 });
+  b.start();
+  await waitFor('b takes over', async () => (events.some((e) => e[0] === 'b' && e[1] === 'start') ? true : undefined), 5000);
+  const aborted = events.find((e) => e[0] === 'a' && e[1].startsWith('abort'));
+  const bStart = events.find((e) => e[0] === 'b' && e[1] === 'start')!;
+  assert.equal(aborted?.[1], 'abort:LOCK_LOST');
+  assert.ok(aborted![2] <= bStart[2], `a stopped at ${aborted![2]}, b started at ${bStart[2]}`);
+  cutOff = false;
+  await Promise.all([a.stop(), b.stop()]);
+});
+
+test('a job that ignores its abort is never run twice at once by one process', async () => {
+  const store = new MemoryStore();
+  let active = 0;
+  let most = 0;
+  let runs = 0;
+  const s = scheduler(store, [
+    job({
+      intervalMs: 20,
+      timeoutMs: 150,
+      run: async () => {
+        runs++;
+        most = Math.max(most, ++active);
+        await sleep(900); // ignores ctx.signal
+        active--;
+      },
+    }),
+  ], { leaseMs: 200 });
+  s.start();
+  await waitFor('two runs', async () => (runs >= 2 ? true : undefined), 5000);
+  await s.stop();
+  assert.equal(most, 1, 'copies at once');
+});
+
+test('stop() writes the runs history has not taken yet before it returns', async () => {
+  const history = await openHistory({ databaseUrl: undefined, dataDir: mkdtempSync(join(tmpdir(), 'satscope-sch-')), log: silentLogger });
+  let runs = 0;
+  const s = scheduler(new MemoryStore(), [job({ intervalMs: 10, run: async () => void runs++ })], { history });
+  s.start();
+  await waitFor('runs', async () => (runs >= 5 ? true : undefined));
+  await s.stop();
+  assert.equal((await history.jobRuns('probe', 500)).length, runs);
+  await history.close();
+});

@@ -147,3 +147,14 @@ test('flush() writes the counts still pending, so a shutdown loses none', () => 
   log.flush?.();
   assert.equal(lines.length, 2, 'nothing twice');
 });
+
+test('text fields that name who or what keep their numbers: two client addresses are two events', () => {
+  const lines: string[] = [];
+  const log = createLogger({ level: 'info', secrets: [], write: (l) => lines.push(l), now: () => new Date(0) });
+  log.warn('admin token refused', { ip: '203.0.113.5' });
+  log.warn('admin token refused', { ip: '198.51.100.7' });
+  log.warn('job failed', { job: 'backfill-2023', err: new Error('timeout after 1200 ms') });
+  log.warn('job failed', { job: 'backfill-2024', err: new Error('timeout after 1300 ms') });
+  log.warn('job failed', { job: 'backfill-2024', err: new Error('timeout after 1400 ms') });
+  assert.equal(lines.length, 4, lines.join('\n'));
+});

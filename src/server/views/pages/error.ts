@@ -8,9 +8,9 @@ import { SECURITY_HEADERS } from '../../responses.ts';
 import { html } from '../html.ts';
 import { NAV } from '../layout.ts';
 
-export function errorPage(app: Pick<AppContext, 'demo'>, res: ServerResponse, status: number, message: string, theme: string = 'dark'): number {
+export function errorPage(app: Pick<AppContext, 'demo'>, res: ServerResponse, status: number, message: string, theme: string = 'dark', extraHeaders: readonly string[] = []): number {
   const buf = Buffer.from(errorHtml(app, status, message, theme));
-  res.writeHead(status, [...SECURITY_HEADERS, 'content-type', 'text/html; charset=utf-8', 'content-length', String(buf.length), 'cache-control', 'no-store']);
+  res.writeHead(status, [...SECURITY_HEADERS, 'content-type', 'text/html; charset=utf-8', 'content-length', String(buf.length), 'cache-control', 'no-store', ...extraHeaders]);
   res.end(buf);
   return status;
 }
