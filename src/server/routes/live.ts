@@ -39,7 +39,7 @@ export function liveRoutes(app: AppContext) {
       },
     }),
     // Counters that move with every request: rebuilt each clock step, like every view with an age.
-    app.jsonView('/api/v1/status', (r) => ({ json: runtimeStatus(app, r.now()) }), 'This process (role, uptime, connections, memory, cache) and the traffic (viewers, page views: shared by every web process on Redis)'),
+    app.jsonView('/api/v1/status', (r) => ({ json: runtimeStatus(app, r.now()) }), 'This process and its traffic: role, uptime, connections, memory, cache, viewers (shared on Redis)'),
   ];
 }
 
