@@ -79,7 +79,7 @@ describe('chaos: a killed worker, a Redis restart, a PostgreSQL restart', { skip
     await Promise.all([node?.stop(), redis?.stop(), postgres?.stop()]);
   });
 
-  test('kill -9 of the worker running mempool and chain: the other runs both within 20 s, and /api/v1/jobs never shows the dead holder running', async () => {
+  test('kill -9 of the worker running mempool and chain: the other runs both within 20 s, and /api/v1/jobs never shows the dead holder running', async (t) => {
     // Both workers take turns; the victim is the one that ran both mempool and chain last.
     const lastHolder = async (job: string) => ((await db.query('SELECT holder FROM job_runs WHERE job = $1 ORDER BY started_at_ms DESC LIMIT 1', [job])).rows[0] as { holder: string } | undefined)?.holder;
     const victimPid = await waitFor('one worker that ran both mempool and chain last', async () => {
@@ -98,6 +98,7 @@ describe('chaos: a killed worker, a Redis restart, a PostgreSQL restart', { skip
       const cc = mine(c);
       return mm && cc ? { mempool: mm.started - killedAtMs, chain: cc.started - killedAtMs } : undefined;
     }, 25_000, 200);
+    t.diagnostic(`after the kill: mempool ran on the other worker in ${moved.mempool} ms, chain in ${moved.chain} ms`);
     assert.ok(moved.mempool < 20_000 && moved.chain < 20_000, `mempool ran again after ${moved.mempool} ms, chain after ${moved.chain} ms`);
     // Past the victim's lease, no job names it as a running holder.
     await sleep(Math.max(0, killedAtMs + 11_000 - Date.now()));
@@ -108,7 +109,7 @@ describe('chaos: a killed worker, a Redis restart, a PostgreSQL restart', { skip
     assert.equal(health.status, 'ok');
   });
 
-  test('after a Redis restart no job whose interval is 10 minutes or more runs within 60 s unless it was due', async () => {
+  test('after a Redis restart no job whose interval is 10 minutes or more runs within 60 s unless it was due', async (t) => {
     const before = (await jobs()).filter((j) => j.intervalMs >= 600_000 && j.lastFinishedAtMs);
     assert.ok(before.length >= 2, `long-interval jobs that have run: ${before.map((j) => j.name).join(', ')}`);
     await redis.stop();
@@ -121,6 +122,7 @@ describe('chaos: a killed worker, a Redis restart, a PostgreSQL restart', { skip
     for (const j of before) {
       const due = (j.nextRunAtMs as number) <= restartedAtMs + 60_000;
       const early = await runsSince(j.name as string, restartedAtMs);
+      t.diagnostic(`${j.name}: every ${j.intervalMs / 60_000} min, next due ${new Date(j.nextRunAtMs).toISOString()} (${due ? 'due' : 'not due'} within 60 s of the restart at ${new Date(restartedAtMs).toISOString()}); runs since: ${early.length}`);
       if (!due) assert.deepEqual(early.map((r) => new Date(r.started).toISOString()), [], `${j.name} (every ${j.intervalMs / 60_000} min, next due ${new Date(j.nextRunAtMs).toISOString()}) ran early`);
     }
     // The statuses are back in Redis, with their next run where it was.
@@ -132,7 +134,7 @@ describe('chaos: a killed worker, a Redis restart, a PostgreSQL restart', { skip
     }
   });
 
-  test('a PostgreSQL restart: failures are blamed on history, runs in the outage are recorded once it is back, and no row is lost or duplicated', async () => {
+  test('a PostgreSQL restart: failures are blamed on history, runs in the outage are recorded once it is back, and no row is lost or duplicated', async (t) => {
     const downAtMs = Date.now();
     await postgres.restart(15_000);
     const upAtMs = Date.now();
@@ -160,6 +162,7 @@ describe('chaos: a killed worker, a Redis restart, a PostgreSQL restart', { skip
     const minutes = (await db.query("SELECT ts::float8 AS ts FROM points WHERE series = 'mempool.tx_count' AND ts >= $1 ORDER BY ts", [Math.floor(testStartMs / 60_000) * 60])).rows.map((r: { ts: number }) => r.ts);
     const gaps = minutes.slice(1).filter((t, i) => t - minutes[i]! !== 60);
     assert.ok(minutes.length >= 2, `${minutes.length} minutes`);
+    t.diagnostic(`mempool.tx_count: ${minutes.length} consecutive minutes; failed runs during the PostgreSQL outage: ${failed.length}, recorded after it`);
     assert.deepEqual(gaps, [], `minutes missing from mempool.tx_count: ${gaps.map((t) => new Date(t * 1000).toISOString()).join(', ')}`);
     const dupRuns = (await db.query('SELECT id FROM job_runs GROUP BY id HAVING count(*) > 1')).rowCount;
     assert.equal(dupRuns, 0);
