@@ -85,11 +85,11 @@ const HISTORY_NAMES: Record<string, string> = { postgres: 'PostgreSQL', sqlite: 
 export function degradedNotice(r: Reader, app: Pick<AppContext, 'probe' | 'store' | 'history'>): string | undefined {
   r.track(app.probe);
   const parts: string[] = [];
-  if (app.probe.store.status === 'down') parts.push(`the state store (${STORE_NAMES[app.store.kind] ?? app.store.kind}) is not answering, so the values here are the last this process received and live updates are paused`);
-  if (app.probe.history.status === 'down') parts.push(`the history database (${HISTORY_NAMES[app.history.kind] ?? app.history.kind}) is not answering, so charts and tables from history show what was last loaded`);
+  if (app.probe.store.status === 'down') parts.push(`the state store (${STORE_NAMES[app.store.kind] ?? app.store.kind}) is not answering: the values here are the last this server received, and new ones arrive again when it is back`);
+  if (app.probe.history.status === 'down') parts.push(`the history database (${HISTORY_NAMES[app.history.kind] ?? app.history.kind}) is not answering: charts and tables from history show what was last loaded until it is back`);
   if (parts.length === 0) return undefined;
-  const text = parts.join('; and ');
-  return `${text[0]!.toUpperCase()}${text.slice(1)}. Everything catches up by itself when it is back.`;
+  const text = parts.join('. And ');
+  return `${text[0]!.toUpperCase()}${text.slice(1)}. Nothing needs doing here: Satscope reconnects by itself.`;
 }
 
 export function pageRoutes(app: AppContext) {
