@@ -11,7 +11,7 @@ import { effectiveSettings, mergeSaved, savedSettingsSchema, type EffectiveMinin
 import { SatscopeError, describeError } from './errors.ts';
 import type { JobDefinition } from './jobs/types.ts';
 import type { Logger } from './log.ts';
-import { requestJobRun } from './scheduler.ts';
+import { requestJobRun } from './job-status.ts';
 import { keys } from './store/keys.ts';
 import type { History } from './store/history/history.ts';
 import type { Store } from './store/types.ts';

@@ -14,9 +14,12 @@ import { summarizeFailure } from './sources/explain.ts';
 import type { JobContext, JobDefinition } from './jobs/types.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
-import type { History, JobRun } from './store/history/history.ts';
-import { keys, type JobStatus, type JsonKey } from './store/keys.ts';
+import type { History } from './store/history/history.ts';
+import { keys, type JobStatus } from './store/keys.ts';
 import type { Store } from './store/types.ts';
+import { holdLease } from './job-lease.ts';
+import { RunRecorder } from './job-run-recorder.ts';
+import { DEFAULT_LEASE_MS, backoffMs, holderAliveUntil, runId, statusFromRun, validateJobTable } from './job-status.ts';
 
 export interface SchedulerOptions {
   jobs: readonly JobDefinition[];
@@ -34,10 +37,6 @@ export interface SchedulerOptions {
   now?: () => number;
 }
 
-/** The default lease: a killed holder's jobs run elsewhere within about this long. */
-export const DEFAULT_LEASE_MS = 10_000;
-/** Runs kept in memory while history cannot record them. */
-const MAX_UNRECORDED = 1000;
 
 interface LocalJob {
   def: JobDefinition;
@@ -47,23 +46,6 @@ interface LocalJob {
   checkAtMs: number;
   /** The last shared status this process read or wrote: what it restores if the store loses it. */
   lastSeen: JobStatus | undefined;
-}
-
-export function validateJobTable(jobs: readonly JobDefinition[]): void {
-  const names = new Set<string>();
-  for (const j of jobs) {
-    if (names.has(j.name)) throw new Error(`job ${j.name} is defined twice`);
-    names.add(j.name);
-    if (!(j.intervalMs > 0 && j.timeoutMs > 0 && j.cooldownMs >= 0)) throw new Error(`job ${j.name}: interval and timeout must be positive`);
-  }
-}
-
-/** Delay before the next try after `failures` failures in a row: doubling, capped, with ±10% jitter. */
-export function backoffMs(def: JobDefinition, failures: number, random: () => number = Math.random): number {
-  const base = Math.min(def.intervalMs, 60_000);
-  const cap = def.maxBackoffMs ?? Math.max(def.intervalMs, 10 * 60_000);
-  const raw = Math.min(cap, base * 2 ** Math.max(0, failures - 1));
-  return Math.round(raw * (0.9 + 0.2 * random()));
 }
 
 export class Scheduler {
@@ -79,10 +61,8 @@ export class Scheduler {
   private watchdog: NodeJS.Timeout | undefined;
   private stopping = false;
   readonly leaseMs: number;
-  /** Finished runs history did not take (it was down), oldest first. */
-  private readonly unrecorded: JobRun[] = [];
-  private recording: Promise<void> | undefined;
-  private lastFlushAtMs = 0;
+  /** Finished runs on their way to history (kept while it is down). */
+  private readonly recorder: RunRecorder | undefined;
   watchdogRestarts = 0;
 
   constructor(private readonly o: SchedulerOptions) {
@@ -91,6 +71,7 @@ export class Scheduler {
     this.stallMs = o.stallMs ?? Math.max(10_000, this.tickMs * 20);
     this.pollMs = o.pollMs ?? 5_000;
     this.leaseMs = o.leaseMs ?? DEFAULT_LEASE_MS;
+    this.recorder = o.history ? new RunRecorder(o.history, o.log, () => this.now()) : undefined;
     this.holderId = o.holderId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     for (const def of o.jobs) this.jobs.set(def.name, { def, running: undefined, controller: undefined, checkAtMs: 0, lastSeen: undefined });
   }
@@ -142,7 +123,7 @@ export class Scheduler {
 
   /** One pass over the table: start every job that is due and whose lock this process gets. */
   async tick(): Promise<void> {
-    if (this.unrecorded.length > 0 && !this.recording && this.now() - this.lastFlushAtMs >= 5_000) void this.flushRecords();
+    this.recorder?.retryDue();
     for (const job of this.jobs.values()) {
       if (this.stopping) return;
       if (job.running || this.now() < job.checkAtMs) continue;
@@ -165,12 +146,8 @@ export class Scheduler {
     return status.nextRunAtMs;
   }
 
-  /**
-   * When a running job's holder last showed it was alive; past its lease the holder is gone (its
-   * lock has expired), and the job is due again.
-   */
   private holderAliveUntil(status: JobStatus): number {
-    return (status.heartbeatAtMs ?? status.lastStartedAtMs ?? 0) + (status.leaseMs ?? this.leaseMs);
+    return holderAliveUntil(status, this.leaseMs);
   }
 
   /**
@@ -206,19 +183,7 @@ export class Scheduler {
   private async fromHistory(def: JobDefinition): Promise<JobStatus | undefined> {
     if (this.o.store.kind !== 'redis' || !this.o.history) return undefined;
     const [last] = await this.o.history.jobRuns(def.name, 1);
-    if (!last) return undefined;
-    const durationMs = last.finishedAtMs - last.startedAtMs;
-    const failed = last.outcome !== 'ok';
-    return {
-      ...notRunYet(def),
-      lastStartedAtMs: last.startedAtMs,
-      lastFinishedAtMs: last.finishedAtMs,
-      lastDurationMs: durationMs,
-      lastOutcome: last.outcome,
-      lastError: last.error,
-      consecutiveFailures: failed ? 1 : 0,
-      nextRunAtMs: last.finishedAtMs + Math.max(failed ? backoffMs(def, 1) : def.intervalMs - durationMs, def.cooldownMs),
-    };
+    return last ? statusFromRun(def, last) : undefined;
   }
 
   private async maybeStart(job: LocalJob): Promise<void> {
@@ -253,63 +218,6 @@ export class Scheduler {
     });
   }
 
-  /**
-   * Renews the job's lock every third of the lease until the returned stop is called. The lock is
-   * ours until the send time of the last renewal that succeeded plus the lease (the store set its
-   * expiry after that); a local deadline a margin before then calls onLost whatever call is in
-   * flight, so a holder cut off from the store, or stalled, stops before another may start. A lock
-   * that vanished while our lease still ran (the store restarted) is taken again; one held by
-   * another token is lost.
-   */
-  private heartbeat(def: JobDefinition, token: string, acquiredAtMs: number, onRenewed: (atMs: number) => void, onLost: (why: string) => void): () => void {
-    const lockKey = keys.jobLock(def.name);
-    const margin = Math.min(1000, Math.floor(this.leaseMs / 5));
-    let validUntilMs = acquiredAtMs + this.leaseMs;
-    let busy = false;
-    let stopped = false;
-    let deadline: NodeJS.Timeout | undefined;
-    const stop = () => {
-      stopped = true;
-      clearInterval(timer);
-      clearTimeout(deadline);
-    };
-    const lose = (why: string) => {
-      if (stopped) return;
-      stop();
-      onLost(why);
-    };
-    const arm = () => {
-      clearTimeout(deadline);
-      deadline = setTimeout(() => lose(`the lock of ${def.name} could not be renewed within its ${this.leaseMs} ms lease (store unreachable, or this process stalled)`), Math.max(0, validUntilMs - margin - this.now()));
-      deadline.unref();
-    };
-    const timer = setInterval(() => {
-      if (busy || stopped) return;
-      if (this.now() >= validUntilMs - margin) return lose(`the lock of ${def.name} was not renewed within its ${this.leaseMs} ms lease (this process stalled)`);
-      busy = true;
-      const sentAtMs = this.now();
-      void (async () => {
-        try {
-          let kept = await this.o.store.extendLock(lockKey, token, this.leaseMs);
-          // Before our lease ends nobody else can have taken the key: if it is gone, the store lost it.
-          if (!kept && !stopped && this.now() < validUntilMs - margin) kept = await this.o.store.acquireLock(lockKey, token, this.leaseMs);
-          if (stopped) return;
-          if (!kept) return lose(`another process holds the lock of ${def.name}`);
-          validUntilMs = sentAtMs + this.leaseMs;
-          arm();
-          onRenewed(this.now());
-        } catch {
-          // The store did not answer: the deadline decides.
-        } finally {
-          busy = false;
-        }
-      })();
-    }, Math.max(50, Math.floor(this.leaseMs / 3)));
-    timer.unref();
-    arm();
-    return stop;
-  }
-
   private async run(job: LocalJob, token: string, acquiredAtMs: number, previous: JobStatus | undefined): Promise<void> {
     const { def } = job;
     const log = this.o.log.child({ job: def.name });
@@ -339,7 +247,7 @@ export class Scheduler {
     };
     job.lastSeen = status;
     if (lostPrevious && previous?.lastStartedAtMs) {
-      this.record({ id: runId(def.name, lostPrevious, previous.lastStartedAtMs), job: def.name, holder: lostPrevious, startedAtMs: previous.lastStartedAtMs, finishedAtMs: startedAtMs, outcome: 'lost', error: 'the holder stopped renewing its lock (killed or cut off from the store)' }, log);
+      this.recorder?.record({ id: runId(def.name, lostPrevious, previous.lastStartedAtMs), job: def.name, holder: lostPrevious, startedAtMs: previous.lastStartedAtMs, finishedAtMs: startedAtMs, outcome: 'lost', error: 'the holder stopped renewing its lock (killed or cut off from the store)' });
     }
     await this.o.store.set(keys.jobStatus(def.name), status).catch(() => undefined);
     let lost: string | undefined;
@@ -352,16 +260,20 @@ export class Scheduler {
         controller.abort(new SatscopeError('LOCK_LOST', why));
       };
     });
-    const stopHeartbeat = this.heartbeat(
-      def,
+    const stopHeartbeat = holdLease({
+      store: this.o.store,
+      lockKey: keys.jobLock(def.name),
+      name: def.name,
       token,
+      leaseMs: this.leaseMs,
       acquiredAtMs,
-      (atMs) => {
+      now: () => this.now(),
+      onRenewed: (atMs) => {
         status.heartbeatAtMs = atMs;
         if (status.running) this.o.store.set(keys.jobStatus(def.name), status).catch(() => undefined);
       },
-      (why) => onLost(why),
-    );
+      onLost: (why) => onLost(why),
+    });
     const ctx: JobContext = {
       signal: controller.signal,
       log,
@@ -444,7 +356,7 @@ export class Scheduler {
       await this.o.store.set(keys.jobStatus(def.name), status).catch((err: unknown) => log.warn('job status not saved', { err }));
       if (stopped) await this.o.store.releaseLock(keys.jobLock(def.name), token).catch(() => undefined);
     }
-    this.record({ id: runId(def.name, this.holderId, startedAtMs), job: def.name, holder: this.holderId, startedAtMs, finishedAtMs, outcome, error }, log);
+    this.recorder?.record({ id: runId(def.name, this.holderId, startedAtMs), job: def.name, holder: this.holderId, startedAtMs, finishedAtMs, outcome, error });
     if (!stopped) {
       // Renewed until the job really ends, at most one lease past its timeout.
       let cap: NodeJS.Timeout | undefined;
@@ -461,46 +373,9 @@ export class Scheduler {
     }
   }
 
-  /**
-   * Records a finished run in history; while history is down runs are kept (the newest
-   * MAX_UNRECORDED) and written in order when it answers again.
-   */
-  private record(run: JobRun, log: Logger): void {
-    if (!this.o.history) return;
-    this.unrecorded.push(run);
-    if (this.unrecorded.length > MAX_UNRECORDED) this.unrecorded.splice(0, this.unrecorded.length - MAX_UNRECORDED);
-    void this.flushRecords(log);
-  }
-
-  /** Writes the kept runs in order; one writer at a time. Called after each run, every few seconds while some wait, and at stop. */
-  private flushRecords(log: Logger = this.o.log): Promise<void> {
-    const history = this.o.history;
-    if (!history || this.unrecorded.length === 0) return Promise.resolve();
-    this.recording ??= (async () => {
-      this.lastFlushAtMs = this.now();
-      let written = 0;
-      try {
-        while (this.unrecorded.length > 0) {
-          const next = this.unrecorded[0]!;
-          await history.recordJobRun(next);
-          // Removed by identity: the cap may have trimmed the queue while this write was in flight.
-          const at = this.unrecorded.indexOf(next);
-          if (at !== -1) this.unrecorded.splice(at, 1);
-          written++;
-        }
-        if (written > 1) log.info('job runs recorded after history came back', { runs: written });
-      } catch (err) {
-        log.warn('job runs not recorded yet; kept until history answers', { pending: this.unrecorded.length, err });
-      } finally {
-        this.recording = undefined;
-      }
-    })();
-    return this.recording;
-  }
-
   /** Runs history has not recorded yet (it was down). */
   get unrecordedRuns(): number {
-    return this.unrecorded.length;
+    return this.recorder?.pending ?? 0;
   }
 
   /** Stops starting jobs, aborts the running ones and waits for them, at most their timeout. */
@@ -516,13 +391,7 @@ export class Scheduler {
     await Promise.race([Promise.allSettled(running.map((j) => j.running)), new Promise((r) => (timer = setTimeout(r, longest)))]);
     clearTimeout(timer);
     // The runs just ended (and any history could not take earlier) are written before history closes.
-    let drain: NodeJS.Timeout | undefined;
-    await Promise.race([(async () => {
-      await this.recording;
-      await this.flushRecords();
-    })(), new Promise((r) => (drain = setTimeout(r, 3_000)))]);
-    clearTimeout(drain);
-    if (this.unrecorded.length > 0) this.o.log.warn('job runs not recorded before shutdown', { runs: this.unrecorded.length });
+    await this.recorder?.drain(3_000);
     await Promise.allSettled([...this.jobs.values()].map((j) => j.def.dispose?.()));
   }
 }
@@ -533,71 +402,4 @@ async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> 
   const settled = await Promise.race([p.then(() => true, () => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)))]);
   clearTimeout(timer);
   return settled;
-}
-
-/** A run's id: the same from whichever process records it (a lost run is recorded by its holder and by its successor). */
-export function runId(job: string, holder: string, startedAtMs: number): string {
-  return `${job}@${holder}@${startedAtMs}`;
-}
-
-/**
- * Makes a job due now (or when its cooldown ends), from any process: the schedulers that hold the
- * job see the new next-run time within their poll interval. Throws JOB_UNKNOWN for an unknown name.
- */
-export async function requestJobRun(store: Store, jobs: readonly JobDefinition[], name: string, nowMs: number = Date.now()): Promise<{ startsAtMs: number }> {
-  const def = jobs.find((j) => j.name === name);
-  if (!def) throw new SatscopeError('JOB_UNKNOWN', `no job named ${name}`);
-  await store.set(keys.jobRunRequest(name), { requestedAtMs: nowMs });
-  const [status] = await readJobStatuses(store, [def]);
-  return { startsAtMs: Math.max(nowMs, (status?.lastFinishedAtMs ?? 0) + def.cooldownMs) };
-}
-
-/** Every job's status for the API: the shared status where one exists, else the table's defaults. */
-export async function readJobStatuses(store: Store, jobs: readonly { name: string; intervalMs: number; timeoutMs: number }[], nowMs: number = Date.now()): Promise<JobStatus[]> {
-  return Promise.all(jobs.map(async (j) => asSeen((await store.get(keys.jobStatus(j.name))) ?? notRunYet(j), nowMs)));
-}
-
-/** The same, from state already read (a read model's mirror). */
-export function jobStatusesFrom(read: <T>(key: JsonKey<T>) => T | undefined, jobs: readonly { name: string; intervalMs: number; timeoutMs: number }[], nowMs: number = Date.now()): JobStatus[] {
-  return jobs.map((j) => asSeen(read(keys.jobStatus(j.name)) ?? notRunYet(j), nowMs));
-}
-
-/**
- * A status says running only while its holder renews its lock: a holder silent past its lease is
- * gone (killed, cut off), and the run is shown as lost, not as running, until another takes it.
- */
-export function asSeen(s: JobStatus, nowMs: number): JobStatus {
-  if (!s.running) return s;
-  const aliveUntil = (s.heartbeatAtMs ?? s.lastStartedAtMs ?? 0) + (s.leaseMs ?? DEFAULT_LEASE_MS);
-  if (nowMs <= aliveUntil) return s;
-  return {
-    ...s,
-    running: false,
-    lockHolder: null,
-    lostHolder: s.lockHolder,
-    lastOutcome: 'lost',
-    lastError: `${s.lockHolder ?? 'its holder'} stopped renewing its lock at ${new Date(aliveUntil - (s.leaseMs ?? DEFAULT_LEASE_MS)).toISOString()}`,
-    lastErrorSummary: 'The process running it stopped (killed or cut off); another worker takes it over',
-    nextRunAtMs: aliveUntil,
-  };
-}
-
-function notRunYet(j: { name: string; intervalMs: number; timeoutMs: number }): JobStatus {
-  return {
-    name: j.name,
-    intervalMs: j.intervalMs,
-    timeoutMs: j.timeoutMs,
-    running: false,
-    lockHolder: null,
-    lastStartedAtMs: null,
-    lastFinishedAtMs: null,
-    lastDurationMs: null,
-    lastOutcome: null,
-    lastError: null,
-    lastErrorSummary: null,
-    consecutiveFailures: 0,
-    nextRunAtMs: 0,
-    runs: 0,
-    progress: null,
-  };
 }

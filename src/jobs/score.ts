@@ -5,7 +5,7 @@ import { assembleScore, capacityConcentration, segwitSharePct, clientEntropy, el
 import { PILLAR_IDS, WINDOW_DAYS } from '../domain/score.ts';
 import { describeError } from '../errors.ts';
 import { publishEvent } from '../events.ts';
-import { requestJobRun } from '../scheduler.ts';
+import { requestJobRun } from '../job-status.ts';
 import { readPoints } from '../store/history/read-series.ts';
 import { keys, type PublicPiece } from '../store/keys.ts';
 import type { JobDefinition, JobDeps } from './types.ts';

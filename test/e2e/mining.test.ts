@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { requestJobRun } from '../../src/scheduler.ts';
+import { requestJobRun } from '../../src/job-status.ts';
 import { keys } from '../../src/store/keys.ts';
 import { startFixtureServer, type FixtureServer } from '../helpers/fixture-server.ts';
 import { waitFor } from '../helpers/ports.ts';
@@ -125,7 +125,7 @@ describe('the Mining and Workers pages in Chromium', { skip: CHROMIUM ? false : 
   test('an alert that fires shows a live note on the open page, and the Health page lists it; a built-in fires for the offline worker', async () => {
     const { page, problems } = await open('/');
     await waitFor('live', async () => ((await page.locator('#mon-state').textContent()) === 'live' ? true : undefined), 10_000, 100);
-    const { requestJobRun } = await import('../../src/scheduler.ts');
+    const { requestJobRun } = await import('../../src/job-status.ts');
     const saved = await fetch(`${rt.base}/api/admin/alerts/rules`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },

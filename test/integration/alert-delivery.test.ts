@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { saveRule } from '../../src/alert-rules.ts';
 import { alertChannels, alertsJob, MAX_ATTEMPTS } from '../../src/jobs/alerts.ts';
 import { createLogger } from '../../src/log.ts';
-import { requestJobRun } from '../../src/scheduler.ts';
+import { requestJobRun } from '../../src/job-status.ts';
 import { keys } from '../../src/store/keys.ts';
 import { waitFor } from '../helpers/ports.ts';
 import { testRuntime } from '../helpers/runtime.ts';

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { saveRule } from '../../src/alert-rules.ts';
 import { alertChannels, alertsJob } from '../../src/jobs/alerts.ts';
-import { requestJobRun } from '../../src/scheduler.ts';
+import { requestJobRun } from '../../src/job-status.ts';
 import { keys } from '../../src/store/keys.ts';
 import { waitFor } from '../helpers/ports.ts';
 import { hasPostgres, startPostgres, type PostgresServer } from '../helpers/postgres.ts';

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { requestJobRun } from '../../src/scheduler.ts';
+import { requestJobRun } from '../../src/job-status.ts';
 import { keys } from '../../src/store/keys.ts';
 import { startFixtureServer, type FixtureServer } from '../helpers/fixture-server.ts';
 import { waitFor } from '../helpers/ports.ts';

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import type { BusEvent } from '../../src/store/keys.ts';
 import { keys } from '../../src/store/keys.ts';
-import { requestJobRun } from '../../src/scheduler.ts';
+import { requestJobRun } from '../../src/job-status.ts';
 import { startRegtestNode, type RegtestNode } from '../helpers/bcoin.ts';
 import { freePort, waitFor } from '../helpers/ports.ts';
 import { testRuntime } from '../helpers/runtime.ts';

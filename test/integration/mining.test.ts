@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { createLogger } from '../../src/log.ts';
-import { requestJobRun } from '../../src/scheduler.ts';
+import { requestJobRun } from '../../src/job-status.ts';
 import { keys } from '../../src/store/keys.ts';
 import { FakeElectrumServer } from '../helpers/electrum-server.ts';
 import { startFixtureServer, type FixtureServer } from '../helpers/fixture-server.ts';

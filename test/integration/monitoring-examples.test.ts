@@ -15,7 +15,7 @@ import { loadConfig } from '../../src/config.ts';
 import { jobTable } from '../../src/jobs/index.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createMetrics } from '../../src/metrics.ts';
-import { requestJobRun } from '../../src/scheduler.ts';
+import { requestJobRun } from '../../src/job-status.ts';
 import { buildNodes } from '../../src/sources/bitcoind/nodes.ts';
 import { buildSourceCatalog } from '../../src/sources/catalog.ts';
 import { openHistory } from '../../src/store/history/history.ts';

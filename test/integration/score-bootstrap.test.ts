@@ -4,7 +4,7 @@
 // here, from the bytes the fixture server sent, with this file's own arithmetic.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { requestJobRun } from '../../src/scheduler.ts';
+import { requestJobRun } from '../../src/job-status.ts';
 import { keys } from '../../src/store/keys.ts';
 import { startFixtureServer, type FixtureServer } from '../helpers/fixture-server.ts';
 import { waitFor } from '../helpers/ports.ts';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { metricSeries } from '../../src/domain/score-metrics.ts';
 import { percentileRank, PILLARS } from '../../src/domain/score.ts';
-import { requestJobRun } from '../../src/scheduler.ts';
+import { requestJobRun } from '../../src/job-status.ts';
 import { keys } from '../../src/store/keys.ts';
 import { startFixtureServer, type FixtureServer } from '../helpers/fixture-server.ts';
 import { waitFor } from '../helpers/ports.ts';

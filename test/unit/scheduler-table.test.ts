@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { JobDefinition } from '../../src/jobs/types.ts';
-import { backoffMs, validateJobTable } from '../../src/scheduler.ts';
+import { backoffMs, validateJobTable } from '../../src/job-status.ts';
 
 const job = (over: Partial<JobDefinition> = {}): JobDefinition => ({
   name: 'j',

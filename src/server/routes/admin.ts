@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { BACKFILL_FROM_SETTING } from '../../jobs/backfill-closes.ts';
 import { bitcoinDaySchema } from '../../domain/dates.ts';
 import { SatscopeError } from '../../errors.ts';
-import { requestJobRun } from '../../scheduler.ts';
+import { requestJobRun } from '../../job-status.ts';
 import type { AppContext } from '../app.ts';
 import { sendJson } from '../responses.ts';
 import { defineRoute } from '../route.ts';

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { deleteRule, rulesFrom, saveRule, savedRules } from '../../alert-rules.ts';
 import { BUILTIN_IDS, builtinOverrideSchema, customRuleSchema, ruleTitle, type Rule } from '../../domain/alerts.ts';
 import { describeError, SatscopeError } from '../../errors.ts';
-import { requestJobRun } from '../../scheduler.ts';
+import { requestJobRun } from '../../job-status.ts';
 import type { Reader } from '../../read-model/views.ts';
 import { keys } from '../../store/keys.ts';
 import type { AppContext } from '../app.ts';

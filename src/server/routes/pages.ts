@@ -10,7 +10,7 @@ import type { AppContext } from '../app.ts';
 import { defineRoute } from '../route.ts';
 import { deleteRule, saveRule } from '../../alert-rules.ts';
 import { builtinOverrideSchema, customRuleSchema } from '../../domain/alerts.ts';
-import { requestJobRun } from '../../scheduler.ts';
+import { requestJobRun } from '../../job-status.ts';
 import { ALERT_FORM_FIELDS, alertFormOutcome, type AlertFormOutcome } from '../views/pages/settings-alerts.ts';
 import { BLOCK_ID, BLOCK_PARAM, txPageOf } from './bitcoin.ts';
 import { readSettings } from '../mining-data.ts';

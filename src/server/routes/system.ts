@@ -1,6 +1,6 @@
 // Status of the runtime itself: jobs, sources, cache. Read models like every other state reply.
 import { z } from 'zod';
-import { jobStatusesFrom } from '../../scheduler.ts';
+import { jobStatusesFrom } from '../../job-status.ts';
 import type { Loader } from '../../read-model/views.ts';
 import { sourceStatusesFrom } from '../../sources/source-tracker.ts';
 import type { AppContext } from '../app.ts';

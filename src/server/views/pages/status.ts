@@ -1,6 +1,6 @@
 // Status: the runtime itself. Jobs, sources, cache tiers, live connections, dashboard traffic,
 // process memory and event-loop lag. web/status.ts refreshes the `status.*` values every few seconds.
-import { jobStatusesFrom } from '../../../scheduler.ts';
+import { jobStatusesFrom } from '../../../job-status.ts';
 import { sourceStatusesFrom } from '../../../sources/source-tracker.ts';
 import { runtimeStatus } from '../../routes/live.ts';
 import type { TrafficFigures } from '../../traffic.ts';
